@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Starts the built Gatehouse server for the browser tests: a fresh SQLite database, a
+# 2-second access-token lifetime (so tests can watch the transparent refresh), and the
+# site assets cargo-leptos built.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+port="${E2E_PORT:-3100}"
+data="$here/.data"
+rm -rf "$data"
+mkdir -p "$data"
+
+bin="${GATEHOUSE_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/gatehouse}"
+if [ ! -x "$bin" ]; then
+  echo "no server binary at $bin; build it with: cargo leptos build --release" >&2
+  exit 1
+fi
+
+export GATEHOUSE_CONFIG="$root/Leptos.toml"
+export GATEHOUSE_SERVER__ADDRESS="127.0.0.1:$port"
+export GATEHOUSE_SERVER__PUBLIC_URL="http://127.0.0.1:$port"
+export GATEHOUSE_SERVER__DATA_DIR="$data"
+export GATEHOUSE_SERVER__SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
+export GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS=2
+export GATEHOUSE_LOG="${GATEHOUSE_LOG:-warn}"
+unset DATABASE_URL GATEHOUSE_JWT_PRIVATE_KEY LEPTOS_SITE_ROOT
+exec "$bin" serve

@@ -1,0 +1,24 @@
+//! Server functions: the endpoints the pages call (and plain HTML forms post to). Thin:
+//! read the request, call an `auth` flow, set cookies, answer. Each checks
+//! authentication itself, because each is a public HTTP endpoint.
+
+pub mod account;
+pub mod auth;
+pub mod site;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+/// Registers every server function with the router explicitly, so none can go missing
+/// when the linker drops an unreferenced registration.
+#[cfg(feature = "ssr")]
+pub fn register_server_fns() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<auth::Signup>();
+    register_explicit::<auth::Login>();
+    register_explicit::<auth::Logout>();
+    register_explicit::<account::UpdateProfile>();
+    register_explicit::<site::CurrentUser>();
+    register_explicit::<site::GetSiteInfo>();
+    register_explicit::<site::TakeFlash>();
+}

@@ -1,0 +1,29 @@
+//! What every page needs to know: who is logged in, the site's settings, and the flash a
+//! no-JavaScript form post left behind.
+
+use crate::{
+    errors::AppError,
+    model::{FormFlash, SiteInfo, UserView},
+};
+use leptos::prelude::*;
+
+/// The logged-in user, or `None`.
+#[server(prefix = "/fn", endpoint = "me")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    Ok(super::ssr::auth().map(|a| super::ssr::user_view(&a.user)))
+}
+
+#[server(prefix = "/fn", endpoint = "site")]
+pub async fn get_site_info() -> Result<SiteInfo, AppError> {
+    let state = super::ssr::state()?;
+    Ok(SiteInfo {
+        product_name: state.settings.product_name.clone(),
+        password_policy: state.settings.password_policy(),
+    })
+}
+
+/// The flash for `form` on this page load (only ever present during server rendering).
+#[server(prefix = "/fn", endpoint = "flash")]
+pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
+    Ok(super::ssr::flash_for(&form))
+}

@@ -1,0 +1,182 @@
+//! The application shell, router, navigation and the state every page shares.
+
+use crate::{
+    api::{
+        account::UpdateProfile,
+        auth::{Login, Logout, Signup},
+        site::{current_user, get_site_info},
+    },
+    components::Avatar,
+    errors::AppError,
+    model::{SiteInfo, UserView},
+    pages::{HomePage, LoginPage, NotFound, ProfilePage, SignupPage},
+};
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{A, ProtectedRoute, Route, Router, Routes},
+    path,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_csp_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Hands this response's CSP nonce (made by the security-headers middleware) to Leptos,
+/// which puts it on the inline scripts it writes.
+#[cfg(feature = "ssr")]
+fn provide_csp_nonce() {
+    use crate::server::http::middleware::security_headers::CspNonce;
+    if let Some(nonce) = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+}
+
+/// The actions that change who is logged in or what they look like, and the current
+/// user, which reloads after any of them.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub user: Resource<Result<Option<UserView>, AppError>>,
+    pub site: Resource<Result<SiteInfo, AppError>>,
+    pub signup: ServerAction<Signup>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub update_profile: ServerAction<UpdateProfile>,
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let signup = ServerAction::<Signup>::new();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let update_profile = ServerAction::<UpdateProfile>::new();
+    let user = Resource::new(
+        move || {
+            (
+                signup.version().get(),
+                login.version().get(),
+                logout.version().get(),
+                update_profile.version().get(),
+            )
+        },
+        |_| current_user(),
+    );
+    let site = Resource::new(|| (), |_| get_site_info());
+    provide_context(Session {
+        user,
+        site,
+        signup,
+        login,
+        logout,
+        update_profile,
+    });
+    let logged_in = move || user.get().map(|u| matches!(u, Ok(Some(_))));
+    // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="color-scheme" content="light dark"/>
+        <Meta name="description" content="Gatehouse: your accounts, on your server."/>
+        <Title formatter=|title: String| if title.is_empty() { "Gatehouse".to_string() } else { format!("{title} · Gatehouse") }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Nav/>
+            <main id="main" class="container" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
+                    <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
+                    <ProtectedRoute
+                        path=path!("profile")
+                        view=ProfilePage
+                        condition=logged_in
+                        redirect_path=|| "/login?next=/profile"
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <div class="container">
+                    <p>"Gatehouse · self-hosted accounts"</p>
+                </div>
+            </footer>
+        </Router>
+    }
+}
+
+#[component]
+fn Nav() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="site-header">
+            <nav class="nav container" aria-label="Main">
+                <A href="/" attr:class="brand">
+                    <Logo/>
+                    <span>"Gatehouse"</span>
+                </A>
+                <div class="nav-links">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match session.user.await {
+                                Ok(Some(user)) => view! {
+                                    <A href="/profile" attr:class="nav-user">
+                                        <Avatar user=user.clone() size="sm"/>
+                                        <span class="nav-user-name">{user.name().to_string()}</span>
+                                    </A>
+                                    <ActionForm action=session.logout attr:class="nav-logout">
+                                        <button type="submit" class="btn btn-ghost">"Log out"</button>
+                                    </ActionForm>
+                                }
+                                .into_any(),
+                                _ => view! {
+                                    <A href="/login" attr:class="btn btn-ghost">"Log in"</A>
+                                    <A href="/signup" attr:class="btn btn-primary">"Sign up"</A>
+                                }
+                                .into_any(),
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+            <path d="M4 28V12L16 4l12 8v16h-7v-9a5 5 0 0 0-10 0v9z" fill="currentColor"/>
+        </svg>
+    }
+}

@@ -1,0 +1,13 @@
+//! Small UI pieces shared by the pages.
+
+pub mod alert;
+pub mod avatar;
+pub mod field;
+pub mod password_meter;
+pub mod submit;
+
+pub use alert::Alert;
+pub use avatar::Avatar;
+pub use field::{Field, FieldState};
+pub use password_meter::PasswordMeter;
+pub use submit::SubmitButton;

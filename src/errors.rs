@@ -1,0 +1,120 @@
+//! The error every server function answers with: a plain message for people, a stable
+//! `code` for programs, per-field messages for forms, and the HTTP status that goes with it.
+//! Internals (database errors, stack traces) never get here; the server logs them instead.
+
+use crate::validate::FieldErrors;
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    /// Some fields are wrong; each has its own message.
+    #[error("Please correct the highlighted fields.")]
+    Invalid { fields: FieldErrors },
+    /// One message for every kind of failed login, so it says nothing about which part was wrong.
+    #[error("Wrong username/email or password.")]
+    InvalidCredentials,
+    #[error(
+        "This account has been deactivated. Contact an administrator if you think this is a mistake."
+    )]
+    AccountDeactivated,
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    /// A state-changing request from another origin (CSRF defence).
+    #[error(
+        "This request came from another site and was refused. Open Gatehouse at its usual address and try again."
+    )]
+    CrossOrigin,
+    #[error("That page or record does not exist.")]
+    NotFound,
+    #[error("Too many requests. Please wait a moment and try again.")]
+    TooManyRequests,
+    /// The request itself could not be read (missing or malformed form fields).
+    #[error("The form could not be read. Please reload the page and try again.")]
+    BadRequest,
+    /// The browser could not reach the server (only ever produced on the client).
+    #[error("Could not reach the server. Check your connection and try again.")]
+    Network,
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(fields: FieldErrors) -> Self {
+        Self::Invalid { fields }
+    }
+
+    /// A single field error.
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(name.to_string(), message.into());
+        Self::Invalid { fields }
+    }
+
+    /// The message for one form field, if this error has one.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Invalid { fields } => fields.get(name).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } => 422,
+            Self::InvalidCredentials | Self::Unauthorized => 401,
+            Self::AccountDeactivated | Self::Forbidden | Self::CrossOrigin => 403,
+            Self::NotFound => 404,
+            Self::TooManyRequests => 429,
+            Self::BadRequest => 400,
+            Self::Network => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Unreadable arguments (server side) or an unreadable answer (client side): in
+            // both cases the remedy is reloading the page.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => Self::BadRequest,
+            ServerFnErrorErr::Request(_) => Self::Network,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialise_with_a_stable_code() {
+        let json = serde_json::to_string(&AppError::field("email", "Taken")).unwrap();
+        assert_eq!(json, r#"{"code":"invalid","fields":{"email":"Taken"}}"#);
+        let json = serde_json::to_string(&AppError::InvalidCredentials).unwrap();
+        assert_eq!(json, r#"{"code":"invalid_credentials"}"#);
+        let back: AppError = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, AppError::InvalidCredentials);
+    }
+
+    #[test]
+    fn argument_errors_are_client_errors() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field".into()));
+        assert_eq!(err.status(), 400);
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db".into()));
+        assert_eq!(err.status(), 500);
+    }
+}

@@ -1,0 +1,89 @@
+//! Data the server sends to the browser. Nothing here holds a secret: no password hash,
+//! no token, no key.
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user as pages see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: String,
+    /// "25 Nov 2026", formatted on the server so both renders agree.
+    pub member_since: String,
+    pub last_login: Option<String>,
+}
+
+impl UserView {
+    /// The name to greet the user with.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.username)
+    }
+
+    /// One or two letters for the avatar placeholder.
+    pub fn initials(&self) -> String {
+        self.name()
+            .split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect()
+    }
+}
+
+/// The password rules in force, sent to the browser so its inline checks match the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// Minimum zxcvbn score, 0–4.
+    pub min_score: u8,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            max_length: 128,
+            min_score: 3,
+        }
+    }
+}
+
+/// Settings the pages need, loaded once per page load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    pub product_name: String,
+    pub password_policy: PasswordPolicy,
+}
+
+impl Default for SiteInfo {
+    fn default() -> Self {
+        Self {
+            product_name: "Gatehouse".into(),
+            password_policy: PasswordPolicy::default(),
+        }
+    }
+}
+
+/// What a plain HTML form post (no JavaScript) left behind for the page it returns to:
+/// the error and the values typed, so nothing is lost. Passwords are never kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    /// Which form this belongs to, e.g. "signup".
+    pub form: String,
+    pub error: Option<crate::errors::AppError>,
+    pub notice: Option<String>,
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+impl FormFlash {
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+}

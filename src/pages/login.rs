@@ -1,0 +1,107 @@
+//! `/login`: username or email and password. One message for every wrong combination.
+
+use super::{flash_resource, form_message};
+use crate::{
+    app::use_session,
+    components::{Alert, Field, FieldState, SubmitButton},
+    model::FormFlash,
+    validate,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = use_session();
+    let flash = flash_resource("login");
+    let query = use_query_map();
+    // Only a local path is ever used as the destination.
+    let next = move || validate::safe_next(query.with(|q| q.get("next")).as_deref());
+    view! {
+        <Title text="Log in"/>
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let flash = flash.await.ok().flatten().unwrap_or_default();
+                    match session.user.await {
+                        Ok(Some(user)) => view! {
+                            <h1>"You are logged in"</h1>
+                            <p>"Signed in as " <strong>{user.username.clone()}</strong> "."</p>
+                            <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
+                        }
+                        .into_any(),
+                        _ => view! {
+                            <h1>"Log in"</h1>
+                            <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
+                            <LoginForm flash next=next().unwrap_or_default()/>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
+    let session = use_session();
+    let action = session.login;
+    let login = FieldState::new(
+        flash.value("login"),
+        flash.error.as_ref().and_then(|e| e.field_error("login")),
+    );
+    let password = FieldState::new(
+        String::new(),
+        flash.error.as_ref().and_then(|e| e.field_error("password")),
+    );
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            login.server_error.set(e.field_error("login"));
+            password.server_error.set(e.field_error("password"));
+        }
+    });
+    let policy = session
+        .site
+        .get_untracked()
+        .and_then(Result::ok)
+        .map(|s| s.password_policy)
+        .unwrap_or_default();
+    let flash_message = flash.error.as_ref().map(form_message);
+    let message = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(form_message(&e)),
+        Some(Ok(())) => None,
+        None => flash_message.clone(),
+    });
+    let touch_all = move |_: leptos::ev::SubmitEvent| {
+        login.touched.set(true);
+        password.touched.set(true);
+    };
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=touch_all>
+            <Alert message/>
+            <input type="hidden" name="next" value=next/>
+            <Field
+                label="Username or email"
+                name="login"
+                state=login
+                error=login.error(|v| validate::login_identifier(v).err())
+                autocomplete="username"
+                required=true
+                maxlength=validate::LOGIN_MAX
+            />
+            <Field
+                label="Password"
+                name="password"
+                kind="password"
+                state=password
+                error=password.error(move |v| validate::login_password(v, &policy).err())
+                autocomplete="current-password"
+                required=true
+                maxlength=policy.max_length
+            />
+                <SubmitButton label="Log in" pending_label="Logging in…" pending=action.pending().into()/>
+        </ActionForm>
+    }
+}

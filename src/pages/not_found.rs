@@ -1,0 +1,22 @@
+//! The 404 page (with a real 404 status).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found"/>
+        <section class="card narrow center">
+            <p class="eyebrow">"404"</p>
+            <h1>"Page not found"</h1>
+            <p class="muted">"The page you asked for does not exist or has moved."</p>
+            <A href="/" attr:class="btn btn-primary">"Go to the home page"</A>
+        </section>
+    }
+}

@@ -1,0 +1,147 @@
+//! `/signup`: create an account. Every field is checked as it is typed with the same rules
+//! the server applies; what the server says lands on the field it is about.
+
+use super::{flash_resource, form_message};
+use crate::{
+    app::use_session,
+    components::{Alert, Field, FieldState, PasswordMeter, SubmitButton},
+    model::{FormFlash, PasswordPolicy},
+    validate,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let session = use_session();
+    let flash = flash_resource("signup");
+    view! {
+        <Title text="Create your account"/>
+        <section class="card narrow">
+            <h1>"Create your account"</h1>
+            <p class="muted">"Already have one? " <A href="/login">"Log in"</A></p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let flash = flash.await.ok().flatten().unwrap_or_default();
+                    let policy = session.site.await.map(|s| s.password_policy).unwrap_or_default();
+                    view! { <SignupForm flash policy/> }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
+    let action = use_session().signup;
+    let field = |name: &str| {
+        FieldState::new(
+            flash.value(name),
+            flash.error.as_ref().and_then(|e| e.field_error(name)),
+        )
+    };
+    let username = field("username");
+    let email = field("email");
+    let display_name = field("display_name");
+    let password = field("password");
+    let password_confirm = field("password_confirm");
+
+    // The server's answer to a submit made here (JavaScript on) lands on the fields.
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            for (name, state) in [
+                ("username", username),
+                ("email", email),
+                ("display_name", display_name),
+                ("password", password),
+                ("password_confirm", password_confirm),
+            ] {
+                state.server_error.set(e.field_error(name));
+            }
+        }
+    });
+
+    let own_details = Signal::derive(move || {
+        vec![
+            username.value.get(),
+            email.value.get(),
+            display_name.value.get(),
+        ]
+    });
+    let password_rule = move |pw: &str| {
+        let inputs = own_details.get_untracked();
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        validate::new_password(pw, &policy, &inputs).err()
+    };
+    let flash_message = flash.error.as_ref().map(form_message);
+    let message = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(form_message(&e)),
+        Some(Ok(())) => None,
+        None => flash_message.clone(),
+    });
+    let touch_all = move |_: leptos::ev::SubmitEvent| {
+        for state in [username, email, display_name, password, password_confirm] {
+            state.touched.set(true);
+        }
+    };
+
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=touch_all>
+            <Alert message/>
+            <Field
+                label="Username"
+                name="username"
+                state=username
+                error=username.error(|v| validate::Username::parse(v).err())
+                autocomplete="username"
+                required=true
+                maxlength=validate::USERNAME_MAX
+                hint="3–32 letters, digits, dots, dashes or underscores."
+            />
+            <Field
+                label="Email"
+                name="email"
+                kind="email"
+                state=email
+                error=email.error(|v| validate::Email::parse(v).err())
+                autocomplete="email"
+                required=true
+                maxlength=validate::EMAIL_MAX
+            />
+            <Field
+                label="Display name"
+                name="display_name"
+                state=display_name
+                error=display_name.error(|v| validate::display_name(v).err())
+                autocomplete="name"
+                maxlength=validate::DISPLAY_NAME_MAX
+                hint="How your name appears to others."
+            />
+            <Field
+                label="Password"
+                name="password"
+                kind="password"
+                state=password
+                error=password.error(password_rule)
+                autocomplete="new-password"
+                required=true
+                maxlength=policy.max_length
+                hint="At least 8 characters. A few unrelated words make a strong, memorable password."
+            >
+                <PasswordMeter password=password.value.into() user_inputs=own_details min_score=policy.min_score/>
+            </Field>
+            <Field
+                label="Confirm password"
+                name="password_confirm"
+                kind="password"
+                state=password_confirm
+                error=password_confirm.error(move |v| validate::password_confirmation(&password.value.get_untracked(), v).err())
+                autocomplete="new-password"
+                required=true
+                maxlength=policy.max_length
+            />
+                <SubmitButton label="Create account" pending_label="Creating your account…" pending=action.pending().into()/>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,40 @@
+//! Security events. A failure to write one is logged but never fails the user's request.
+
+use super::ClientInfo;
+use crate::server::db::{self, Db, audit::NewEvent};
+use serde_json::Value;
+
+/// Event kinds, as stored in `audit_events.kind`.
+pub mod kind {
+    pub const SIGNUP: &str = "signup";
+    pub const LOGIN_OK: &str = "login_ok";
+    pub const LOGIN_FAILED: &str = "login_failed";
+    pub const LOGOUT: &str = "logout";
+    pub const REFRESH_REUSE: &str = "refresh_token_reuse";
+    pub const PASSWORD_REHASHED: &str = "password_rehashed";
+    pub const PROFILE_UPDATED: &str = "profile_updated";
+    pub const ROLE_CHANGED: &str = "role_changed";
+}
+
+pub async fn record(
+    db: &Db,
+    kind: &str,
+    user_id: Option<&str>,
+    actor_id: Option<&str>,
+    client: &ClientInfo,
+    detail: Value,
+) {
+    let detail = detail.to_string();
+    let event = NewEvent {
+        kind,
+        user_id,
+        actor_id,
+        ip: client.ip.as_deref(),
+        user_agent: client.user_agent.as_deref(),
+        detail: &detail,
+    };
+    match db::audit::insert(db, event, db::now()).await {
+        Ok(()) => tracing::info!(kind, user_id, "audit"),
+        Err(e) => tracing::error!(kind, user_id, error = ?e, "could not write audit event"),
+    }
+}

@@ -1,0 +1,279 @@
+//! Access tokens (short-lived EdDSA JWTs) and refresh tokens (opaque, random, stored only
+//! as SHA-256 hashes).
+
+use crate::server::keys::SigningKeyPair;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, Header, Validation, errors::ErrorKind};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The JWT `typ` of our access tokens (RFC 9068), so an ID token or any other JWT signed
+/// with the same key is never taken for one.
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub sid: String,
+    pub role: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    pub jti: String,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token expired")]
+    Expired,
+    #[error("token invalid")]
+    Invalid,
+}
+
+/// Issues and verifies access tokens.
+#[derive(Clone, Debug)]
+pub struct AccessTokens {
+    key: SigningKeyPair,
+    issuer: String,
+    audience: String,
+    ttl_seconds: i64,
+}
+
+impl AccessTokens {
+    pub fn new(key: SigningKeyPair, issuer: String, audience: String, ttl_seconds: u64) -> Self {
+        Self {
+            key,
+            issuer,
+            audience,
+            ttl_seconds: ttl_seconds as i64,
+        }
+    }
+
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl_seconds
+    }
+
+    /// Signs a token for this session; returns it with its expiry (unix seconds).
+    pub fn issue(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        role: &str,
+        now: i64,
+    ) -> anyhow::Result<(String, i64)> {
+        let exp = now + self.ttl_seconds;
+        let claims = AccessClaims {
+            sub: user_id.into(),
+            sid: session_id.into(),
+            role: role.into(),
+            iat: now,
+            nbf: now,
+            exp,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(ACCESS_TOKEN_TYP.into());
+        header.kid = Some(self.key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.key.encoding)?;
+        Ok((token, exp))
+    }
+
+    /// Checks signature, algorithm (EdDSA only: never `none`, never HMAC with the public
+    /// key), key id, type, issuer, audience, expiry and not-before.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.alg != Algorithm::EdDSA
+            || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP)
+            || header.kid.as_deref() != Some(self.key.kid.as_str())
+        {
+            return Err(TokenError::Invalid);
+        }
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        // We issued it on this clock; a leeway would only stretch short lifetimes.
+        validation.leeway = 0;
+        jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
+    }
+}
+
+/// A new refresh token: 256 random bits, base64url; and the hash to store.
+pub fn new_refresh_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
+/// SHA-256, hex: a database leak gives no usable token.
+pub fn hash_refresh_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::keys::{SigningKeyPair, generate_pem};
+    use jsonwebtoken::{EncodingKey, encode};
+
+    fn tokens() -> AccessTokens {
+        let key = SigningKeyPair::from_pem(&generate_pem().unwrap()).unwrap();
+        AccessTokens::new(key, "https://id.example".into(), "gatehouse".into(), 900)
+    }
+
+    fn now() -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    }
+
+    fn claims(t: &AccessTokens, now: i64) -> AccessClaims {
+        AccessClaims {
+            sub: "u1".into(),
+            sid: "s1".into(),
+            role: "user".into(),
+            iat: now,
+            nbf: now,
+            exp: now + 60,
+            iss: t.issuer.clone(),
+            aud: t.audience.clone(),
+            jti: "j".into(),
+        }
+    }
+
+    fn header(t: &AccessTokens) -> Header {
+        let mut h = Header::new(Algorithm::EdDSA);
+        h.typ = Some(ACCESS_TOKEN_TYP.into());
+        h.kid = Some(t.key.kid.clone());
+        h
+    }
+
+    #[test]
+    fn issued_token_verifies_with_all_claims() {
+        let t = tokens();
+        let (token, exp) = t.issue("u1", "s1", "admin", now()).unwrap();
+        let c = t.verify(&token).unwrap();
+        assert_eq!(
+            (c.sub.as_str(), c.sid.as_str(), c.role.as_str()),
+            ("u1", "s1", "admin")
+        );
+        assert_eq!(c.exp, exp);
+        assert_eq!(c.iss, "https://id.example");
+        assert_eq!(c.aud, "gatehouse");
+        assert!(!c.jti.is_empty());
+    }
+
+    #[test]
+    fn expired_token_is_reported_as_expired() {
+        let t = tokens();
+        let (token, _) = t.issue("u1", "s1", "user", now() - 1000).unwrap();
+        assert_eq!(t.verify(&token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn not_yet_valid_token_is_refused() {
+        let t = tokens();
+        let mut c = claims(&t, now());
+        c.nbf = now() + 600;
+        c.exp = now() + 900;
+        let token = encode(&header(&t), &c, &t.key.encoding).unwrap();
+        assert_eq!(t.verify(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn tampered_payload_is_refused() {
+        let t = tokens();
+        let (token, _) = t.issue("u1", "s1", "user", now()).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut c = claims(&t, now());
+        c.role = "admin".into();
+        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap());
+        let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(t.verify(&forged), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let t = tokens();
+        let c = claims(&t, now());
+        let head = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"alg":"none","typ":"at+jwt","kid":"{}"}}"#,
+            t.key.kid
+        ));
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap());
+        assert_eq!(
+            t.verify(&format!("{head}.{body}.")),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn hmac_signed_with_the_public_key_is_refused() {
+        // Algorithm confusion: an attacker signs HS256 with the (public) key bytes.
+        let t = tokens();
+        let mut h = header(&t);
+        h.alg = Algorithm::HS256;
+        let key = EncodingKey::from_secret(t.key.public_x.as_bytes());
+        let token = encode(&h, &claims(&t, now()), &key).unwrap();
+        assert_eq!(t.verify(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn wrong_audience_issuer_type_or_key_is_refused() {
+        let t = tokens();
+        let mut c = claims(&t, now());
+        c.aud = "other-service".into();
+        assert_eq!(
+            t.verify(&encode(&header(&t), &c, &t.key.encoding).unwrap()),
+            Err(TokenError::Invalid)
+        );
+
+        let mut c = claims(&t, now());
+        c.iss = "https://evil.example".into();
+        assert_eq!(
+            t.verify(&encode(&header(&t), &c, &t.key.encoding).unwrap()),
+            Err(TokenError::Invalid)
+        );
+
+        let mut h = header(&t);
+        h.typ = Some("JWT".into());
+        assert_eq!(
+            t.verify(&encode(&h, &claims(&t, now()), &t.key.encoding).unwrap()),
+            Err(TokenError::Invalid)
+        );
+
+        let other = tokens();
+        let (token, _) = other.issue("u1", "s1", "user", now()).unwrap();
+        assert_eq!(
+            t.verify(&token),
+            Err(TokenError::Invalid),
+            "token from another key"
+        );
+        assert_eq!(t.verify("garbage"), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let (a, hash_a) = new_refresh_token();
+        let (b, _) = new_refresh_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43, "256 bits in base64url");
+        assert_eq!(hash_a, hash_refresh_token(&a));
+        assert_eq!(hash_a.len(), 64);
+        assert_ne!(hash_a, a);
+    }
+}

@@ -1,0 +1,167 @@
+//! The command line: `serve` (default), `migrate`, `create-admin`, `gen-key`.
+
+use crate::server::{
+    auth::{
+        accounts::{self, AdminOutcome},
+        passwords::Password,
+    },
+    config::Settings,
+    error::Error,
+    http, keys,
+    state::AppState,
+};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use std::{io::IsTerminal, net::SocketAddr, time::Duration};
+
+#[derive(Parser, Debug)]
+#[command(name = "gatehouse", version, about = "Self-hosted accounts service")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an admin account, or promote an existing one. The password is read from
+    /// standard input when piped, otherwise prompted for; never from the command line.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Print a new Ed25519 signing key (PKCS#8 PEM) for GATEHOUSE_JWT_PRIVATE_KEY.
+    GenKey,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(Settings::load()?).await,
+        Command::Migrate => {
+            let settings = Settings::load()?;
+            AppState::build(settings).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateAdmin { username, email } => create_admin(&username, &email).await,
+        Command::GenKey => {
+            print!("{}", keys::generate_pem()?);
+            Ok(())
+        }
+    }
+}
+
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let address = settings.server.address;
+    let public_url = settings.server.public_url.clone();
+    let mode = settings.mode;
+    let state = AppState::build(settings).await?;
+    spawn_housekeeping(state.clone());
+    let app = http::router(state);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address}"))?;
+    tracing::info!(%address, %public_url, ?mode, "Gatehouse is serving");
+    println!("Gatehouse is serving on http://{address} (public URL {public_url})");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")
+}
+
+/// Purges expired rows now and then.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match crate::server::db::browser_states::delete_expired(
+                &state.db,
+                crate::server::db::now(),
+            )
+            .await
+            {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired browser states"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "purging browser states"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn create_admin(username: &str, email: &str) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    let state = AppState::build(settings).await?;
+    // Promoting an existing account needs no password.
+    let exists = crate::server::db::users::find_by_login(&state.db, username.trim())
+        .await?
+        .is_some()
+        || crate::server::db::users::find_by_login(&state.db, email.trim())
+            .await?
+            .is_some();
+    let password = if exists { None } else { Some(read_password()?) };
+    match accounts::create_admin(&state, username, email, password.as_ref()).await {
+        Ok((user, AdminOutcome::Created)) => {
+            println!("Created admin {} <{}>.", user.username, user.email)
+        }
+        Ok((user, AdminOutcome::Promoted)) => {
+            println!("Promoted {} <{}> to admin.", user.username, user.email)
+        }
+        Ok((user, AdminOutcome::AlreadyAdmin)) => {
+            println!("{} <{}> is already an admin.", user.username, user.email)
+        }
+        Err(Error::Invalid(fields)) => {
+            let problems: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            bail!("{}", problems.join("\n"));
+        }
+        Err(e) => return Err(anyhow::anyhow!("creating the admin failed: {e}")),
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<Password> {
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(Password::new(password));
+    }
+    let first = rpassword::prompt_password("Password for the new admin: ")?;
+    let second = rpassword::prompt_password("Repeat the password: ")?;
+    if first != second {
+        bail!("the passwords do not match");
+    }
+    Ok(Password::new(first))
+}

@@ -1,0 +1,357 @@
+//! Settings: built-in defaults, then `Leptos.toml`, then `GATEHOUSE_*` environment
+//! variables (and `DATABASE_URL`), checked once at start-up. Secrets are not settings:
+//! they come only from the environment (or `.env`), see [`super::keys`].
+
+use crate::model::PasswordPolicy;
+use anyhow::{Context, bail, ensure};
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf};
+use url::Url;
+
+/// The settings file read when `GATEHOUSE_CONFIG` does not name another.
+pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Runs with no configuration: keeps its own secrets under `data/`.
+    #[default]
+    Development,
+    /// Refuses to start without proper secrets and an https public URL.
+    Production,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub mode: Mode,
+    pub product_name: String,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub tokens: TokenSettings,
+    pub cookies: CookieSettings,
+    pub passwords: PasswordSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub address: SocketAddr,
+    /// The URL people reach Gatehouse at; links, cookie security and the CSRF origin check
+    /// derive from it.
+    pub public_url: String,
+    /// Where development secrets and the default SQLite database live.
+    pub data_dir: PathBuf,
+    /// Where the built site (wasm, JS, CSS) is; cargo-leptos's `LEPTOS_SITE_ROOT` wins.
+    pub site_root: PathBuf,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`. Empty: `data_dir/gatehouse.db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    /// `iss` claim; empty means the public URL.
+    pub issuer: String,
+    /// `aud` claim of access tokens.
+    pub audience: String,
+    pub access_ttl_seconds: u64,
+    /// Idle lifetime of a session: each refresh extends it by this much.
+    pub refresh_ttl_seconds: u64,
+    /// Absolute lifetime of a session, however active.
+    pub session_max_age_seconds: u64,
+    /// How long an already-rotated refresh token still works (two tabs refreshing at once).
+    pub refresh_reuse_grace_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    Lax,
+    Strict,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CookieSettings {
+    pub same_site: SameSite,
+    /// Base of the cookie names; `__Host-` is prefixed when the public URL is https.
+    pub name_prefix: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// Minimum zxcvbn score (0–4) for a new password.
+    pub min_strength: u8,
+    /// argon2id memory cost in KiB (OWASP: 19456 or more).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// How many hashes may run at once; 0 means one per CPU core.
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            product_name: "Gatehouse".into(),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            tokens: TokenSettings::default(),
+            cookies: CookieSettings::default(),
+            passwords: PasswordSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            address: ([127, 0, 0, 1], 3000).into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            data_dir: "data".into(),
+            site_root: "target/site".into(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            audience: "gatehouse".into(),
+            access_ttl_seconds: 15 * 60,
+            refresh_ttl_seconds: 7 * 24 * 3600,
+            session_max_age_seconds: 30 * 24 * 3600,
+            refresh_reuse_grace_seconds: 30,
+        }
+    }
+}
+
+impl Default for CookieSettings {
+    fn default() -> Self {
+        Self {
+            same_site: SameSite::Lax,
+            name_prefix: "gatehouse".into(),
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        let policy = PasswordPolicy::default();
+        Self {
+            min_length: policy.min_length,
+            max_length: policy.max_length,
+            min_strength: policy.min_score,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, the settings file (if present) and the environment, then checks them.
+    /// `GATEHOUSE_SERVER__PUBLIC_URL=...` overrides `[server] public_url`, and so on.
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var("GATEHOUSE_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
+        Self::figment(&file)
+            .extract::<Settings>()
+            .with_context(|| format!("reading settings from {file} and GATEHOUSE_* variables"))?
+            .finish()
+    }
+
+    fn figment(file: &str) -> Figment {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("GATEHOUSE_").split("__").ignore(&["config"]))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+    }
+
+    /// Fills derived defaults and refuses settings that cannot work or are unsafe.
+    pub fn finish(mut self) -> anyhow::Result<Self> {
+        let public = Url::parse(&self.server.public_url).with_context(|| {
+            format!(
+                "server.public_url {:?} is not a URL",
+                self.server.public_url
+            )
+        })?;
+        ensure!(
+            matches!(public.scheme(), "http" | "https") && public.host_str().is_some(),
+            "server.public_url must be an http(s) URL with a host, got {:?}",
+            self.server.public_url
+        );
+        // One canonical spelling: scheme://host[:port], no trailing slash.
+        self.server.public_url = public.origin().ascii_serialization();
+        if self.tokens.issuer.is_empty() {
+            self.tokens.issuer = self.server.public_url.clone();
+        }
+        if self.database.url.is_empty() {
+            self.database.url = format!(
+                "sqlite://{}",
+                self.server.data_dir.join("gatehouse.db").display()
+            );
+        }
+        ensure!(
+            self.database.url.starts_with("sqlite:")
+                || self.database.url.starts_with("postgres://")
+                || self.database.url.starts_with("postgresql://"),
+            "database.url must start with sqlite: or postgres://"
+        );
+        ensure!(
+            self.database.max_connections >= 1,
+            "database.max_connections must be at least 1"
+        );
+
+        let t = &self.tokens;
+        ensure!(
+            (1..=24 * 3600).contains(&t.access_ttl_seconds),
+            "tokens.access_ttl_seconds must be between 1 and 86400"
+        );
+        ensure!(
+            t.refresh_ttl_seconds >= t.access_ttl_seconds,
+            "tokens.refresh_ttl_seconds must be at least the access lifetime"
+        );
+        ensure!(
+            t.session_max_age_seconds >= t.refresh_ttl_seconds,
+            "tokens.session_max_age_seconds must be at least tokens.refresh_ttl_seconds"
+        );
+        ensure!(
+            t.refresh_reuse_grace_seconds <= 300,
+            "tokens.refresh_reuse_grace_seconds must be at most 300"
+        );
+        ensure!(!t.audience.is_empty(), "tokens.audience must not be empty");
+        ensure!(
+            !self.cookies.name_prefix.is_empty()
+                && self
+                    .cookies
+                    .name_prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "cookies.name_prefix must be letters, digits, '-' or '_'"
+        );
+
+        let p = &self.passwords;
+        ensure!(p.min_length >= 8, "passwords.min_length must be at least 8");
+        ensure!(
+            p.max_length >= p.min_length && p.max_length <= 1024,
+            "passwords.max_length must be between min_length and 1024"
+        );
+        ensure!(
+            p.min_strength <= 4,
+            "passwords.min_strength is a zxcvbn score from 0 to 4"
+        );
+        ensure!(
+            p.argon2_memory_kib >= 19_456 && p.argon2_iterations >= 2 && p.argon2_parallelism >= 1,
+            "argon2 parameters are below the OWASP minimum (memory 19456 KiB, 2 iterations, parallelism 1)"
+        );
+
+        if self.mode == Mode::Production && public.scheme() != "https" {
+            bail!(
+                "production mode needs an https public URL (server.public_url is {}); \
+                 put Gatehouse behind TLS or run in development mode",
+                self.server.public_url
+            );
+        }
+        Ok(self)
+    }
+
+    /// Cookies are `Secure` (and `__Host-` prefixed) whenever people reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: self.passwords.min_length,
+            max_length: self.passwords.max_length,
+            min_score: self.passwords.min_strength,
+        }
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.mode == Mode::Production
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_with_no_configuration() {
+        let s = Settings::default().finish().unwrap();
+        assert_eq!(s.tokens.issuer, "http://127.0.0.1:3000");
+        assert_eq!(s.database.url, "sqlite://data/gatehouse.db");
+        assert_eq!(s.tokens.access_ttl_seconds, 900);
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("Leptos.toml", "[server]\npublic_url = \"https://file.example\"\n[tokens]\naccess_ttl_seconds = 60\n")?;
+            jail.set_env("GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS", "2");
+            jail.set_env("DATABASE_URL", "postgres://db.example/gh");
+            let s: Settings = Settings::figment("Leptos.toml").extract()?;
+            let s = s.finish().unwrap();
+            assert_eq!(s.server.public_url, "https://file.example");
+            assert_eq!(s.tokens.access_ttl_seconds, 2);
+            assert_eq!(s.database.url, "postgres://db.example/gh");
+            assert!(s.secure_cookies());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unsafe_settings_are_refused_with_a_reason() {
+        let mut s = Settings::default();
+        s.passwords.argon2_memory_kib = 1024;
+        assert!(s.finish().unwrap_err().to_string().contains("OWASP"));
+
+        let mut s = Settings::default();
+        s.mode = Mode::Production;
+        assert!(s.finish().unwrap_err().to_string().contains("https"));
+
+        let mut s = Settings::default();
+        s.passwords.min_length = 4;
+        assert!(s.finish().is_err());
+
+        let mut s = Settings::default();
+        s.server.public_url = "not a url".into();
+        assert!(s.finish().is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! The `sessions` table: one row per login (device), holding only hashes of its refresh
+//! tokens.
+
+use super::{Db, users::UserRow};
+use sqlx::FromRow;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub refresh_token_hash: String,
+    pub previous_token_hash: Option<String>,
+    pub rotated_at: Option<i64>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+}
+
+const COLUMNS: &str = "id, user_id, refresh_token_hash, previous_token_hash, rotated_at, user_agent, ip, \
+     created_at, last_used_at, expires_at, revoked_at, revoked_reason";
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub refresh_token_hash: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub expires_at: i64,
+}
+
+pub async fn insert(db: &Db, session: NewSession<'_>, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into sessions (id, user_id, refresh_token_hash, user_agent, ip, created_at, last_used_at, expires_at) \
+         values ($1, $2, $3, $4, $5, $6, $6, $7)",
+    )
+    .bind(session.id)
+    .bind(session.user_id)
+    .bind(session.refresh_token_hash)
+    .bind(session.user_agent)
+    .bind(session.ip)
+    .bind(now)
+    .bind(session.expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The session whose current or previous refresh token has this hash.
+pub async fn find_by_token_hash(db: &Db, hash: &str) -> sqlx::Result<Option<SessionRow>> {
+    sqlx::query_as::<_, SessionRow>(&format!(
+        "select {COLUMNS} from sessions where refresh_token_hash = $1 or previous_token_hash = $1 limit 1"
+    ))
+    .bind(hash)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<SessionRow>> {
+    sqlx::query_as::<_, SessionRow>(&format!("select {COLUMNS} from sessions where id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Replaces the current refresh token, keeping the old hash for the grace window.
+/// Compare-and-swap on the current hash: of two concurrent rotations exactly one wins
+/// (returns `true`); the loser sees `false` and is handled as a grace-window reuse.
+pub async fn rotate(
+    db: &Db,
+    id: &str,
+    expected_hash: &str,
+    new_hash: &str,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "update sessions set previous_token_hash = refresh_token_hash, refresh_token_hash = $3, \
+         rotated_at = $4, last_used_at = $4, expires_at = $5 \
+         where id = $1 and refresh_token_hash = $2 and revoked_at is null",
+    )
+    .bind(id)
+    .bind(expected_hash)
+    .bind(new_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn touch(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("update sessions set last_used_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Revokes one session; `false` if it was already revoked or does not exist.
+pub async fn revoke(db: &Db, id: &str, reason: &str, now: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "update sessions set revoked_at = $2, revoked_reason = $3 where id = $1 and revoked_at is null",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(reason)
+    .execute(&db.pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Revokes every live session of a user, except `keep` when given. Returns how many.
+pub async fn revoke_all_for_user(
+    db: &Db,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "update sessions set revoked_at = $2, revoked_reason = $3 \
+         where user_id = $1 and revoked_at is null and id <> $4",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(reason)
+    .bind(keep.unwrap_or(""))
+    .execute(&db.pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// A live session and its user, in one query: the check behind every authenticated
+/// request, so a revoked session or deactivated user is refused at once.
+#[derive(Debug, FromRow)]
+pub struct SessionWithUser {
+    pub session_id: String,
+    pub session_expires_at: i64,
+    pub session_revoked_at: Option<i64>,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+static FIND_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let user_columns = super::users::COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "select s.id as session_id, s.expires_at as session_expires_at, s.revoked_at as session_revoked_at, \
+         {user_columns} from sessions s join users u on u.id = s.user_id where s.id = $1"
+    )
+});
+
+pub async fn find_with_user(db: &Db, session_id: &str) -> sqlx::Result<Option<SessionWithUser>> {
+    sqlx::query_as::<_, SessionWithUser>(&FIND_WITH_USER)
+        .bind(session_id)
+        .fetch_optional(&db.pool)
+        .await
+}

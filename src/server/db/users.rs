@@ -1,0 +1,171 @@
+//! The `users` table.
+
+use super::{Db, violated_unique_index};
+use sqlx::FromRow;
+
+/// One account as stored. `Debug` leaves out the password hash.
+#[derive(Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: String,
+    pub email_verified_at: Option<i64>,
+    pub deactivated_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserRow {
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+}
+
+/// Columns in `UserRow` order, for `select`s.
+pub(super) const COLUMNS: &str = "id, username, email, password_hash, display_name, bio, avatar_url, role, \
+     email_verified_at, deactivated_at, created_at, updated_at, last_login_at";
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub role: &'a str,
+    pub email_verified_at: Option<i64>,
+}
+
+/// Which unique field an insert collided with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    Username,
+    Email,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("{0:?} already taken")]
+    Taken(Taken),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn insert(db: &Db, user: NewUser<'_>, now: i64) -> Result<UserRow, InsertError> {
+    let sql = format!(
+        "insert into users (id, username, email, password_hash, display_name, role, email_verified_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning {COLUMNS}"
+    );
+    sqlx::query_as::<_, UserRow>(&sql)
+        .bind(super::new_id())
+        .bind(user.username)
+        .bind(user.email)
+        .bind(user.password_hash)
+        .bind(user.display_name)
+        .bind(user.role)
+        .bind(user.email_verified_at)
+        .bind(now)
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| match violated_unique_index(&e) {
+            Some("users_username_key") => InsertError::Taken(Taken::Username),
+            Some("users_email_key") => InsertError::Taken(Taken::Email),
+            _ => InsertError::Database(e),
+        })
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as::<_, UserRow>(&format!("select {COLUMNS} from users where id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Finds an account by username or email, ignoring case.
+pub async fn find_by_login(db: &Db, login: &str) -> sqlx::Result<Option<UserRow>> {
+    let sql = format!(
+        "select {COLUMNS} from users where lower(username) = lower($1) or lower(email) = lower($1) limit 1"
+    );
+    sqlx::query_as::<_, UserRow>(&sql)
+        .bind(login)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn update_profile(
+    db: &Db,
+    id: &str,
+    display_name: Option<&str>,
+    bio: Option<&str>,
+    avatar_url: Option<&str>,
+    now: i64,
+) -> sqlx::Result<Option<UserRow>> {
+    let sql = format!(
+        "update users set display_name = $2, bio = $3, avatar_url = $4, updated_at = $5 \
+         where id = $1 returning {COLUMNS}"
+    );
+    sqlx::query_as::<_, UserRow>(&sql)
+        .bind(id)
+        .bind(display_name)
+        .bind(bio)
+        .bind(avatar_url)
+        .bind(now)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_login(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("update users set last_login_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_role(db: &Db, id: &str, role: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("update users set role = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(role)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_email_verified(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("update users set email_verified_at = $2, updated_at = $2 where id = $1 and email_verified_at is null")
+        .bind(id)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

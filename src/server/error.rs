@@ -1,0 +1,59 @@
+//! The server's error: what the flows return. Expected outcomes (bad input, wrong
+//! password) map one-to-one onto [`AppError`]; unexpected ones (database down, a bug) are
+//! logged whole here and reach the client only as a generic message.
+
+use crate::{errors::AppError, validate::FieldErrors};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldErrors),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("account deactivated")]
+    AccountDeactivated,
+    #[error("not authenticated")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(name.into(), message.into());
+        Self::Invalid(fields)
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Invalid(fields) => AppError::Invalid { fields },
+            Error::InvalidCredentials => AppError::InvalidCredentials,
+            Error::AccountDeactivated => AppError::AccountDeactivated,
+            Error::Unauthorized => AppError::Unauthorized,
+            Error::Forbidden => AppError::Forbidden,
+            Error::NotFound => AppError::NotFound,
+            Error::TooManyRequests => AppError::TooManyRequests,
+            Error::Database(e) => {
+                tracing::error!(error = ?e, "database error");
+                AppError::Internal
+            }
+            Error::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                AppError::Internal
+            }
+        }
+    }
+}

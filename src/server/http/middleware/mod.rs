@@ -1,0 +1,21 @@
+//! Request middleware, outermost first: security headers, same-origin check for writes,
+//! browser state (tower-sessions), authentication with transparent refresh, the flash of
+//! no-JavaScript forms, and HTTP statuses for server-function errors.
+
+pub mod auth;
+pub mod csrf;
+pub mod flash;
+pub mod security_headers;
+pub mod server_fn_status;
+
+/// Static files (the wasm bundle, CSS, images) need no login, flash or refresh.
+pub fn is_static_path(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+}
+
+/// Server functions live under this prefix.
+pub const SERVER_FN_PREFIX: &str = "/fn/";

@@ -1,0 +1,70 @@
+//! The axum application: Leptos pages and server functions, health probes, static files,
+//! and the middleware around them.
+
+pub mod cookies;
+pub mod health;
+pub mod middleware;
+
+use crate::{
+    app::{App, shell},
+    server::{browser_state, state::AppState},
+};
+use axum::{
+    Router,
+    middleware::{from_fn, from_fn_with_state},
+    routing::get,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+
+/// Builds the whole application for this state.
+pub fn router(state: AppState) -> Router {
+    crate::api::register_server_fns();
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render_shell = {
+        let options = state.leptos.clone();
+        move || shell(options.clone())
+    };
+    let names = state.cookies.clone();
+
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        // Innermost first: each `layer` wraps everything above it.
+        .layer(from_fn(middleware::server_fn_status::map))
+        .layer(from_fn(middleware::flash::take))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::auth::authenticate,
+        ))
+        .layer(browser_state::layer(
+            state.db.clone(),
+            names.browser_state.clone(),
+            names.secure(),
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::csrf::same_origin_writes,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::security_headers::apply,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The path only: query strings can carry one-time tokens.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,12 @@
+//! Everything that only runs on the server: settings, the store, the auth domain, mail
+//! (later) and the HTTP routes outside Leptos.
+
+pub mod auth;
+pub mod browser_state;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod state;

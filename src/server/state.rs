@@ -1,0 +1,73 @@
+//! `AppState`: what every request handler, page and server function can reach.
+
+use crate::server::{
+    auth::{passwords::PasswordHasher, tokens::AccessTokens},
+    config::Settings,
+    db::Db,
+    http::cookies::CookieNames,
+    keys,
+};
+use anyhow::Context;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub hasher: PasswordHasher,
+    pub access_tokens: Arc<AccessTokens>,
+    pub cookies: Arc<CookieNames>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    /// Connects to the database, applies migrations and loads the signing key.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let key = keys::load(settings.is_production(), &settings.server.data_dir)?;
+        let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
+        db.migrate().await?;
+        let hasher =
+            PasswordHasher::new(&settings.passwords).context("setting up password hashing")?;
+        let access_tokens = AccessTokens::new(
+            key,
+            settings.tokens.issuer.clone(),
+            settings.tokens.audience.clone(),
+            settings.tokens.access_ttl_seconds,
+        );
+        Ok(Self {
+            leptos: leptos_options(&settings),
+            cookies: Arc::new(CookieNames::new(&settings)),
+            settings: Arc::new(settings),
+            db,
+            hasher,
+            access_tokens: Arc::new(access_tokens),
+        })
+    }
+}
+
+/// The Leptos options come from our settings; cargo-leptos's variables (set by
+/// `cargo leptos serve/watch`) say where it put the built site.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let site_root =
+        env("LEPTOS_SITE_ROOT").unwrap_or_else(|| settings.server.site_root.display().to_string());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "gatehouse".into()))
+        .site_root(site_root)
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
+        .site_addr(settings.server.address)
+        .env(if settings.is_production() {
+            leptos::config::Env::PROD
+        } else {
+            leptos::config::Env::DEV
+        })
+        .build()
+}

@@ -1,0 +1,553 @@
+//! Input rules shared by the browser and the server: the very same code gives the inline
+//! message while typing and the authoritative answer on submit.
+
+use crate::model::PasswordPolicy;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+pub const EMAIL_MAX: usize = 254;
+pub const DISPLAY_NAME_MAX: usize = 64;
+pub const BIO_MAX: usize = 500;
+pub const AVATAR_URL_MAX: usize = 512;
+/// The login field takes a username or an email, so it is bounded by the longer of the two.
+pub const LOGIN_MAX: usize = EMAIL_MAX;
+
+/// Names that would let someone pass for the service or its staff.
+const RESERVED_USERNAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "support",
+    "security",
+    "gatehouse",
+    "api",
+    "auth",
+    "login",
+    "logout",
+    "signup",
+    "profile",
+    "null",
+    "undefined",
+];
+
+/// Field name -> message, in a stable order for rendering and tests.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// A username: 3–32 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or digit.
+/// ASCII only so that case-insensitive uniqueness means the same thing in every database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.trim();
+        let len = name.chars().count();
+        if name.is_empty() {
+            return Err("Choose a username.".into());
+        }
+        if len < USERNAME_MIN {
+            return Err(format!("Use at least {USERNAME_MIN} characters."));
+        }
+        if len > USERNAME_MAX {
+            return Err(format!("Use at most {USERNAME_MAX} characters."));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err("Use only letters, digits, dots, dashes and underscores.".into());
+        }
+        if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err("Start with a letter or a digit.".into());
+        }
+        if RESERVED_USERNAMES.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err("That username is reserved. Please choose another.".into());
+        }
+        Ok(Self(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An email address, trimmed and lower-cased so that one mailbox is one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("Enter your email address.".into());
+        }
+        if email.len() > EMAIL_MAX {
+            return Err(format!("Use at most {EMAIL_MAX} characters."));
+        }
+        let parsed = email_address::EmailAddress::from_str(&email)
+            .map_err(|_| "Enter a valid email address, like name@example.com.".to_string())?;
+        // Addresses that are valid RFC 5322 but never deliverable on the internet
+        // (`me@localhost`, quoted local parts, IP-literal domains) are almost always typos.
+        let domain = parsed.domain();
+        if !domain.contains('.')
+            || domain.starts_with('[')
+            || domain.ends_with('.')
+            || parsed.local_part().starts_with('"')
+            || email.chars().any(char::is_whitespace)
+        {
+            return Err("Enter a valid email address, like name@example.com.".into());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// How strong a candidate password is, for the meter and for the rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordStrength {
+    /// zxcvbn score, 0 (guessable in seconds) to 4 (very unguessable).
+    pub score: u8,
+    /// Why it is weak and what would help, when zxcvbn has something to say.
+    pub feedback: Option<String>,
+}
+
+/// Scores a password with zxcvbn, taking the user's own details into account so that
+/// `alice2024` is weak for alice.
+pub fn password_strength(password: &str, user_inputs: &[&str]) -> PasswordStrength {
+    let inputs: Vec<&str> = user_inputs
+        .iter()
+        .copied()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let entropy = zxcvbn::zxcvbn(password, &inputs);
+    let feedback = entropy.feedback().map(|f| {
+        let mut parts = Vec::new();
+        if let Some(warning) = f.warning() {
+            parts.push(warning.to_string());
+        }
+        if let Some(suggestion) = f.suggestions().first() {
+            parts.push(suggestion.to_string());
+        }
+        parts.join(" ")
+    });
+    PasswordStrength {
+        score: u8::from(entropy.score()),
+        feedback: feedback.filter(|s| !s.is_empty()),
+    }
+}
+
+/// Checks a new password against the policy. `user_inputs` are the account's own details
+/// (username, email, display name), which must not make the password easy to guess.
+pub fn new_password(
+    password: &str,
+    policy: &PasswordPolicy,
+    user_inputs: &[&str],
+) -> Result<(), String> {
+    let len = password.chars().count();
+    if password.is_empty() {
+        return Err("Choose a password.".into());
+    }
+    if len < policy.min_length {
+        return Err(format!("Use at least {} characters.", policy.min_length));
+    }
+    if len > policy.max_length {
+        return Err(format!("Use at most {} characters.", policy.max_length));
+    }
+    let strength = password_strength(password, user_inputs);
+    if strength.score < policy.min_score {
+        let why = strength
+            .feedback
+            .unwrap_or_else(|| "Add another word or two; uncommon words are better.".into());
+        return Err(format!("This password is too easy to guess. {why}"));
+    }
+    Ok(())
+}
+
+/// The confirmation must repeat the password exactly.
+pub fn password_confirmation(password: &str, confirmation: &str) -> Result<(), String> {
+    if confirmation.is_empty() {
+        return Err("Repeat your password.".into());
+    }
+    if password != confirmation {
+        return Err("The passwords do not match.".into());
+    }
+    Ok(())
+}
+
+/// Free text that must not smuggle control characters into pages or logs.
+fn plain_text(input: &str, max: usize, allow_newlines: bool) -> Result<Option<String>, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > max {
+        return Err(format!("Use at most {max} characters."));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err("Remove the control characters.".into());
+    }
+    Ok(Some(text.to_string()))
+}
+
+/// Optional display name, up to 64 characters on one line.
+pub fn display_name(input: &str) -> Result<Option<String>, String> {
+    plain_text(input, DISPLAY_NAME_MAX, false)
+}
+
+/// Optional bio, up to 500 characters; line breaks allowed.
+pub fn bio(input: &str) -> Result<Option<String>, String> {
+    plain_text(input, BIO_MAX, true)
+}
+
+/// Optional avatar URL: an absolute http(s) URL with a host, at most 512 characters.
+pub fn avatar_url(input: &str) -> Result<Option<String>, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.len() > AVATAR_URL_MAX {
+        return Err(format!("Use at most {AVATAR_URL_MAX} characters."));
+    }
+    let bad = || "Enter a web address starting with https:// (or http://).".to_string();
+    let url = url::Url::parse(text).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("Remove the user name and password from the address.".into());
+    }
+    Ok(Some(url.to_string()))
+}
+
+/// The login field: a username or an email address, not empty, not absurdly long.
+pub fn login_identifier(input: &str) -> Result<String, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err("Enter your username or email.".into());
+    }
+    if text.len() > LOGIN_MAX {
+        return Err(format!("Use at most {LOGIN_MAX} characters."));
+    }
+    Ok(text.to_string())
+}
+
+/// The password typed at login: present, and not so long that hashing it is a weapon.
+pub fn login_password(password: &str, policy: &PasswordPolicy) -> Result<(), String> {
+    if password.is_empty() {
+        return Err("Enter your password.".into());
+    }
+    if password.chars().count() > policy.max_length {
+        return Err(format!("Use at most {} characters.", policy.max_length));
+    }
+    Ok(())
+}
+
+/// A validated signup form.
+#[derive(Clone, Debug)]
+pub struct ValidSignup {
+    pub username: Username,
+    pub email: Email,
+    pub display_name: Option<String>,
+}
+
+/// Validates every signup field at once so the form shows all problems together.
+pub fn signup(
+    username: &str,
+    email: &str,
+    password: &str,
+    password_confirm: &str,
+    display_name_input: &str,
+    policy: &PasswordPolicy,
+) -> Result<ValidSignup, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let username = Username::parse(username)
+        .map_err(|e| errors.insert("username".into(), e))
+        .ok();
+    let email = Email::parse(email)
+        .map_err(|e| errors.insert("email".into(), e))
+        .ok();
+    let display_name = display_name(display_name_input)
+        .map_err(|e| errors.insert("display_name".into(), e))
+        .ok();
+    let inputs = [
+        username.as_ref().map_or("", Username::as_str),
+        email.as_ref().map_or("", Email::as_str),
+        display_name
+            .as_ref()
+            .and_then(|d| d.as_deref())
+            .unwrap_or(""),
+    ];
+    if let Err(e) = new_password(password, policy, &inputs) {
+        errors.insert("password".into(), e);
+    }
+    if let Err(e) = password_confirmation(password, password_confirm) {
+        errors.insert("password_confirm".into(), e);
+    }
+    match (username, email, display_name) {
+        (Some(username), Some(email), Some(display_name)) if errors.is_empty() => Ok(ValidSignup {
+            username,
+            email,
+            display_name,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// A validated profile edit. Only these three fields are editable by the owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidProfile {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+pub fn profile(
+    display_name_input: &str,
+    bio_input: &str,
+    avatar_input: &str,
+) -> Result<ValidProfile, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let display_name = display_name(display_name_input)
+        .map_err(|e| errors.insert("display_name".into(), e))
+        .ok();
+    let bio = bio(bio_input)
+        .map_err(|e| errors.insert("bio".into(), e))
+        .ok();
+    let avatar_url = avatar_url(avatar_input)
+        .map_err(|e| errors.insert("avatar_url".into(), e))
+        .ok();
+    match (display_name, bio, avatar_url) {
+        (Some(display_name), Some(bio), Some(avatar_url)) => Ok(ValidProfile {
+            display_name,
+            bio,
+            avatar_url,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Where to send the user after login: only a local path on this site, never another
+/// origin (`//evil.example`, `/\evil.example`, `https://…`), so `?next=` cannot be an open
+/// redirect.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 512
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c == '\\' || c.is_whitespace());
+    local.then(|| next.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> PasswordPolicy {
+        PasswordPolicy::default()
+    }
+
+    #[test]
+    fn username_accepts_ordinary_names() {
+        for name in ["alice", "Bob_99", "j.doe", "x-y-z", "abc"] {
+            assert!(Username::parse(name).is_ok(), "{name}");
+        }
+        assert_eq!(Username::parse("  alice ").unwrap().as_str(), "alice");
+    }
+
+    #[test]
+    fn username_rejects_bad_names_with_a_reason() {
+        assert_eq!(Username::parse("").unwrap_err(), "Choose a username.");
+        assert!(Username::parse("ab").unwrap_err().contains("at least 3"));
+        assert!(
+            Username::parse(&"a".repeat(33))
+                .unwrap_err()
+                .contains("at most 32")
+        );
+        assert!(
+            Username::parse("al ice")
+                .unwrap_err()
+                .contains("only letters")
+        );
+        assert!(
+            Username::parse("ålice")
+                .unwrap_err()
+                .contains("only letters")
+        );
+        assert!(
+            Username::parse("_alice")
+                .unwrap_err()
+                .contains("Start with")
+        );
+        assert!(Username::parse("Admin").unwrap_err().contains("reserved"));
+    }
+
+    #[test]
+    fn email_is_normalised_and_checked() {
+        assert_eq!(
+            Email::parse(" Alice@Example.COM ").unwrap().as_str(),
+            "alice@example.com"
+        );
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@localhost",
+            "a b@example.com",
+            "alice@example.com.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn common_and_short_passwords_are_refused() {
+        let p = policy();
+        assert!(new_password("", &p, &[]).unwrap_err().contains("Choose"));
+        assert!(
+            new_password("Ab1!", &p, &[])
+                .unwrap_err()
+                .contains("at least 8")
+        );
+        assert!(
+            new_password("password", &p, &[])
+                .unwrap_err()
+                .contains("too easy")
+        );
+        assert!(
+            new_password("password123", &p, &[])
+                .unwrap_err()
+                .contains("too easy")
+        );
+        assert!(
+            new_password("qwertyuiop", &p, &[])
+                .unwrap_err()
+                .contains("too easy")
+        );
+        assert!(
+            new_password(&"x".repeat(p.max_length + 1), &p, &[])
+                .unwrap_err()
+                .contains("at most")
+        );
+    }
+
+    #[test]
+    fn passwords_built_from_the_users_own_details_are_refused() {
+        let p = policy();
+        assert!(new_password("Kv9pzq7wlxTr", &p, &[]).is_ok());
+        assert!(new_password("Kv9pzq7wlxTr", &p, &["kv9pzq7wlxtr", "k@example.com"]).is_err());
+    }
+
+    #[test]
+    fn strong_passwords_pass() {
+        let p = policy();
+        assert!(new_password("correct horse battery staple", &p, &[]).is_ok());
+        assert!(new_password("Tr0ub4dor&3-vanilla-Sky", &p, &[]).is_ok());
+    }
+
+    #[test]
+    fn confirmation_must_match() {
+        assert!(password_confirmation("a-long-password", "a-long-password").is_ok());
+        assert_eq!(
+            password_confirmation("a", "b").unwrap_err(),
+            "The passwords do not match."
+        );
+        assert_eq!(
+            password_confirmation("a", "").unwrap_err(),
+            "Repeat your password."
+        );
+    }
+
+    #[test]
+    fn signup_reports_every_bad_field_together() {
+        let errors = signup("x", "nope", "short", "other", "ok", &policy()).unwrap_err();
+        let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
+        assert_eq!(
+            fields,
+            ["email", "password", "password_confirm", "username"]
+        );
+        let ok = signup(
+            "alice",
+            "Alice@Example.com",
+            "correct horse battery staple",
+            "correct horse battery staple",
+            "",
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!(ok.email.as_str(), "alice@example.com");
+        assert_eq!(ok.display_name, None);
+    }
+
+    #[test]
+    fn profile_fields_are_bounded() {
+        assert!(display_name(&"x".repeat(65)).is_err());
+        assert_eq!(display_name("  Alice  ").unwrap().as_deref(), Some("Alice"));
+        assert!(display_name("bad\u{0007}name").is_err());
+        assert!(bio("line one\nline two").is_ok());
+        assert!(bio(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn avatar_url_must_be_http_or_https() {
+        assert_eq!(avatar_url("").unwrap(), None);
+        assert!(avatar_url("https://example.com/a.png").unwrap().is_some());
+        assert!(avatar_url("http://example.com/a.png").unwrap().is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "data:image/png;base64,AAAA",
+            "ftp://example.com/a.png",
+            "example.com/a.png",
+            "https://",
+            "https://user:pw@example.com/a.png",
+        ] {
+            assert!(avatar_url(bad).is_err(), "{bad}");
+        }
+        assert!(avatar_url(&format!("https://example.com/{}", "a".repeat(520))).is_err());
+    }
+
+    #[test]
+    fn next_accepts_only_local_paths() {
+        assert_eq!(safe_next(Some("/profile")).as_deref(), Some("/profile"));
+        assert_eq!(
+            safe_next(Some("/profile?tab=1")).as_deref(),
+            Some("/profile?tab=1")
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil",
+            "javascript:alert(1)",
+            "profile",
+            "/a b",
+            "/\nx",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
+}

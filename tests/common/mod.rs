@@ -1,0 +1,307 @@
+//! Test harness: the real router, in-process, on a fresh database per test (a SQLite file
+//! in a temp folder, or a new database on the local PostgreSQL server), with a cookie jar
+//! like a browser's.
+
+#![allow(dead_code)]
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode, header},
+};
+use gatehouse::server::{config::Settings, db::Backend, http, state::AppState};
+use http_body_util::BodyExt;
+use std::{collections::BTreeMap, sync::Mutex};
+use tower::ServiceExt;
+
+/// The public URL tests configure; a same-origin browser sends it as `Origin`.
+pub const ORIGIN: &str = "http://gatehouse.test";
+pub const STRONG_PASSWORD: &str = "correct horse battery staple";
+
+/// Runs each listed `async fn name(backend: Backend)` once on SQLite and once on
+/// PostgreSQL, as `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(gatehouse::server::db::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(gatehouse::server::db::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    router: Router,
+    jar: Mutex<BTreeMap<String, String>>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The `Set-Cookie` line for one cookie name.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// Asserts a redirect (a real 302/303 for page loads and plain form posts, or the
+    /// server-function redirect header for the Leptos client) to `path`.
+    pub fn assert_redirect_to(&self, path: &str) {
+        assert_eq!(
+            self.location(),
+            Some(path),
+            "status {} body {}",
+            self.status,
+            self.body
+        );
+    }
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::default();
+    settings.server.public_url = ORIGIN.into();
+    settings.server.data_dir = dir.path().to_path_buf();
+    settings.database.max_connections = 4;
+    settings.database.url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("gatehouse.db").display()),
+        Backend::Postgres => fresh_postgres_database().await,
+    };
+    tweak(&mut settings);
+    let settings = settings.finish().expect("test settings");
+    let state = AppState::build(settings).await.expect("app state");
+    TestApp {
+        router: http::router(state.clone()),
+        state,
+        jar: Mutex::new(BTreeMap::new()),
+        _dir: dir,
+    }
+}
+
+/// A new, empty database on the local PostgreSQL server.
+async fn fresh_postgres_database() -> String {
+    use sqlx::{Connection, Executor};
+    let base = std::env::var("GATEHOUSE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let name = format!("gatehouse_test_{}", uuid_like());
+    let mut admin = sqlx::postgres::PgConnection::connect(&format!("{base}/postgres"))
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432 (set GATEHOUSE_TEST_POSTGRES to use another)");
+    admin
+        .execute(format!(r#"create database "{name}""#).as_str())
+        .await
+        .expect("create test database");
+    format!("{base}/{name}")
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}_{:x}", std::process::id())
+}
+
+impl TestApp {
+    pub fn access_cookie_name(&self) -> String {
+        self.state.cookies.access.clone()
+    }
+
+    pub fn refresh_cookie_name(&self) -> String {
+        self.state.cookies.refresh.clone()
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar.lock().unwrap().insert(name.into(), value.into());
+    }
+
+    pub fn remove_cookie(&self, name: &str) {
+        self.jar.lock().unwrap().remove(name);
+    }
+
+    pub fn clear_cookies(&self) {
+        self.jar.lock().unwrap().clear();
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        let jar = self.jar.lock().unwrap();
+        (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// Sends a request with the jar's cookies and stores the cookies the answer sets.
+    pub async fn send(&self, mut req: Request<Body>) -> TestResponse {
+        if let Some(cookies) = self.cookie_header() {
+            if !req.headers().contains_key(header::COOKIE) {
+                req.headers_mut()
+                    .insert(header::COOKIE, cookies.parse().unwrap());
+            }
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let mut jar = self.jar.lock().unwrap();
+        for line in headers.get_all(header::SET_COOKIE) {
+            let c = cookie::Cookie::parse(line.to_str().unwrap().to_string()).unwrap();
+            let expired =
+                c.max_age().is_some_and(|a| a.is_zero() || a.is_negative()) || c.value().is_empty();
+            if expired {
+                jar.remove(c.name());
+            } else {
+                jar.insert(c.name().to_string(), c.value().to_string());
+            }
+        }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A page load, as a browser makes it.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        let req = Request::get(path)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    fn form_request(
+        path: &str,
+        fields: &[(&str, &str)],
+        accept: &str,
+    ) -> axum::http::request::Builder {
+        let _ = fields;
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, accept)
+            .header(header::ORIGIN, ORIGIN)
+    }
+
+    fn encode(fields: &[(&str, &str)]) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter())
+            .finish()
+    }
+
+    /// Calls a server function the way the hydrated page does (JavaScript on).
+    pub async fn call(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let req = Self::form_request(path, fields, "application/json")
+            .body(Body::from(Self::encode(fields)))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form the way a browser without JavaScript does.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        referer: &str,
+    ) -> TestResponse {
+        let req = Self::form_request(path, fields, "text/html,application/xhtml+xml")
+            .header(header::REFERER, format!("{ORIGIN}{referer}"))
+            .body(Body::from(Self::encode(fields)))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn signup(&self, username: &str, email: &str) -> TestResponse {
+        self.call(
+            "/fn/signup",
+            &[
+                ("username", username),
+                ("email", email),
+                ("password", STRONG_PASSWORD),
+                ("password_confirm", STRONG_PASSWORD),
+                ("display_name", ""),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> TestResponse {
+        self.call(
+            "/fn/login",
+            &[("login", login), ("password", password), ("next", "")],
+        )
+        .await
+    }
+
+    pub async fn logout(&self) -> TestResponse {
+        self.call("/fn/logout", &[]).await
+    }
+
+    /// The logged-in user as the server sees this jar (`null` when anonymous).
+    pub async fn me(&self) -> serde_json::Value {
+        let res = self.call("/fn/me", &[]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()
+    }
+
+    /// Runs a scalar SQL query against the app's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect(sql)
+    }
+}
