@@ -10,7 +10,7 @@ data="$here/.data"
 rm -rf "$data"
 mkdir -p "$data"
 
-bin="${GATEHOUSE_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/gatehouse}"
+bin="${E2E_SERVER_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/gatehouse}"
 if [ ! -x "$bin" ]; then
   echo "no server binary at $bin; build it with: cargo leptos build --release" >&2
   exit 1

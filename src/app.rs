@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{A, ProtectedRoute, Route, Router, Routes},
+    components::{A, Route, Router, Routes},
     path,
 };
 
@@ -94,7 +94,6 @@ pub fn App() -> impl IntoView {
         logout,
         update_profile,
     });
-    let logged_in = move || user.get().map(|u| matches!(u, Ok(Some(_))));
     // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
     Effect::new(|_| {
         if let Some(root) = document().document_element() {
@@ -116,13 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
-                    <ProtectedRoute
-                        path=path!("profile")
-                        view=ProfilePage
-                        condition=logged_in
-                        redirect_path=|| "/login?next=/profile"
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -10,7 +10,11 @@ async fn main() -> std::process::ExitCode {
     let _ = dotenvy::dotenv();
     let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    fmt().with_env_filter(filter).with_target(false).init();
+    fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
 
     let cli = gatehouse::server::cli::Cli::parse();
     match gatehouse::server::cli::run(cli).await {

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { PASSWORD, createAccount, fillLogin, fillSignup, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
-test('signup, profile, edit, logout and login again', async ({ page }) => {
+test('signup, profile, edit, logout and login again', async ({ page, baseURL }) => {
   const problems = watchConsole(page);
   const user = uniqueUser('ana');
 
@@ -17,12 +17,15 @@ test('signup, profile, edit, logout and login again', async ({ page }) => {
 
   await page.getByLabel('Display name').fill('Ana L.');
   await page.getByLabel('Bio').fill('Tea, trains and type systems.');
-  await page.getByLabel('Avatar URL').fill('https://example.com/ana.png');
-  await expect(page.getByAltText('Avatar preview')).toBeVisible();
+  // A picture this machine can load (there is no internet here).
+  const avatar = `${baseURL}/favicon.svg`;
+  await page.getByLabel('Avatar URL').fill(avatar);
+  await expect(page.getByAltText('Avatar preview')).toHaveAttribute('src', avatar);
   await page.getByRole('button', { name: 'Save profile' }).click();
   await expect(page.getByText('Your profile has been saved.')).toBeVisible();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ana L.');
   await expect(page.locator('.nav-user')).toContainText('Ana L.');
+  await expect(page.locator('.profile-header img.avatar')).toHaveAttribute('src', avatar);
 
   await page.reload();
   await expect(page.getByLabel('Bio')).toHaveValue('Tea, trains and type systems.');

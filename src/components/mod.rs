@@ -4,10 +4,12 @@ pub mod alert;
 pub mod avatar;
 pub mod field;
 pub mod password_meter;
+pub mod require_login;
 pub mod submit;
 
 pub use alert::Alert;
 pub use avatar::Avatar;
 pub use field::{Field, FieldState};
 pub use password_meter::PasswordMeter;
+pub use require_login::RequireLogin;
 pub use submit::SubmitButton;

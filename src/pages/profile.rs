@@ -3,7 +3,7 @@
 use super::{flash_resource, form_message};
 use crate::{
     app::use_session,
-    components::{Alert, Avatar, Field, FieldState, SubmitButton},
+    components::{Alert, Avatar, Field, FieldState, RequireLogin, SubmitButton},
     model::{FormFlash, UserView},
     validate,
 };
@@ -18,15 +18,20 @@ pub fn ProfilePage() -> impl IntoView {
     let saves_at_open = session.update_profile.version().get_untracked();
     view! {
         <Title text="Your profile"/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let flash = flash.await.ok().flatten().unwrap_or_default();
-                match session.user.await {
-                    Ok(Some(user)) => view! { <Profile user flash saves_at_open/> }.into_any(),
-                    _ => view! { <p class="muted">"Please log in to see your profile."</p> }.into_any(),
+        <RequireLogin path="/profile" reload=session.update_profile.version() let:user>
+            <Suspense fallback=|| ()>
+                {
+                    let user = user.clone();
+                    move || {
+                        let user = user.clone();
+                        Suspend::new(async move {
+                            let flash = flash.await.ok().flatten().unwrap_or_default();
+                            view! { <Profile user flash saves_at_open/> }
+                        })
+                    }
                 }
-            })}
-        </Suspense>
+            </Suspense>
+        </RequireLogin>
     }
 }
 

@@ -193,7 +193,15 @@ impl Settings {
     fn figment(file: &str) -> Figment {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("GATEHOUSE_").split("__").ignore(&["config"]))
+            .merge(
+                // Settings only: GATEHOUSE_CONFIG, GATEHOUSE_LOG and the secrets share the prefix.
+                Env::prefixed("GATEHOUSE_")
+                    .filter(|key| {
+                        let key = key.as_str().to_ascii_lowercase();
+                        key.contains("__") || key == "mode" || key == "product_name"
+                    })
+                    .split("__"),
+            )
             .merge(
                 Env::raw()
                     .only(&["DATABASE_URL"])
@@ -326,12 +334,17 @@ mod tests {
             jail.create_file("Leptos.toml", "[server]\npublic_url = \"https://file.example\"\n[tokens]\naccess_ttl_seconds = 60\n")?;
             jail.set_env("GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS", "2");
             jail.set_env("DATABASE_URL", "postgres://db.example/gh");
+            jail.set_env("GATEHOUSE_MODE", "production");
+            // Variables that share the prefix but are not settings are left alone.
+            jail.set_env("GATEHOUSE_JWT_PRIVATE_KEY", "secret");
+            jail.set_env("GATEHOUSE_LOG", "debug");
             let s: Settings = Settings::figment("Leptos.toml").extract()?;
             let s = s.finish().unwrap();
             assert_eq!(s.server.public_url, "https://file.example");
             assert_eq!(s.tokens.access_ttl_seconds, 2);
             assert_eq!(s.database.url, "postgres://db.example/gh");
             assert!(s.secure_cookies());
+            assert!(s.is_production());
             Ok(())
         });
     }

@@ -1,0 +1,40 @@
+//! Guards a page that needs a login. It asks the server who is logged in each time the
+//! page is opened (not a cached answer, which could be stale right after a login), and
+//! sends anonymous visitors to `/login?next=...`: a real 302 when the server renders the
+//! page, a client-side redirect otherwise.
+
+use crate::{api::site::current_user, model::UserView};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn RequireLogin<F, V>(
+    /// This page's path, to come back to after logging in.
+    path: &'static str,
+    /// Reloads the user when it changes (e.g. the version of an action that edits it).
+    #[prop(optional, into)]
+    reload: Option<Signal<usize>>,
+    children: F,
+) -> impl IntoView
+where
+    F: Fn(UserView) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let user = Resource::new(move || reload.map(|r| r.get()), |_| current_user());
+    let login = format!("/login?next={path}");
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                let login = login.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => children(user).into_any(),
+                        Ok(None) | Err(crate::errors::AppError::Unauthorized) => view! { <Redirect path=login/> }.into_any(),
+                        Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
