@@ -329,6 +329,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API, not ours
     fn environment_overrides_the_file() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("Leptos.toml", "[server]\npublic_url = \"https://file.example\"\n[tokens]\naccess_ttl_seconds = 60\n")?;
@@ -355,8 +356,10 @@ mod tests {
         s.passwords.argon2_memory_kib = 1024;
         assert!(s.finish().unwrap_err().to_string().contains("OWASP"));
 
-        let mut s = Settings::default();
-        s.mode = Mode::Production;
+        let s = Settings {
+            mode: Mode::Production,
+            ..Settings::default()
+        };
         assert!(s.finish().unwrap_err().to_string().contains("https"));
 
         let mut s = Settings::default();

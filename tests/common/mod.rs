@@ -181,11 +181,11 @@ impl TestApp {
 
     /// Sends a request with the jar's cookies and stores the cookies the answer sets.
     pub async fn send(&self, mut req: Request<Body>) -> TestResponse {
-        if let Some(cookies) = self.cookie_header() {
-            if !req.headers().contains_key(header::COOKIE) {
-                req.headers_mut()
-                    .insert(header::COOKIE, cookies.parse().unwrap());
-            }
+        if let Some(cookies) = self.cookie_header()
+            && !req.headers().contains_key(header::COOKIE)
+        {
+            req.headers_mut()
+                .insert(header::COOKIE, cookies.parse().unwrap());
         }
         let res = self
             .router

@@ -49,19 +49,20 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
     let mut set_cookies = Vec::new();
     let mut keep_cookies = false;
-    if auth.is_none() && may_refresh {
-        if let Some(token) = &refresh {
-            match sessions::refresh(&state, token, &client).await {
-                Ok((tokens, found)) => {
-                    set_cookies = names.for_tokens(&tokens);
-                    auth = Some(found);
-                }
-                Err(Error::Unauthorized) => {}
-                // A database hiccup is no reason to log anyone out.
-                Err(e) => {
-                    tracing::error!(error = ?e, "refreshing session");
-                    keep_cookies = true;
-                }
+    if auth.is_none()
+        && may_refresh
+        && let Some(token) = &refresh
+    {
+        match sessions::refresh(&state, token, &client).await {
+            Ok((tokens, found)) => {
+                set_cookies = names.for_tokens(&tokens);
+                auth = Some(found);
+            }
+            Err(Error::Unauthorized) => {}
+            // A database hiccup is no reason to log anyone out.
+            Err(e) => {
+                tracing::error!(error = ?e, "refreshing session");
+                keep_cookies = true;
             }
         }
     }

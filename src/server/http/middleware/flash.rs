@@ -21,10 +21,8 @@ pub async fn take(session: Session, mut req: Request, next: Next) -> Response {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
-    if is_page_load {
-        if let Some(flash) = browser_state::take_flash(&session).await {
-            req.extensions_mut().insert(flash);
-        }
+    if is_page_load && let Some(flash) = browser_state::take_flash(&session).await {
+        req.extensions_mut().insert(flash);
     }
     next.run(req).await
 }
