@@ -352,9 +352,9 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && next.len() <= 512
-        && !next
-            .chars()
-            .any(|c| c.is_control() || c == '\\' || c.is_whitespace());
+        // Printable ASCII only (real paths arrive percent-encoded): nothing that could
+        // bend a Location header or be read as another host.
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
     local.then(|| next.to_string())
 }
 
@@ -544,6 +544,7 @@ mod tests {
             "profile",
             "/a b",
             "/\nx",
+            "/caf\u{e9}",
             "",
         ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad:?}");

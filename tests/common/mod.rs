@@ -187,12 +187,15 @@ impl TestApp {
             req.headers_mut()
                 .insert(header::COOKIE, cookies.parse().unwrap());
         }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let what = format!("{} {}", req.method(), req.uri());
+        // A request that never answers fails the test instead of hanging the suite.
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            self.router.clone().oneshot(req),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no answer within 30 s to {what}"))
+        .expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();

@@ -18,10 +18,24 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
+/// The page routes, found once per process by rendering the app in route-listing mode.
+/// Doing that while another render is in flight can leave that render waiting forever
+/// (seen as rare hung page loads when tests built routers concurrently), so it happens
+/// exactly once, together with registering the server functions.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            crate::api::register_server_fns();
+            generate_route_list(App)
+        })
+        .clone()
+}
+
 /// Builds the whole application for this state.
 pub fn router(state: AppState) -> Router {
-    crate::api::register_server_fns();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
