@@ -9,7 +9,10 @@ use crate::{
     components::Avatar,
     errors::AppError,
     model::{SiteInfo, UserView},
-    pages::{HomePage, LoginPage, NotFound, ProfilePage, SignupPage},
+    pages::{
+        ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
+        SignupPage, VerifyEmailPage,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -116,6 +119,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

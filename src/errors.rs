@@ -22,6 +22,17 @@ pub enum AppError {
         "This account has been deactivated. Contact an administrator if you think this is a mistake."
     )]
     AccountDeactivated,
+    /// The password was right but the address is not verified yet.
+    #[error(
+        "Please verify your email address first: follow the link we sent you. Need a new one? Ask for it below."
+    )]
+    EmailNotVerified,
+    #[error("This link is not valid. Check that you copied all of it, or ask for a new one.")]
+    LinkInvalid,
+    #[error("This link has expired. Please ask for a new one.")]
+    LinkExpired,
+    #[error("This link has already been used. Please ask for a new one if you still need it.")]
+    LinkUsed,
     #[error("Please log in to continue.")]
     Unauthorized,
     #[error("You do not have permission to do that.")]
@@ -70,7 +81,12 @@ impl AppError {
         match self {
             Self::Invalid { .. } => 422,
             Self::InvalidCredentials | Self::Unauthorized => 401,
-            Self::AccountDeactivated | Self::Forbidden | Self::CrossOrigin => 403,
+            Self::AccountDeactivated
+            | Self::Forbidden
+            | Self::CrossOrigin
+            | Self::EmailNotVerified => 403,
+            Self::LinkInvalid => 400,
+            Self::LinkExpired | Self::LinkUsed => 410,
             Self::NotFound => 404,
             Self::TooManyRequests => 429,
             Self::BadRequest => 400,

@@ -14,6 +14,8 @@ pub struct UserView {
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
     pub role: String,
+    /// False for accounts that only log in through a provider.
+    pub has_password: bool,
     /// "25 Nov 2026", formatted on the server so both renders agree.
     pub member_since: String,
     pub last_login: Option<String>,
@@ -34,6 +36,35 @@ impl UserView {
             .flat_map(char::to_uppercase)
             .collect()
     }
+}
+
+/// What following an emailed verification link did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyOutcome {
+    /// The address is now verified.
+    Verified {
+        email: String,
+    },
+    /// The account now uses this new address.
+    EmailChanged {
+        email: String,
+    },
+    /// Verified before (this link or another one).
+    AlreadyVerified,
+    Expired,
+    AlreadyUsed,
+    Invalid,
+    /// Someone else took the new address since the change was asked for.
+    EmailTaken,
+}
+
+/// Whether a password-reset link can still be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkStatus {
+    Valid,
+    Expired,
+    Used,
+    Invalid,
 }
 
 /// The password rules in force, sent to the browser so its inline checks match the server.

@@ -40,3 +40,73 @@ pub async fn update_profile(
         }
     }
 }
+
+pub const PASSWORD_CHANGED_NOTICE: &str =
+    "Your password has been changed. Your other devices have been signed out.";
+
+/// Changes the password (the current one is required). Other sessions end.
+#[server(prefix = "/fn", endpoint = "change-password")]
+pub async fn change_password(
+    #[server(default)] current_password: String,
+    #[server(default)] new_password: String,
+    #[server(default)] new_password_confirm: String,
+) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::{credentials, passwords::Password};
+    let auth = require_auth()?;
+    let state = state()?;
+    let result = credentials::change_password(
+        &state,
+        &auth,
+        &Password::new(current_password),
+        &Password::new(new_password),
+        &Password::new(new_password_confirm),
+        &client_info(),
+    )
+    .await;
+    match result {
+        Ok(()) => {
+            form_succeeded("password", "/profile", PASSWORD_CHANGED_NOTICE).await;
+            Ok(PASSWORD_CHANGED_NOTICE.to_string())
+        }
+        Err(e) => Err(form_failed("password", "/profile", values::<&str, 0>([]), e.into()).await),
+    }
+}
+
+/// Asks to move the account to a new address (the current password is required). The
+/// answer is the same whether or not the address is taken.
+#[server(prefix = "/fn", endpoint = "change-email")]
+pub async fn change_email(
+    #[server(default)] new_email: String,
+    #[server(default)] email_password: String,
+) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::{credentials, passwords::Password};
+    let auth = require_auth()?;
+    let state = state()?;
+    match credentials::change_email(
+        &state,
+        &auth,
+        &new_email,
+        &Password::new(email_password),
+        &client_info(),
+    )
+    .await
+    {
+        Ok(address) => {
+            let notice = format!(
+                "We sent a confirmation link to {address}. Your address changes when you follow it; until then you keep using {}.",
+                auth.user.email
+            );
+            form_succeeded("email", "/profile", &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed(
+            "email",
+            "/profile",
+            values([("new_email", &new_email)]),
+            e.into(),
+        )
+        .await),
+    }
+}

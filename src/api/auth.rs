@@ -28,9 +28,17 @@ pub async fn signup(
         display_name: &display_name,
     };
     match accounts::signup(&state, input, &client_info()).await {
-        Ok((_, tokens)) => {
+        Ok((_, Some(tokens))) => {
             set_login_cookies(&state, &tokens);
             leptos_axum::redirect("/profile");
+            Ok(())
+        }
+        Ok((user, None)) => {
+            let notice = format!(
+                "Your account is ready. We sent a link to {} — follow it to verify your address, then log in.",
+                user.email
+            );
+            redirect_with_notice("login", "/login", &notice).await;
             Ok(())
         }
         Err(e) => {

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod email;
 pub mod site;
 
 #[cfg(feature = "ssr")]
@@ -18,6 +19,13 @@ pub fn register_server_fns() {
     register_explicit::<auth::Login>();
     register_explicit::<auth::Logout>();
     register_explicit::<account::UpdateProfile>();
+    register_explicit::<account::ChangePassword>();
+    register_explicit::<account::ChangeEmail>();
+    register_explicit::<email::VerifyEmail>();
+    register_explicit::<email::ResendVerification>();
+    register_explicit::<email::ForgotPassword>();
+    register_explicit::<email::ResetLinkStatus>();
+    register_explicit::<email::ResetPassword>();
     register_explicit::<site::CurrentUser>();
     register_explicit::<site::GetSiteInfo>();
     register_explicit::<site::TakeFlash>();

@@ -22,8 +22,8 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
     })
 }
 
-/// The flash for `form` on this page load (only ever present during server rendering).
+/// The flash for `form` left by a form posted just before this page was opened.
 #[server(prefix = "/fn", endpoint = "flash")]
 pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
-    Ok(super::ssr::flash_for(&form))
+    Ok(super::ssr::flash_for(&form).await)
 }

@@ -78,13 +78,25 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// The flash the middleware took for this page load, when it belongs to `form`.
-pub fn flash_for(form: &str) -> Option<FormFlash> {
-    parts()?
-        .extensions
-        .get::<FormFlash>()
-        .filter(|f| f.form == form)
-        .cloned()
+/// The flash for `forms` (one form name, or several separated by commas): on a
+/// server-rendered page load, the one the middleware took;
+/// when the hydrated page asks after a client-side navigation, straight from the session.
+pub async fn flash_for(forms: &str) -> Option<FormFlash> {
+    let wanted = |flash: &FormFlash| forms.split(',').any(|f| f == flash.form);
+    let parts = parts()?;
+    if let Some(flash) = parts.extensions.get::<FormFlash>() {
+        return wanted(flash).then(|| flash.clone());
+    }
+    let session = parts.extensions.get::<tower_sessions::Session>()?;
+    let peek = session
+        .get::<FormFlash>(browser_state::FLASH_KEY)
+        .await
+        .ok()
+        .flatten()?;
+    if !wanted(&peek) {
+        return None;
+    }
+    browser_state::take_flash(session).await
 }
 
 async fn put_flash(flash: FormFlash) {
@@ -120,14 +132,24 @@ pub async fn form_failed(
 /// redirected back with the notice in a flash.
 pub async fn form_succeeded(form: &str, return_to: &str, notice: &str) {
     if is_plain_form_post() {
-        put_flash(FormFlash {
-            form: form.into(),
-            error: None,
-            notice: Some(notice.into()),
-            values: BTreeMap::new(),
-        })
-        .await;
+        put_flash(notice_flash(form, notice)).await;
         leptos_axum::redirect(return_to);
+    }
+}
+
+/// Sends the browser to another page that shows `notice` (with or without JavaScript):
+/// the notice waits in the session for that page's form.
+pub async fn redirect_with_notice(form: &str, to: &str, notice: &str) {
+    put_flash(notice_flash(form, notice)).await;
+    leptos_axum::redirect(to);
+}
+
+fn notice_flash(form: &str, notice: &str) -> FormFlash {
+    FormFlash {
+        form: form.into(),
+        error: None,
+        notice: Some(notice.into()),
+        values: BTreeMap::new(),
     }
 }
 
@@ -175,6 +197,7 @@ pub fn user_view(user: &UserRow) -> UserView {
         bio: user.bio.clone(),
         avatar_url: user.avatar_url.clone(),
         role: user.role.clone(),
+        has_password: user.password_hash.is_some(),
         member_since: format_date(user.created_at),
         last_login: user.last_login_at.map(format_datetime),
     }

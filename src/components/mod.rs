@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod field;
 pub mod password_meter;
 pub mod require_login;
+pub mod resend;
 pub mod submit;
 
 pub use alert::Alert;
@@ -12,4 +13,5 @@ pub use avatar::Avatar;
 pub use field::{Field, FieldState};
 pub use password_meter::PasswordMeter;
 pub use require_login::RequireLogin;
+pub use resend::ResendVerification;
 pub use submit::SubmitButton;

@@ -3,7 +3,8 @@
 use super::{flash_resource, form_message};
 use crate::{
     app::use_session,
-    components::{Alert, Field, FieldState, SubmitButton},
+    components::{Alert, Field, FieldState, ResendVerification, SubmitButton},
+    errors::AppError,
     model::FormFlash,
     validate,
 };
@@ -78,8 +79,25 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
         login.touched.set(true);
         password.touched.set(true);
     };
+    // A notice carried over from another page (signup, password reset), until a submit.
+    let notice = flash.notice.clone();
+    let notice = Signal::derive(move || {
+        action
+            .value()
+            .with(Option::is_none)
+            .then(|| notice.clone())
+            .flatten()
+    });
+    // Right password, unverified address: offer a new link for the login just typed.
+    let flash_unverified = matches!(flash.error, Some(AppError::EmailNotVerified));
+    let unverified = move || match action.value().get() {
+        Some(Err(AppError::EmailNotVerified)) => true,
+        Some(_) => false,
+        None => flash_unverified,
+    };
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=touch_all>
+            <Alert kind="success" message=notice/>
             <Alert message/>
             <input type="hidden" name="next" value=next/>
             <Field
@@ -101,7 +119,11 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
                 required=true
                 maxlength=policy.max_length
             />
-                <SubmitButton label="Log in" pending_label="Logging in…" pending=action.pending().into()/>
+            <SubmitButton label="Log in" pending_label="Logging in…" pending=action.pending().into()/>
+            <p class="form-links"><A href="/forgot-password">"Forgot your password?"</A></p>
         </ActionForm>
+        <Show when=unverified>
+            <ResendVerification login=login.value.get_untracked() return_to="/login" hide_login=true/>
+        </Show>
     }
 }

@@ -1,23 +1,30 @@
 //! One file per page.
 
+mod forgot_password;
 mod home;
 mod login;
 mod not_found;
 mod profile;
+mod reset_password;
 mod signup;
+mod verify_email;
 
+pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
+pub use reset_password::ResetPasswordPage;
 pub use signup::SignupPage;
+pub use verify_email::VerifyEmailPage;
 
 use crate::{api::site::take_flash, errors::AppError, model::FormFlash};
 use leptos::prelude::*;
 
-/// The flash a no-JavaScript post of `form` left for this page, loaded with the page.
-pub(crate) fn flash_resource(form: &'static str) -> Resource<Result<Option<FormFlash>, AppError>> {
-    Resource::new_blocking(|| (), move |_| take_flash(form.to_string()))
+/// The flash a form post left for this page (`forms`: one name or several, comma
+/// separated), loaded with the page.
+pub(crate) fn flash_resource(forms: &'static str) -> Resource<Result<Option<FormFlash>, AppError>> {
+    Resource::new_blocking(|| (), move |_| take_flash(forms.to_string()))
 }
 
 /// The message for the form as a whole: anything but per-field problems, which show on

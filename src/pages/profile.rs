@@ -2,18 +2,24 @@
 
 use super::{flash_resource, form_message};
 use crate::{
+    api::account::{ChangeEmail, ChangePassword},
     app::use_session,
-    components::{Alert, Avatar, Field, FieldState, RequireLogin, SubmitButton},
+    components::{
+        Alert, Avatar, Field, FieldState, PasswordMeter, RequireLogin, ResendVerification,
+        SubmitButton,
+    },
+    errors::AppError,
     model::{FormFlash, UserView},
     validate,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let session = use_session();
-    let flash = flash_resource("profile");
+    let flash = flash_resource("profile,password,email,resend");
     // Only saves made while this page is open count for the "saved" notice.
     let saves_at_open = session.update_profile.version().get_untracked();
     view! {
@@ -37,6 +43,27 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoView {
+    let for_form = |name: &str| {
+        if flash.form == name {
+            flash.clone()
+        } else {
+            FormFlash::default()
+        }
+    };
+    let (profile_flash, password_flash, email_flash) =
+        (for_form("profile"), for_form("password"), for_form("email"));
+    let resend_notice = for_form("resend").notice;
+    let unverified = (!user.email_verified).then(|| {
+        view! {
+            <section class="card notice-card" aria-labelledby="verify-heading">
+                <h2 id="verify-heading">"Please verify your email address"</h2>
+                <p>"We sent a link to " <strong>{user.email.clone()}</strong> ". Didn't get it?"</p>
+                <ResendVerification login=user.email.clone() return_to="/profile" hide_login=true notice=resend_notice/>
+            </section>
+        }
+    });
+    let has_password = user.has_password;
+    let current_email = user.email.clone();
     view! {
         <div class="profile">
             <section class="card profile-header">
@@ -75,7 +102,27 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                 </section>
                 <section class="card" aria-labelledby="edit-heading">
                     <h2 id="edit-heading">"Public profile"</h2>
-                    <ProfileForm user flash saves_at_open/>
+                    <ProfileForm user flash=profile_flash saves_at_open/>
+                </section>
+            </div>
+            {unverified}
+            <div class="profile-grid">
+                <section class="card" aria-labelledby="password-heading">
+                    <h2 id="password-heading">"Password"</h2>
+                    {if has_password {
+                        view! { <ChangePasswordForm flash=password_flash/> }.into_any()
+                    } else {
+                        view! {
+                            <p>"Your account has no password yet. Set one with a reset link sent to your address."</p>
+                            <A href="/forgot-password" attr:class="btn btn-ghost">"Set a password"</A>
+                        }
+                        .into_any()
+                    }}
+                </section>
+                <section class="card" aria-labelledby="email-heading">
+                    <h2 id="email-heading">"Email address"</h2>
+                    <p class="muted">"Your address is " <strong>{current_email}</strong> ". To change it, confirm with your password; we will send a link to the new address."</p>
+                    <ChangeEmailForm flash=email_flash has_password/>
                 </section>
             </div>
         </div>
@@ -173,4 +220,102 @@ fn ProfileForm(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl I
             <SubmitButton label="Save profile" pending_label="Saving…" pending=action.pending().into()/>
         </ActionForm>
     }
+}
+
+#[component]
+fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
+    let session = use_session();
+    let action = ServerAction::<ChangePassword>::new();
+    let policy = session
+        .site
+        .get_untracked()
+        .and_then(Result::ok)
+        .map(|s| s.password_policy)
+        .unwrap_or_default();
+    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
+    let current = FieldState::new(String::new(), field_error("current_password"));
+    let new = FieldState::new(String::new(), field_error("new_password"));
+    let confirm = FieldState::new(String::new(), field_error("new_password_confirm"));
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            current.server_error.set(e.field_error("current_password"));
+            new.server_error.set(e.field_error("new_password"));
+            confirm
+                .server_error
+                .set(e.field_error("new_password_confirm"));
+        }
+    });
+    let (error, notice) = outcome(action.value(), &flash);
+    let no_inputs = Signal::derive(Vec::new);
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate=true>
+            <Alert message=error/>
+            <Alert kind="success" message=notice/>
+            <Field label="Current password" name="current_password" kind="password" state=current
+                error=current.error(|v| v.is_empty().then(|| "Enter your current password.".to_string()))
+                autocomplete="current-password" required=true maxlength=policy.max_length/>
+            <Field label="New password" name="new_password" kind="password" state=new
+                error=new.error(move |v| validate::new_password(v, &policy, &[]).err())
+                autocomplete="new-password" required=true maxlength=policy.max_length>
+                <PasswordMeter password=new.value.into() user_inputs=no_inputs min_score=policy.min_score/>
+            </Field>
+            <Field label="Confirm new password" name="new_password_confirm" kind="password" state=confirm
+                error=confirm.error(move |v| validate::password_confirmation(&new.value.get_untracked(), v).err())
+                autocomplete="new-password" required=true maxlength=policy.max_length/>
+            <p class="hint">"Your other devices will be signed out; this one stays logged in."</p>
+            <SubmitButton label="Change password" pending_label="Changing…" pending=action.pending().into()/>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn ChangeEmailForm(flash: FormFlash, has_password: bool) -> impl IntoView {
+    let action = ServerAction::<ChangeEmail>::new();
+    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
+    let email = FieldState::new(flash.value("new_email"), field_error("new_email"));
+    let password = FieldState::new(String::new(), field_error("email_password"));
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            email.server_error.set(e.field_error("new_email"));
+            password.server_error.set(e.field_error("email_password"));
+        }
+    });
+    let (error, notice) = outcome(action.value(), &flash);
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate=true>
+            <Alert message=error/>
+            <Alert kind="success" message=notice/>
+            <Field label="New email address" name="new_email" kind="email" state=email
+                error=email.error(|v| validate::Email::parse(v).err())
+                autocomplete="email" required=true maxlength=validate::EMAIL_MAX/>
+            {has_password.then(|| view! {
+                <Field label="Current password" name="email_password" kind="password" state=password
+                    error=password.error(|v| v.is_empty().then(|| "Enter your current password.".to_string()))
+                    autocomplete="current-password" required=true/>
+            })}
+            <SubmitButton label="Change email" pending_label="Sending…" pending=action.pending().into()/>
+        </ActionForm>
+    }
+}
+
+/// What a form shows after a submit made here (the action's value) or, before any, after
+/// a no-JavaScript post (the flash): (error, notice).
+fn outcome(
+    value: impl Get<Value = Option<Result<String, AppError>>> + Clone + Send + Sync + 'static,
+    flash: &FormFlash,
+) -> (Signal<Option<String>>, Signal<Option<String>>) {
+    let value_for_notice = value.clone();
+    let (flash_error, flash_notice) =
+        (flash.error.as_ref().map(form_message), flash.notice.clone());
+    let error = Signal::derive(move || match value.get() {
+        Some(Err(e)) => Some(form_message(&e)),
+        Some(Ok(_)) => None,
+        None => flash_error.clone(),
+    });
+    let notice = Signal::derive(move || match value_for_notice.get() {
+        Some(Ok(text)) => Some(text),
+        Some(Err(_)) => None,
+        None => flash_notice.clone(),
+    });
+    (error, notice)
 }

@@ -14,7 +14,7 @@ use tower_sessions::{
     session_store::{self, SessionStore},
 };
 
-const FLASH_KEY: &str = "flash";
+pub const FLASH_KEY: &str = "flash";
 
 #[derive(Clone, Debug)]
 pub struct DbStore {
@@ -38,7 +38,7 @@ impl SessionStore for DbStore {
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // Collisions of 128 random bits are theoretical; pick a new id if one happens.
         while !browser_states::create(
-            &self.db,
+            &self.db.pool,
             &record.id.to_string(),
             &data,
             record.expiry_date.unix_timestamp(),
@@ -55,7 +55,7 @@ impl SessionStore for DbStore {
         let data = serde_json::to_string(record)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         browser_states::save(
-            &self.db,
+            &self.db.pool,
             &record.id.to_string(),
             &data,
             record.expiry_date.unix_timestamp(),
@@ -65,7 +65,7 @@ impl SessionStore for DbStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(data) = browser_states::load(&self.db, &id.to_string(), db::now())
+        let Some(data) = browser_states::load(&self.db.pool, &id.to_string(), db::now())
             .await
             .map_err(backend)?
         else {
@@ -77,7 +77,7 @@ impl SessionStore for DbStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        browser_states::delete(&self.db, &id.to_string())
+        browser_states::delete(&self.db.pool, &id.to_string())
             .await
             .map_err(backend)
     }

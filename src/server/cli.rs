@@ -12,7 +12,7 @@ use crate::server::{
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use std::{io::IsTerminal, net::SocketAddr, time::Duration};
+use std::{io::IsTerminal, net::SocketAddr};
 
 #[derive(Parser, Debug)]
 #[command(name = "gatehouse", version, about = "Self-hosted accounts service")]
@@ -61,7 +61,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let public_url = settings.server.public_url.clone();
     let mode = settings.mode;
     let state = AppState::build(settings).await?;
-    spawn_housekeeping(state.clone());
+    state.spawn_workers();
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -75,26 +75,6 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving")
-}
-
-/// Purges expired rows now and then.
-fn spawn_housekeeping(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match crate::server::db::browser_states::delete_expired(
-                &state.db,
-                crate::server::db::now(),
-            )
-            .await
-            {
-                Ok(n) if n > 0 => tracing::info!(purged = n, "expired browser states"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "purging browser states"),
-            }
-        }
-    });
 }
 
 async fn shutdown_signal() {
@@ -120,10 +100,10 @@ async fn create_admin(username: &str, email: &str) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     let state = AppState::build(settings).await?;
     // Promoting an existing account needs no password.
-    let exists = crate::server::db::users::find_by_login(&state.db, username.trim())
+    let exists = crate::server::db::users::find_by_login(&state.db.pool, username.trim())
         .await?
         .is_some()
-        || crate::server::db::users::find_by_login(&state.db, email.trim())
+        || crate::server::db::users::find_by_login(&state.db.pool, email.trim())
             .await?
             .is_some();
     let password = if exists { None } else { Some(read_password()?) };

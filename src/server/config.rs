@@ -9,7 +9,7 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
 };
 use serde::{Deserialize, Serialize};
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 use url::Url;
 
 /// The settings file read when `GATEHOUSE_CONFIG` does not name another.
@@ -35,6 +35,71 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub cookies: CookieSettings,
     pub passwords: PasswordSettings,
+    pub accounts: AccountSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Accounts must follow the emailed link before they can log in.
+    pub require_verified_email: bool,
+    pub verify_email_ttl_seconds: u64,
+    pub reset_password_ttl_seconds: u64,
+    /// At most one verification or reset mail per address in this many seconds.
+    pub email_resend_interval_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP (a relay on localhost only).
+    None,
+    /// SMTP upgraded with STARTTLS (usually port 587).
+    Starttls,
+    /// SMTP over TLS from the start (usually port 465).
+    Tls,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// SMTP server; empty writes every message to `data_dir/outbox/*.eml` instead.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub tls: MailTls,
+    /// Sender, e.g. `Gatehouse <no-reply@example.com>`.
+    pub from: String,
+    /// Tries before a message is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay; it doubles with each failure (capped at an hour).
+    pub retry_base_seconds: u64,
+    pub timeout_seconds: u64,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            require_verified_email: true,
+            verify_email_ttl_seconds: 24 * 3600,
+            reset_password_ttl_seconds: 3600,
+            email_resend_interval_seconds: 60,
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            tls: MailTls::Starttls,
+            from: "Gatehouse <no-reply@localhost>".into(),
+            max_attempts: 8,
+            retry_base_seconds: 10,
+            timeout_seconds: 15,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -117,6 +182,8 @@ impl Default for Settings {
             tokens: TokenSettings::default(),
             cookies: CookieSettings::default(),
             passwords: PasswordSettings::default(),
+            accounts: AccountSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -285,6 +352,31 @@ impl Settings {
         ensure!(
             p.argon2_memory_kib >= 19_456 && p.argon2_iterations >= 2 && p.argon2_parallelism >= 1,
             "argon2 parameters are below the OWASP minimum (memory 19456 KiB, 2 iterations, parallelism 1)"
+        );
+
+        let a = &self.accounts;
+        ensure!(
+            (300..=7 * 24 * 3600).contains(&a.verify_email_ttl_seconds),
+            "accounts.verify_email_ttl_seconds must be between 300 and 604800"
+        );
+        ensure!(
+            (300..=24 * 3600).contains(&a.reset_password_ttl_seconds),
+            "accounts.reset_password_ttl_seconds must be between 300 and 86400"
+        );
+        let m = &self.mail;
+        ensure!(m.max_attempts >= 1, "mail.max_attempts must be at least 1");
+        ensure!(
+            m.retry_base_seconds >= 1,
+            "mail.retry_base_seconds must be at least 1"
+        );
+        ensure!(
+            m.timeout_seconds >= 1,
+            "mail.timeout_seconds must be at least 1"
+        );
+        ensure!(
+            lettre::message::Mailbox::from_str(&m.from).is_ok(),
+            "mail.from {:?} is not an address like `Gatehouse <no-reply@example.com>`",
+            m.from
         );
 
         if self.mode == Mode::Production && public.scheme() != "https" {

@@ -14,6 +14,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("account deactivated")]
     AccountDeactivated,
+    #[error("email not verified")]
+    EmailNotVerified,
+    #[error("one-time link refused: {0:?}")]
+    Link(LinkProblem),
     #[error("not authenticated")]
     Unauthorized,
     #[error("forbidden")]
@@ -26,6 +30,14 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Why a one-time link (verification, reset) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    Invalid,
+    Expired,
+    Used,
 }
 
 impl Error {
@@ -42,6 +54,10 @@ impl From<Error> for AppError {
             Error::Invalid(fields) => AppError::Invalid { fields },
             Error::InvalidCredentials => AppError::InvalidCredentials,
             Error::AccountDeactivated => AppError::AccountDeactivated,
+            Error::EmailNotVerified => AppError::EmailNotVerified,
+            Error::Link(LinkProblem::Invalid) => AppError::LinkInvalid,
+            Error::Link(LinkProblem::Expired) => AppError::LinkExpired,
+            Error::Link(LinkProblem::Used) => AppError::LinkUsed,
             Error::Unauthorized => AppError::Unauthorized,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,

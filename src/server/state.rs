@@ -6,6 +6,7 @@ use crate::server::{
     db::Db,
     http::cookies::CookieNames,
     keys,
+    mail::{self, Mailer},
 };
 use anyhow::Context;
 use axum::extract::FromRef;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub access_tokens: Arc<AccessTokens>,
     pub cookies: Arc<CookieNames>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -42,14 +44,41 @@ impl AppState {
             settings.tokens.audience.clone(),
             settings.tokens.access_ttl_seconds,
         );
+        let settings = Arc::new(settings);
         Ok(Self {
             leptos: leptos_options(&settings),
             cookies: Arc::new(CookieNames::new(&settings)),
-            settings: Arc::new(settings),
+            mailer: Arc::new(Mailer::new(settings.clone()).context("setting up mail")?),
+            settings,
             db,
             hasher,
             access_tokens: Arc::new(access_tokens),
         })
+    }
+}
+
+impl AppState {
+    /// Starts the background work of a serving instance: the mail worker and the purge
+    /// of expired rows. Tasks live on the current runtime.
+    pub fn spawn_workers(&self) {
+        tokio::spawn(mail::worker::run(self.mailer.clone(), self.db.clone()));
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match crate::server::db::browser_states::delete_expired(
+                    &db.pool,
+                    crate::server::db::now(),
+                )
+                .await
+                {
+                    Ok(n) if n > 0 => tracing::info!(purged = n, "expired browser states"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = ?e, "purging browser states"),
+                }
+            }
+        });
     }
 }
 

@@ -11,7 +11,10 @@ use axum::{
 };
 use gatehouse::server::{config::Settings, db::Backend, http, state::AppState};
 use http_body_util::BodyExt;
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+};
 use tower::ServiceExt;
 
 /// The public URL tests configure; a same-origin browser sends it as `Origin`.
@@ -42,11 +45,50 @@ macro_rules! on_both_backends {
     };
 }
 
+pub mod mail;
+
+/// One browser (a cookie jar) on a test instance of the app.
 pub struct TestApp {
     pub state: AppState,
     router: Router,
     jar: Mutex<BTreeMap<String, String>>,
+    _resources: Arc<Resources>,
+}
+
+/// What a test instance owns: its temp folder, and its PostgreSQL database, dropped
+/// when the last browser of the instance goes.
+struct Resources {
     _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for Resources {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside any async context we could use; a short-lived thread with
+        // its own runtime removes the database.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                use sqlx::{Connection, Executor};
+                if let Ok(mut admin) =
+                    sqlx::postgres::PgConnection::connect(&format!("{base}/postgres")).await
+                {
+                    let _ = admin
+                        .execute(
+                            format!(r#"drop database if exists "{name}" with (force)"#).as_str(),
+                        )
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub struct TestResponse {
@@ -94,6 +136,8 @@ impl TestResponse {
     }
 }
 
+/// A fresh instance. Signup logs straight in (`require_verified_email` off) unless a
+/// test turns verification on; mail goes to files in the temp folder.
 pub async fn spawn(backend: Backend) -> TestApp {
     spawn_with(backend, |_| {}).await
 }
@@ -104,9 +148,18 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
     settings.server.public_url = ORIGIN.into();
     settings.server.data_dir = dir.path().to_path_buf();
     settings.database.max_connections = 4;
-    settings.database.url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("gatehouse.db").display()),
-        Backend::Postgres => fresh_postgres_database().await,
+    settings.accounts.require_verified_email = false;
+    let postgres = match backend {
+        Backend::Sqlite => {
+            settings.database.url =
+                format!("sqlite://{}", dir.path().join("gatehouse.db").display());
+            None
+        }
+        Backend::Postgres => {
+            let (base, name) = fresh_postgres_database().await;
+            settings.database.url = format!("{base}/{name}");
+            Some((base, name))
+        }
     };
     tweak(&mut settings);
     let settings = settings.finish().expect("test settings");
@@ -115,12 +168,15 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
         router: http::router(state.clone()),
         state,
         jar: Mutex::new(BTreeMap::new()),
-        _dir: dir,
+        _resources: Arc::new(Resources {
+            _dir: dir,
+            postgres,
+        }),
     }
 }
 
-/// A new, empty database on the local PostgreSQL server.
-async fn fresh_postgres_database() -> String {
+/// A new, empty database on the local PostgreSQL server: (server URL, database name).
+async fn fresh_postgres_database() -> (String, String) {
     use sqlx::{Connection, Executor};
     let base = std::env::var("GATEHOUSE_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
@@ -132,7 +188,7 @@ async fn fresh_postgres_database() -> String {
         .execute(format!(r#"create database "{name}""#).as_str())
         .await
         .expect("create test database");
-    format!("{base}/{name}")
+    (base, name)
 }
 
 fn uuid_like() -> String {
@@ -145,6 +201,25 @@ fn uuid_like() -> String {
 }
 
 impl TestApp {
+    /// Another browser (an empty cookie jar) on the same instance.
+    pub fn another_browser(&self) -> TestApp {
+        TestApp {
+            state: self.state.clone(),
+            router: self.router.clone(),
+            jar: Mutex::new(BTreeMap::new()),
+            _resources: self._resources.clone(),
+        }
+    }
+
+    /// Runs a statement against the app's database (test set-up only, such as ageing a
+    /// token).
+    pub async fn execute(&self, sql: &str) {
+        sqlx::query(sql)
+            .execute(&self.state.db.pool)
+            .await
+            .expect(sql);
+    }
+
     pub fn access_cookie_name(&self) -> String {
         self.state.cookies.access.clone()
     }

@@ -4,6 +4,7 @@ use super::{
     ClientInfo, audit,
     passwords::Password,
     sessions::{self, IssuedTokens},
+    verification,
 };
 use crate::{
     server::{
@@ -29,13 +30,14 @@ pub struct SignupInput<'a> {
     pub display_name: &'a str,
 }
 
-/// Creates an account and logs it in.
+/// Creates an account, queues its verification mail (in the same transaction), and logs
+/// it in unless the address must be verified first (then there are no tokens).
 #[tracing::instrument(skip_all, fields(username = input.username))]
 pub async fn signup(
     state: &AppState,
     input: SignupInput<'_>,
     client: &ClientInfo,
-) -> Result<(UserRow, IssuedTokens)> {
+) -> Result<(UserRow, Option<IssuedTokens>)> {
     let policy = state.settings.password_policy();
     let valid = validate::signup(
         input.username,
@@ -49,8 +51,9 @@ pub async fn signup(
     let hash = state.hasher.hash(input.password).await?;
     let now = db::now();
     // Insert and let the unique indexes decide: no check-then-insert race.
+    let mut tx = state.db.begin().await?;
     let user = db::users::insert(
-        &state.db,
+        &mut *tx,
         NewUser {
             username: valid.username.as_str(),
             email: valid.email.as_str(),
@@ -73,7 +76,7 @@ pub async fn signup(
         InsertError::Database(e) => Error::Database(e),
     })?;
     audit::record(
-        &state.db,
+        &mut *tx,
         audit::kind::SIGNUP,
         Some(&user.id),
         Some(&user.id),
@@ -81,8 +84,14 @@ pub async fn signup(
         json!({}),
     )
     .await;
+    verification::queue(state, &mut tx, &user).await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    if state.settings.accounts.require_verified_email {
+        return Ok((user, None));
+    }
     let tokens = begin_session(state, &user, client, "signup").await?;
-    Ok((user, tokens))
+    Ok((user, Some(tokens)))
 }
 
 /// Logs in with a username or email and a password. Every failure that could tell an
@@ -107,13 +116,13 @@ pub async fn login(
         return Err(Error::Invalid(fields));
     }
 
-    let user = db::users::find_by_login(&state.db, &login).await?;
+    let user = db::users::find_by_login(&state.db.pool, &login).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let verified = state.hasher.verify(password, stored_hash).await?;
 
     let failed = |user_id: Option<String>, reason: &'static str| async move {
         audit::record(
-            &state.db,
+            &state.db.pool,
             audit::kind::LOGIN_FAILED,
             user_id.as_deref(),
             None,
@@ -140,11 +149,15 @@ pub async fn login(
         failed(Some(user.id.clone()), "deactivated").await;
         return Err(Error::AccountDeactivated);
     }
+    if state.settings.accounts.require_verified_email && user.email_verified_at.is_none() {
+        failed(Some(user.id.clone()), "email_not_verified").await;
+        return Err(Error::EmailNotVerified);
+    }
     if verified.needs_rehash {
         let hash = state.hasher.hash(password).await?;
-        db::users::set_password_hash(&state.db, &user.id, &hash, db::now()).await?;
+        db::users::set_password_hash(&state.db.pool, &user.id, &hash, db::now()).await?;
         audit::record(
-            &state.db,
+            &state.db.pool,
             audit::kind::PASSWORD_REHASHED,
             Some(&user.id),
             Some(&user.id),
@@ -164,9 +177,9 @@ async fn begin_session(
     method: &str,
 ) -> Result<IssuedTokens> {
     let tokens = sessions::start(state, user, client).await?;
-    db::users::record_login(&state.db, &user.id, db::now()).await?;
+    db::users::record_login(&state.db.pool, &user.id, db::now()).await?;
     audit::record(
-        &state.db,
+        &state.db.pool,
         audit::kind::LOGIN_OK,
         Some(&user.id),
         Some(&user.id),
@@ -189,7 +202,7 @@ pub async fn update_profile(
 ) -> Result<UserRow> {
     let valid = validate::profile(display_name, bio, avatar_url).map_err(Error::Invalid)?;
     let user = db::users::update_profile(
-        &state.db,
+        &state.db.pool,
         user_id,
         valid.display_name.as_deref(),
         valid.bio.as_deref(),
@@ -199,7 +212,7 @@ pub async fn update_profile(
     .await?
     .ok_or(Error::NotFound)?;
     audit::record(
-        &state.db,
+        &state.db.pool,
         audit::kind::PROFILE_UPDATED,
         Some(user_id),
         Some(user_id),
@@ -227,17 +240,17 @@ pub async fn create_admin(
     password: Option<&Password>,
 ) -> Result<(UserRow, AdminOutcome)> {
     let client = ClientInfo::new(None, Some("gatehouse create-admin".into()));
-    let existing = match db::users::find_by_login(&state.db, username.trim()).await? {
+    let existing = match db::users::find_by_login(&state.db.pool, username.trim()).await? {
         Some(user) => Some(user),
-        None => db::users::find_by_login(&state.db, email.trim()).await?,
+        None => db::users::find_by_login(&state.db.pool, email.trim()).await?,
     };
     if let Some(user) = existing {
         if user.role == ROLE_ADMIN {
             return Ok((user, AdminOutcome::AlreadyAdmin));
         }
-        db::users::set_role(&state.db, &user.id, ROLE_ADMIN, db::now()).await?;
+        db::users::set_role(&state.db.pool, &user.id, ROLE_ADMIN, db::now()).await?;
         audit::record(
-            &state.db,
+            &state.db.pool,
             audit::kind::ROLE_CHANGED,
             Some(&user.id),
             None,
@@ -245,7 +258,7 @@ pub async fn create_admin(
             json!({ "from": user.role, "to": ROLE_ADMIN, "by": "cli" }),
         )
         .await;
-        let user = db::users::find_by_id(&state.db, &user.id)
+        let user = db::users::find_by_id(&state.db.pool, &user.id)
             .await?
             .ok_or(Error::NotFound)?;
         return Ok((user, AdminOutcome::Promoted));
@@ -269,7 +282,7 @@ pub async fn create_admin(
     let hash = state.hasher.hash(password).await?;
     let now = db::now();
     let user = db::users::insert(
-        &state.db,
+        &state.db.pool,
         NewUser {
             username: valid.username.as_str(),
             email: valid.email.as_str(),
@@ -286,7 +299,7 @@ pub async fn create_admin(
         InsertError::Database(e) => Error::Database(e),
     })?;
     audit::record(
-        &state.db,
+        &state.db.pool,
         audit::kind::SIGNUP,
         Some(&user.id),
         None,

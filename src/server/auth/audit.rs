@@ -1,7 +1,7 @@
 //! Security events. A failure to write one is logged but never fails the user's request.
 
 use super::ClientInfo;
-use crate::server::db::{self, Db, audit::NewEvent};
+use crate::server::db::{self, Exec, audit::NewEvent};
 use serde_json::Value;
 
 /// Event kinds, as stored in `audit_events.kind`.
@@ -14,10 +14,18 @@ pub mod kind {
     pub const PASSWORD_REHASHED: &str = "password_rehashed";
     pub const PROFILE_UPDATED: &str = "profile_updated";
     pub const ROLE_CHANGED: &str = "role_changed";
+    pub const VERIFICATION_SENT: &str = "verification_sent";
+    pub const EMAIL_VERIFIED: &str = "email_verified";
+    pub const EMAIL_CHANGE_REQUESTED: &str = "email_change_requested";
+    pub const EMAIL_CHANGED: &str = "email_changed";
+    pub const PASSWORD_CHANGED: &str = "password_changed";
+    pub const PASSWORD_RESET_REQUESTED: &str = "password_reset_requested";
+    pub const PASSWORD_RESET: &str = "password_reset";
 }
 
-pub async fn record(
-    db: &Db,
+/// Records an event through `e` (the pool, or the transaction of the change it reports).
+pub async fn record<'c>(
+    e: impl Exec<'c>,
     kind: &str,
     user_id: Option<&str>,
     actor_id: Option<&str>,
@@ -33,7 +41,7 @@ pub async fn record(
         user_agent: client.user_agent.as_deref(),
         detail: &detail,
     };
-    match db::audit::insert(db, event, db::now()).await {
+    match db::audit::insert(e, event, db::now()).await {
         Ok(()) => tracing::info!(kind, user_id, "audit"),
         Err(e) => tracing::error!(kind, user_id, error = ?e, "could not write audit event"),
     }

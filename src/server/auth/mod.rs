@@ -4,9 +4,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
+pub mod one_time;
 pub mod passwords;
+pub mod recovery;
 pub mod sessions;
 pub mod tokens;
+pub mod verification;
 
 /// Who is asking: recorded on sessions and audit events.
 #[derive(Clone, Debug, Default)]

@@ -61,7 +61,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Res
     let (refresh_token, refresh_hash) = new_refresh_token();
     let expires_at = now + state.settings.tokens.refresh_ttl_seconds as i64;
     db::sessions::insert(
-        &state.db,
+        &state.db.pool,
         NewSession {
             id: &session_id,
             user_id: &user.id,
@@ -100,7 +100,7 @@ pub async fn authenticate(
             TokenError::Expired => AccessRefused::Expired,
             TokenError::Invalid => AccessRefused::Invalid,
         })?;
-    let found = db::sessions::find_with_user(&state.db, &claims.sid)
+    let found = db::sessions::find_with_user(&state.db.pool, &claims.sid)
         .await
         .map_err(|e| {
             tracing::error!(error = ?e, "loading session");
@@ -137,14 +137,14 @@ pub async fn refresh(
     client: &ClientInfo,
 ) -> Result<(IssuedTokens, Authenticated)> {
     let hash = hash_refresh_token(refresh_token);
-    let Some(session) = db::sessions::find_by_token_hash(&state.db, &hash).await? else {
+    let Some(session) = db::sessions::find_by_token_hash(&state.db.pool, &hash).await? else {
         return Err(Error::Unauthorized);
     };
     let now = db::now();
     if session.revoked_at.is_some() || session.expires_at <= now {
         return Err(Error::Unauthorized);
     }
-    let user = match db::users::find_by_id(&state.db, &session.user_id).await? {
+    let user = match db::users::find_by_id(&state.db.pool, &session.user_id).await? {
         Some(user) if user.is_active() => user,
         _ => return Err(Error::Unauthorized),
     };
@@ -155,7 +155,16 @@ pub async fn refresh(
         let (new_token, new_hash) = new_refresh_token();
         let expires_at = (now + tokens.refresh_ttl_seconds as i64)
             .min(session.created_at + tokens.session_max_age_seconds as i64);
-        if db::sessions::rotate(&state.db, &session.id, &hash, &new_hash, expires_at, now).await? {
+        if db::sessions::rotate(
+            &state.db.pool,
+            &session.id,
+            &hash,
+            &new_hash,
+            expires_at,
+            now,
+        )
+        .await?
+        {
             let (access_token, access_expires_at) =
                 state
                     .access_tokens
@@ -177,7 +186,7 @@ pub async fn refresh(
             ));
         }
         // A concurrent request rotated it first: this token is now the previous one.
-        let Some(current) = db::sessions::find_by_id(&state.db, &session.id).await? else {
+        let Some(current) = db::sessions::find_by_id(&state.db.pool, &session.id).await? else {
             return Err(Error::Unauthorized);
         };
         return access_only_within_grace(state, current, user, &hash, now, grace).await;
@@ -186,10 +195,10 @@ pub async fn refresh(
     if session.rotated_at.is_some_and(|at| now - at <= grace) {
         return access_only_within_grace(state, session, user, &hash, now, grace).await;
     }
-    db::sessions::revoke(&state.db, &session.id, "refresh_token_reuse", now).await?;
+    db::sessions::revoke(&state.db.pool, &session.id, "refresh_token_reuse", now).await?;
     tracing::warn!(session_id = %session.id, user_id = %user.id, "refresh token reuse detected; session revoked");
     audit::record(
-        &state.db,
+        &state.db.pool,
         audit::kind::REFRESH_REUSE,
         Some(&user.id),
         None,
@@ -214,7 +223,7 @@ async fn access_only_within_grace(
     if !within {
         return Err(Error::Unauthorized);
     }
-    db::sessions::touch(&state.db, &session.id, now).await?;
+    db::sessions::touch(&state.db.pool, &session.id, now).await?;
     let (access_token, access_expires_at) =
         state
             .access_tokens
@@ -238,9 +247,9 @@ async fn access_only_within_grace(
 
 /// Ends a session: its refresh token and any access token it issued stop working.
 pub async fn logout(state: &AppState, auth: &Authenticated, client: &ClientInfo) -> Result<()> {
-    if db::sessions::revoke(&state.db, &auth.session_id, "logout", db::now()).await? {
+    if db::sessions::revoke(&state.db.pool, &auth.session_id, "logout", db::now()).await? {
         audit::record(
-            &state.db,
+            &state.db.pool,
             audit::kind::LOGOUT,
             Some(&auth.user.id),
             Some(&auth.user.id),
@@ -275,7 +284,9 @@ mod tests {
             role: "user",
             email_verified_at: None,
         };
-        db::users::insert(&state.db, new, db::now()).await.unwrap()
+        db::users::insert(&state.db.pool, new, db::now())
+            .await
+            .unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,7 +339,7 @@ mod tests {
         .await;
         let client = ClientInfo::default();
         let started = start(&state, &user(&state).await, &client).await.unwrap();
-        let session = db::sessions::find_by_id(&state.db, &started.session_id)
+        let session = db::sessions::find_by_id(&state.db.pool, &started.session_id)
             .await
             .unwrap()
             .unwrap();

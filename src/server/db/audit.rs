@@ -1,6 +1,6 @@
 //! The `audit_events` table: security events, never a password, token or cookie.
 
-use super::Db;
+use super::Exec;
 
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -12,7 +12,7 @@ pub struct NewEvent<'a> {
     pub detail: &'a str,
 }
 
-pub async fn insert(db: &Db, event: NewEvent<'_>, now: i64) -> sqlx::Result<()> {
+pub async fn insert<'c>(e: impl Exec<'c>, event: NewEvent<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "insert into audit_events (id, kind, user_id, actor_id, ip, user_agent, detail, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -25,7 +25,7 @@ pub async fn insert(db: &Db, event: NewEvent<'_>, now: i64) -> sqlx::Result<()> 
     .bind(event.user_agent)
     .bind(event.detail)
     .bind(now)
-    .execute(&db.pool)
+    .execute(e)
     .await?;
     Ok(())
 }
@@ -43,13 +43,17 @@ pub struct EventRow {
 }
 
 /// The newest events about a user, newest first.
-pub async fn recent_for_user(db: &Db, user_id: &str, limit: i64) -> sqlx::Result<Vec<EventRow>> {
+pub async fn recent_for_user<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
     sqlx::query_as::<_, EventRow>(
         "select id, kind, user_id, actor_id, ip, user_agent, detail, created_at from audit_events \
          where user_id = $1 order by created_at desc, id desc limit $2",
     )
     .bind(user_id)
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(e)
     .await
 }

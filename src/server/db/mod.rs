@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod browser_states;
+pub mod one_time_tokens;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 
@@ -13,6 +15,11 @@ use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 use std::{str::FromStr, time::Duration};
+
+/// Anything a query can run on: the pool, or an open transaction (`&mut *tx`), so one
+/// function serves both single statements and multi-statement changes.
+pub trait Exec<'c>: sqlx::Executor<'c, Database = sqlx::Any> {}
+impl<'c, T: sqlx::Executor<'c, Database = sqlx::Any>> Exec<'c> for T {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -74,6 +81,11 @@ impl Db {
             .run(&self.pool)
             .await
             .context("applying database migrations")
+    }
+
+    /// Starts a transaction: everything done through it lands together or not at all.
+    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        self.pool.begin().await
     }
 
     /// Whether the database answers (for `/readyz`).

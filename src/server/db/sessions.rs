@@ -1,7 +1,7 @@
 //! The `sessions` table: one row per login (device), holding only hashes of its refresh
 //! tokens.
 
-use super::{Db, users::UserRow};
+use super::{Exec, users::UserRow};
 use sqlx::FromRow;
 
 #[derive(Clone, Debug, FromRow)]
@@ -32,7 +32,7 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert(db: &Db, session: NewSession<'_>, now: i64) -> sqlx::Result<()> {
+pub async fn insert<'c>(e: impl Exec<'c>, session: NewSession<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "insert into sessions (id, user_id, refresh_token_hash, user_agent, ip, created_at, last_used_at, expires_at) \
          values ($1, $2, $3, $4, $5, $6, $6, $7)",
@@ -44,33 +44,36 @@ pub async fn insert(db: &Db, session: NewSession<'_>, now: i64) -> sqlx::Result<
     .bind(session.ip)
     .bind(now)
     .bind(session.expires_at)
-    .execute(&db.pool)
+    .execute(e)
     .await?;
     Ok(())
 }
 
 /// The session whose current or previous refresh token has this hash.
-pub async fn find_by_token_hash(db: &Db, hash: &str) -> sqlx::Result<Option<SessionRow>> {
+pub async fn find_by_token_hash<'c>(
+    e: impl Exec<'c>,
+    hash: &str,
+) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as::<_, SessionRow>(&format!(
         "select {COLUMNS} from sessions where refresh_token_hash = $1 or previous_token_hash = $1 limit 1"
     ))
     .bind(hash)
-    .fetch_optional(&db.pool)
+    .fetch_optional(e)
     .await
 }
 
-pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<SessionRow>> {
+pub async fn find_by_id<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as::<_, SessionRow>(&format!("select {COLUMNS} from sessions where id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(e)
         .await
 }
 
 /// Replaces the current refresh token, keeping the old hash for the grace window.
 /// Compare-and-swap on the current hash: of two concurrent rotations exactly one wins
 /// (returns `true`); the loser sees `false` and is handled as a grace-window reuse.
-pub async fn rotate(
-    db: &Db,
+pub async fn rotate<'c>(
+    e: impl Exec<'c>,
     id: &str,
     expected_hash: &str,
     new_hash: &str,
@@ -87,36 +90,36 @@ pub async fn rotate(
     .bind(new_hash)
     .bind(now)
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(e)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn touch(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn touch<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("update sessions set last_used_at = $2 where id = $1")
         .bind(id)
         .bind(now)
-        .execute(&db.pool)
+        .execute(e)
         .await?;
     Ok(())
 }
 
 /// Revokes one session; `false` if it was already revoked or does not exist.
-pub async fn revoke(db: &Db, id: &str, reason: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn revoke<'c>(e: impl Exec<'c>, id: &str, reason: &str, now: i64) -> sqlx::Result<bool> {
     let result = sqlx::query(
         "update sessions set revoked_at = $2, revoked_reason = $3 where id = $1 and revoked_at is null",
     )
     .bind(id)
     .bind(now)
     .bind(reason)
-    .execute(&db.pool)
+    .execute(e)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Revokes every live session of a user, except `keep` when given. Returns how many.
-pub async fn revoke_all_for_user(
-    db: &Db,
+pub async fn revoke_all_for_user<'c>(
+    e: impl Exec<'c>,
     user_id: &str,
     keep: Option<&str>,
     reason: &str,
@@ -130,7 +133,7 @@ pub async fn revoke_all_for_user(
     .bind(now)
     .bind(reason)
     .bind(keep.unwrap_or(""))
-    .execute(&db.pool)
+    .execute(e)
     .await?;
     Ok(result.rows_affected())
 }
@@ -158,9 +161,12 @@ static FIND_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
-pub async fn find_with_user(db: &Db, session_id: &str) -> sqlx::Result<Option<SessionWithUser>> {
+pub async fn find_with_user<'c>(
+    e: impl Exec<'c>,
+    session_id: &str,
+) -> sqlx::Result<Option<SessionWithUser>> {
     sqlx::query_as::<_, SessionWithUser>(&FIND_WITH_USER)
         .bind(session_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(e)
         .await
 }

@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use super::{Db, violated_unique_index};
+use super::{Exec, violated_unique_index};
 use sqlx::FromRow;
 
 /// One account as stored. `Debug` leaves out the password hash.
@@ -69,7 +69,11 @@ pub enum InsertError {
     Database(#[from] sqlx::Error),
 }
 
-pub async fn insert(db: &Db, user: NewUser<'_>, now: i64) -> Result<UserRow, InsertError> {
+pub async fn insert<'c>(
+    e: impl Exec<'c>,
+    user: NewUser<'_>,
+    now: i64,
+) -> Result<UserRow, InsertError> {
     let sql = format!(
         "insert into users (id, username, email, password_hash, display_name, role, email_verified_at, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning {COLUMNS}"
@@ -83,7 +87,7 @@ pub async fn insert(db: &Db, user: NewUser<'_>, now: i64) -> Result<UserRow, Ins
         .bind(user.role)
         .bind(user.email_verified_at)
         .bind(now)
-        .fetch_one(&db.pool)
+        .fetch_one(e)
         .await
         .map_err(|e| match violated_unique_index(&e) {
             Some("users_username_key") => InsertError::Taken(Taken::Username),
@@ -92,26 +96,48 @@ pub async fn insert(db: &Db, user: NewUser<'_>, now: i64) -> Result<UserRow, Ins
         })
 }
 
-pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn find_by_id<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as::<_, UserRow>(&format!("select {COLUMNS} from users where id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(e)
         .await
 }
 
 /// Finds an account by username or email, ignoring case.
-pub async fn find_by_login(db: &Db, login: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn find_by_login<'c>(e: impl Exec<'c>, login: &str) -> sqlx::Result<Option<UserRow>> {
     let sql = format!(
         "select {COLUMNS} from users where lower(username) = lower($1) or lower(email) = lower($1) limit 1"
     );
     sqlx::query_as::<_, UserRow>(&sql)
         .bind(login)
-        .fetch_optional(&db.pool)
+        .fetch_optional(e)
         .await
 }
 
-pub async fn update_profile(
-    db: &Db,
+/// Changes the address (marking it verified: the change is confirmed by a link sent to it).
+pub async fn set_email<'c>(
+    e: impl Exec<'c>,
+    id: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), InsertError> {
+    sqlx::query(
+        "update users set email = $2, email_verified_at = $3, updated_at = $3 where id = $1",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(now)
+    .execute(e)
+    .await
+    .map_err(|e| match violated_unique_index(&e) {
+        Some("users_email_key") => InsertError::Taken(Taken::Email),
+        _ => InsertError::Database(e),
+    })?;
+    Ok(())
+}
+
+pub async fn update_profile<'c>(
+    e: impl Exec<'c>,
     id: &str,
     display_name: Option<&str>,
     bio: Option<&str>,
@@ -128,44 +154,49 @@ pub async fn update_profile(
         .bind(bio)
         .bind(avatar_url)
         .bind(now)
-        .fetch_optional(&db.pool)
+        .fetch_optional(e)
         .await
 }
 
-pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_password_hash<'c>(
+    e: impl Exec<'c>,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(hash)
         .bind(now)
-        .execute(&db.pool)
+        .execute(e)
         .await?;
     Ok(())
 }
 
-pub async fn record_login(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn record_login<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("update users set last_login_at = $2 where id = $1")
         .bind(id)
         .bind(now)
-        .execute(&db.pool)
+        .execute(e)
         .await?;
     Ok(())
 }
 
-pub async fn set_role(db: &Db, id: &str, role: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_role<'c>(e: impl Exec<'c>, id: &str, role: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("update users set role = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(role)
         .bind(now)
-        .execute(&db.pool)
+        .execute(e)
         .await?;
     Ok(())
 }
 
-pub async fn mark_email_verified(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn mark_email_verified<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("update users set email_verified_at = $2, updated_at = $2 where id = $1 and email_verified_at is null")
         .bind(id)
         .bind(now)
-        .execute(&db.pool)
+        .execute(e)
         .await?;
     Ok(())
 }

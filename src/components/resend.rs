@@ -1,0 +1,49 @@
+//! "Send me a new verification link": a small form used on the login, verification and
+//! profile pages. It answers the same whether or not the account exists.
+
+use crate::{api::email::ResendVerification, components::Alert, pages::form_message};
+use leptos::prelude::*;
+
+#[component]
+pub fn ResendVerification(
+    /// Prefilled username or email (hidden when `hide_login` is set).
+    #[prop(into)]
+    login: String,
+    /// Where a browser without JavaScript comes back to.
+    return_to: &'static str,
+    #[prop(optional)] hide_login: bool,
+    /// A notice already waiting from a no-JavaScript post of this form.
+    #[prop(default = None)]
+    notice: Option<String>,
+) -> impl IntoView {
+    let action = ServerAction::<ResendVerification>::new();
+    let message = Signal::derive(move || match action.value().get() {
+        Some(Ok(text)) => Some(text),
+        _ => notice.clone(),
+    });
+    let error = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(form_message(&e)),
+        _ => None,
+    });
+    view! {
+        <ActionForm action=action attr:class="form inline-form">
+            <input type="hidden" name="return_to" value=return_to/>
+            {if hide_login {
+                view! { <input type="hidden" name="login" value=login/> }.into_any()
+            } else {
+                view! {
+                    <div class="field">
+                        <label for="resend-login">"Email or username"</label>
+                        <input id="resend-login" name="login" type="text" autocomplete="username" value=login required/>
+                    </div>
+                }
+                .into_any()
+            }}
+            <Alert message=error/>
+            <Alert kind="success" message/>
+            <button type="submit" class="btn btn-ghost" disabled=move || action.pending().get()>
+                {move || if action.pending().get() { "Sending…" } else { "Send a new verification link" }}
+            </button>
+        </ActionForm>
+    }
+}

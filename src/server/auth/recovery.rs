@@ -1,0 +1,147 @@
+//! Forgotten passwords: a reset link by email, then a new password. The request answers
+//! the same whether or not the account exists.
+
+use super::{ClientInfo, audit, one_time, passwords::Password, verification};
+use crate::{
+    model::LinkStatus,
+    server::{
+        db::{self, users::UserRow},
+        error::{Error, LinkProblem, Result},
+        mail::Email,
+        state::AppState,
+    },
+    validate,
+};
+use serde_json::json;
+
+/// Mails a reset link to the account with this address, if there is one (active, and not
+/// sent another within the resend interval). Only a malformed address is an error.
+pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Result<()> {
+    let email = validate::Email::parse(email).map_err(|e| Error::field("email", e))?;
+    let Some(user) = db::users::find_by_login(&state.db.pool, email.as_str()).await? else {
+        return Ok(());
+    };
+    if !user.email.eq_ignore_ascii_case(email.as_str())
+        || !user.is_active()
+        || verification::recently_sent(state, &user, one_time::RESET_PASSWORD).await?
+    {
+        return Ok(());
+    }
+    let ttl = state.settings.accounts.reset_password_ttl_seconds;
+    let mut tx = state.db.begin().await?;
+    let raw = one_time::issue(
+        &mut *tx,
+        &user.id,
+        one_time::RESET_PASSWORD,
+        Some(&user.email),
+        ttl,
+    )
+    .await?;
+    let link = state.mailer.link("/reset-password", &raw);
+    let name = verification::greeting(&user);
+    state
+        .mailer
+        .enqueue(&mut *tx, &user.email, Email::ResetPassword { name, link })
+        .await?;
+    audit::record(
+        &mut *tx,
+        audit::kind::PASSWORD_RESET_REQUESTED,
+        Some(&user.id),
+        None,
+        client,
+        json!({}),
+    )
+    .await;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// Whether a reset link still works (checked when the page opens, so nobody types a new
+/// password into a dead link).
+pub async fn link_status(state: &AppState, raw: &str) -> Result<LinkStatus> {
+    Ok(
+        match one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await {
+            Ok(_) => LinkStatus::Valid,
+            Err(Error::Link(LinkProblem::Expired)) => LinkStatus::Expired,
+            Err(Error::Link(LinkProblem::Used)) => LinkStatus::Used,
+            Err(Error::Link(LinkProblem::Invalid)) => LinkStatus::Invalid,
+            Err(e) => return Err(e),
+        },
+    )
+}
+
+/// Sets a new password with a reset link. Every session of the user ends, other reset
+/// links die, and a notice goes to the address.
+pub async fn reset(
+    state: &AppState,
+    raw: &str,
+    password: &Password,
+    confirm: &Password,
+    client: &ClientInfo,
+) -> Result<UserRow> {
+    let token = one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await?;
+    let user = db::users::find_by_id(&state.db.pool, &token.user_id)
+        .await?
+        .filter(UserRow::is_active)
+        .ok_or(Error::Link(LinkProblem::Invalid))?;
+    let mut fields = validate::FieldErrors::new();
+    let policy = state.settings.password_policy();
+    let inputs = [
+        user.username.as_str(),
+        user.email.as_str(),
+        user.display_name.as_deref().unwrap_or(""),
+    ];
+    if let Err(e) = validate::new_password(password.expose(), &policy, &inputs) {
+        fields.insert("password".into(), e);
+    }
+    if let Err(e) = validate::password_confirmation(password.expose(), confirm.expose()) {
+        fields.insert("password_confirm".into(), e);
+    }
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    let hash = state.hasher.hash(password).await?;
+    let now = db::now();
+    let mut tx = state.db.begin().await?;
+    if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
+        return Err(Error::Link(LinkProblem::Used));
+    }
+    db::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
+    // The link proves the mailbox is theirs.
+    if token
+        .email
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
+    {
+        db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
+    }
+    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::RESET_PASSWORD, now)
+        .await?;
+    let revoked =
+        db::sessions::revoke_all_for_user(&mut *tx, &user.id, None, "password_reset", now).await?;
+    let name = verification::greeting(&user);
+    state
+        .mailer
+        .enqueue(
+            &mut *tx,
+            &user.email,
+            Email::PasswordChanged {
+                name,
+                by_reset: true,
+            },
+        )
+        .await?;
+    audit::record(
+        &mut *tx,
+        audit::kind::PASSWORD_RESET,
+        Some(&user.id),
+        Some(&user.id),
+        client,
+        json!({ "sessions_revoked": revoked }),
+    )
+    .await;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(user)
+}

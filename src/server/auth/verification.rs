@@ -1,0 +1,180 @@
+//! Email verification: the link sent at signup (and on request), and following it.
+//! Also completes a change of address, whose confirmation link works the same way.
+
+use super::{ClientInfo, audit, one_time};
+use crate::{
+    model::VerifyOutcome,
+    server::{
+        db::{self, users::UserRow},
+        error::{Error, LinkProblem, Result},
+        mail::Email,
+        state::AppState,
+    },
+};
+use serde_json::json;
+
+/// The name a message greets the user with.
+pub fn greeting(user: &UserRow) -> &str {
+    user.display_name.as_deref().unwrap_or(&user.username)
+}
+
+/// Issues a verification link for the account's current address and queues the mail,
+/// both through `e` (the caller's transaction).
+pub async fn queue<'c>(
+    state: &AppState,
+    e: &mut sqlx::AnyConnection,
+    user: &UserRow,
+) -> Result<()> {
+    let ttl = state.settings.accounts.verify_email_ttl_seconds;
+    let raw = one_time::issue(
+        &mut *e,
+        &user.id,
+        one_time::VERIFY_EMAIL,
+        Some(&user.email),
+        ttl,
+    )
+    .await?;
+    let link = state.mailer.link("/verify-email", &raw);
+    state
+        .mailer
+        .enqueue(
+            &mut *e,
+            &user.email,
+            Email::VerifyEmail {
+                name: greeting(user),
+                email: &user.email,
+                link,
+            },
+        )
+        .await
+}
+
+/// Follows a verification or address-change link.
+pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<VerifyOutcome> {
+    let purposes = [one_time::VERIFY_EMAIL, one_time::CHANGE_EMAIL];
+    let token = match one_time::check(state, raw, &purposes).await {
+        Ok(token) => token,
+        Err(Error::Link(problem)) => return Ok(explain(state, raw, problem).await?),
+        Err(e) => return Err(e),
+    };
+    let Some(user) = db::users::find_by_id(&state.db.pool, &token.user_id).await? else {
+        return Ok(VerifyOutcome::Invalid);
+    };
+    let address = token.email.clone().unwrap_or_default();
+    let now = db::now();
+    let mut tx = state.db.begin().await?;
+    if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
+        return Ok(VerifyOutcome::AlreadyUsed);
+    }
+    let outcome = if token.purpose == one_time::VERIFY_EMAIL {
+        // A link for an address the account no longer has proves nothing.
+        if !address.eq_ignore_ascii_case(&user.email) {
+            return Ok(VerifyOutcome::Invalid);
+        }
+        db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
+        audit::record(
+            &mut *tx,
+            audit::kind::EMAIL_VERIFIED,
+            Some(&user.id),
+            Some(&user.id),
+            client,
+            json!({}),
+        )
+        .await;
+        VerifyOutcome::Verified { email: address }
+    } else {
+        match db::users::set_email(&mut *tx, &user.id, &address, now).await {
+            Ok(()) => {}
+            Err(db::users::InsertError::Taken(_)) => return Ok(VerifyOutcome::EmailTaken),
+            Err(db::users::InsertError::Database(e)) => return Err(e.into()),
+        }
+        // Links mailed to the old address must not outlive it.
+        for purpose in [
+            one_time::CHANGE_EMAIL,
+            one_time::RESET_PASSWORD,
+            one_time::VERIFY_EMAIL,
+        ] {
+            db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, purpose, now).await?;
+        }
+        audit::record(
+            &mut *tx,
+            audit::kind::EMAIL_CHANGED,
+            Some(&user.id),
+            Some(&user.id),
+            client,
+            json!({ "from": user.email, "to": address }),
+        )
+        .await;
+        VerifyOutcome::EmailChanged { email: address }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Why a link is refused, worded for the page. A used verification link of an account
+/// that is verified is simply "already verified".
+async fn explain(state: &AppState, raw: &str, problem: LinkProblem) -> Result<VerifyOutcome> {
+    Ok(match problem {
+        LinkProblem::Invalid => VerifyOutcome::Invalid,
+        LinkProblem::Expired => VerifyOutcome::Expired,
+        LinkProblem::Used => {
+            let hash = super::tokens::hash_refresh_token(raw.trim());
+            let token = db::one_time_tokens::find_by_hash(&state.db.pool, &hash).await?;
+            let user = match &token {
+                Some(t) => db::users::find_by_id(&state.db.pool, &t.user_id).await?,
+                None => None,
+            };
+            match (token, user) {
+                (Some(t), Some(u))
+                    if t.purpose == one_time::VERIFY_EMAIL && u.email_verified_at.is_some() =>
+                {
+                    VerifyOutcome::AlreadyVerified
+                }
+                _ => VerifyOutcome::AlreadyUsed,
+            }
+        }
+    })
+}
+
+/// Sends a new verification link to the account with this username or email, if it
+/// exists, is active and still unverified, and none went out in the last minute. The
+/// caller answers the same in every case.
+pub async fn resend(state: &AppState, login: &str, client: &ClientInfo) -> Result<()> {
+    let login = login.trim();
+    if login.is_empty() {
+        return Err(Error::field(
+            "login",
+            "Enter your email address or username.",
+        ));
+    }
+    let Some(user) = db::users::find_by_login(&state.db.pool, login).await? else {
+        return Ok(());
+    };
+    if user.email_verified_at.is_some()
+        || !user.is_active()
+        || recently_sent(state, &user, one_time::VERIFY_EMAIL).await?
+    {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    queue(state, &mut tx, &user).await?;
+    audit::record(
+        &mut *tx,
+        audit::kind::VERIFICATION_SENT,
+        Some(&user.id),
+        None,
+        client,
+        json!({}),
+    )
+    .await;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// Whether a link of this purpose went to the user within the resend interval.
+pub async fn recently_sent(state: &AppState, user: &UserRow, purpose: &str) -> Result<bool> {
+    let interval = state.settings.accounts.email_resend_interval_seconds as i64;
+    let last = db::one_time_tokens::last_issued_at(&state.db.pool, &user.id, purpose).await?;
+    Ok(last.is_some_and(|at| db::now() - at < interval))
+}

@@ -1,0 +1,104 @@
+//! Mail: messages rendered from templates (HTML + plain text), written to the durable
+//! outbox in the same transaction as the change that caused them, and delivered by a
+//! background worker over SMTP (or into `data/outbox/` in development), with retries.
+
+mod templates;
+pub mod transport;
+pub mod worker;
+
+use crate::server::{
+    config::Settings,
+    db::{self, Exec, outbox::NewMessage},
+};
+use std::sync::Arc;
+use tokio::sync::Notify;
+use transport::Transport;
+
+/// The messages Gatehouse sends.
+pub enum Email<'a> {
+    VerifyEmail {
+        name: &'a str,
+        email: &'a str,
+        link: String,
+    },
+    ResetPassword {
+        name: &'a str,
+        link: String,
+    },
+    PasswordChanged {
+        name: &'a str,
+        by_reset: bool,
+    },
+    ConfirmNewEmail {
+        name: &'a str,
+        new_email: &'a str,
+        link: String,
+    },
+    EmailChangeRequested {
+        name: &'a str,
+        new_email: &'a str,
+    },
+}
+
+/// A rendered message.
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub struct Mailer {
+    pub transport: Transport,
+    templates: templates::Templates,
+    /// Wakes the worker when a message is queued.
+    wake: Notify,
+    settings: Arc<Settings>,
+}
+
+impl Mailer {
+    pub fn new(settings: Arc<Settings>) -> anyhow::Result<Self> {
+        Ok(Self {
+            transport: Transport::from_settings(&settings)?,
+            templates: templates::Templates::new(&settings)?,
+            wake: Notify::new(),
+            settings,
+        })
+    }
+
+    /// A link to a page of ours carrying a one-time token.
+    pub fn link(&self, path: &str, token: &str) -> String {
+        format!("{}{path}?token={token}", self.settings.server.public_url)
+    }
+
+    pub fn render(&self, email: &Email<'_>) -> anyhow::Result<Rendered> {
+        self.templates.render(email)
+    }
+
+    /// Queues a message as part of `e` (usually the transaction that made the change it
+    /// reports). Call [`Mailer::wake`] after committing.
+    pub async fn enqueue<'c>(
+        &self,
+        e: impl Exec<'c>,
+        to: &str,
+        email: Email<'_>,
+    ) -> crate::server::error::Result<()> {
+        let rendered = self.render(&email)?;
+        db::outbox::insert(
+            e,
+            NewMessage {
+                recipient: to,
+                subject: &rendered.subject,
+                text_body: &rendered.text,
+                html_body: &rendered.html,
+            },
+            db::now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Tells the worker there is mail to send.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
