@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the built Gatehouse server for the browser tests: a fresh SQLite database, a
-# 2-second access-token lifetime (so tests can watch the transparent refresh), and the
-# site assets cargo-leptos built.
+# 2-second access-token lifetime (so tests can watch the transparent refresh), mail to
+# the test SMTP server (start-mail.sh), and the site assets cargo-leptos built.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -22,6 +22,10 @@ export GATEHOUSE_SERVER__PUBLIC_URL="http://127.0.0.1:$port"
 export GATEHOUSE_SERVER__DATA_DIR="$data"
 export GATEHOUSE_SERVER__SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 export GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS=2
+export GATEHOUSE_MAIL__SMTP_HOST=127.0.0.1
+export GATEHOUSE_MAIL__SMTP_PORT="${E2E_SMTP_PORT:-2526}"
+export GATEHOUSE_MAIL__TLS=none
+export GATEHOUSE_MAIL__RETRY_BASE_SECONDS=1
 export GATEHOUSE_LOG="${GATEHOUSE_LOG:-warn}"
-unset DATABASE_URL GATEHOUSE_JWT_PRIVATE_KEY LEPTOS_SITE_ROOT
+unset DATABASE_URL GATEHOUSE_JWT_PRIVATE_KEY GATEHOUSE_SMTP_USERNAME GATEHOUSE_SMTP_PASSWORD LEPTOS_SITE_ROOT
 exec "$bin" serve

@@ -68,6 +68,14 @@ ensure_services() {
   fi
 }
 
+# The SMTP server the tests send to: aiosmtpd from PyPI.
+ensure_mail_server() {
+  if ! "${GATEHOUSE_TEST_PYTHON:-python3}" -c "import aiosmtpd" 2>/dev/null; then
+    say "Installing aiosmtpd (test SMTP server, PyPI)"
+    "${GATEHOUSE_TEST_PYTHON:-python3}" -m pip install --quiet --disable-pip-version-check aiosmtpd
+  fi
+}
+
 # Debian's Chromium and the npm packages of the browser tests.
 ensure_browser_tools() {
   if [ ! -x /usr/bin/chromium ]; then

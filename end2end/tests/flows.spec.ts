@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, createAccount, fillLogin, fillSignup, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { PASSWORD, createAccount, fillLogin, fillSignup, uniqueUser, verifyFromMail, waitForHydration, watchConsole } from './helpers';
 
 test('signup, profile, edit, logout and login again', async ({ page, baseURL }) => {
   const problems = watchConsole(page);
@@ -10,6 +10,11 @@ test('signup, profile, edit, logout and login again', async ({ page, baseURL }) 
   await fillSignup(page, user, 'Ana Lopez');
   await page.getByRole('button', { name: 'Create account' }).click();
 
+  // The address is verified from the mail before the first login.
+  await verifyFromMail(page, user.email);
+  await waitForHydration(page);
+  await fillLogin(page, user.username);
+  await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ana Lopez');
   await expect(page.locator('.nav-user')).toContainText('Ana Lopez');
@@ -107,7 +112,7 @@ test('signup fields are checked as they are typed and by the server', async ({ p
   await page.getByLabel('Username').fill(uniqueUser('dan').username);
   await expect(field('username')).toBeEmpty();
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page).toHaveURL(/\/login$/);
 });
 
 test('the 404 page is friendly and says 404', async ({ page }) => {

@@ -1,4 +1,7 @@
 import { APIRequestContext, Page, expect } from '@playwright/test';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -21,8 +24,8 @@ export function watchConsole(page: Page): string[] {
   page.on('console', (msg) => {
     const text = msg.text();
     if (msg.type() === 'error' || /Content Security Policy|Refused to/i.test(text)) {
-      // Expected: the failed-login and invalid-form answers are 4xx responses.
-      if (/status of (401|403|422)/.test(text)) return;
+      // Expected: refused logins and invalid forms are answered with 4xx statuses.
+      if (/status of (401|403|410|422)/.test(text)) return;
       problems.push(`${msg.type()}: ${text}`);
     }
   });
@@ -30,13 +33,72 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
-/** Creates an account through the server function, as the signup page would. */
+export type Mail = { to: string; subject: string; text: string; html: string; time: number };
+
+const MAILDIR = join(__dirname, '..', '.mail');
+
+/** Every message the test SMTP server (aiosmtpd, see start-mail.sh) has received. */
+export async function allMail(): Promise<Mail[]> {
+  const files: { path: string; time: number }[] = [];
+  for (const sub of ['new', 'cur']) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(MAILDIR, sub));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path = join(MAILDIR, sub, name);
+      files.push({ path, time: statSync(path).mtimeMs });
+    }
+  }
+  files.sort((a, b) => a.time - b.time);
+  const mails: Mail[] = [];
+  for (const f of files) {
+    const parsed = await simpleParser(readFileSync(f.path));
+    const to = Array.isArray(parsed.to) ? parsed.to[0] : parsed.to;
+    mails.push({
+      to: to?.value[0]?.address ?? '',
+      subject: parsed.subject ?? '',
+      text: parsed.text ?? '',
+      html: typeof parsed.html === 'string' ? parsed.html : '',
+      time: f.time,
+    });
+  }
+  return mails;
+}
+
+/** Waits for a message to `to` whose subject contains `subject`, newer than `after`. */
+export async function waitForMail(to: string, subject: string, after = 0): Promise<Mail> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = (await allMail())
+      .filter((m) => m.to.toLowerCase() === to.toLowerCase() && m.subject.includes(subject) && m.time > after)
+      .pop();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} about "${subject}"`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The one-time link in a message, as a path on the test server. */
+export function linkIn(mail: Mail): string {
+  const link = mail.text.split(/\s+/).find((w) => /^https?:\/\//.test(w) && w.includes('token='));
+  if (!link) throw new Error(`no link in "${mail.subject}"`);
+  const url = new URL(link);
+  return url.pathname + url.search;
+}
+
+/** Creates and verifies an account through the server functions and the mail. */
 export async function createAccount(request: APIRequestContext, baseURL: string, user: { username: string; email: string }, displayName = '') {
   const res = await request.post('/fn/signup', {
     form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: displayName },
     headers: { Origin: baseURL, Accept: 'application/json' },
   });
   expect(res.status(), await res.text()).toBe(200);
+  const mail = await waitForMail(user.email, 'Verify');
+  const verified = await request.get(linkIn(mail));
+  expect(await verified.text()).toContain('Your email is verified');
 }
 
 export async function fillSignup(page: Page, user: { username: string; email: string }, displayName: string, password = PASSWORD) {
@@ -49,5 +111,16 @@ export async function fillSignup(page: Page, user: { username: string; email: st
 
 export async function fillLogin(page: Page, login: string, password = PASSWORD) {
   await page.getByLabel('Username or email').fill(login);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+}
+
+/** After a signup: the login page says where the link went; follow it from the mail. */
+export async function verifyFromMail(page: Page, email: string) {
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByText(`We sent a link to ${email}`)).toBeVisible();
+  const mail = await waitForMail(email, 'Verify');
+  await page.goto(linkIn(mail));
+  await expect(page.getByRole('heading', { name: 'Your email is verified' })).toBeVisible();
+  await page.getByRole('link', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/login$/);
 }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, fillLogin, fillSignup, uniqueUser } from './helpers';
+import { PASSWORD, createAccount, fillLogin, fillSignup, uniqueUser, verifyFromMail } from './helpers';
 
 test.use({ javaScriptEnabled: false });
 
@@ -21,6 +21,10 @@ test('signup, field errors, logout and login all work with JavaScript off', asyn
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Confirm password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  // The same verification by mail, without JavaScript.
+  await verifyFromMail(page, user.email);
+  await fillLogin(page, user.username);
+  await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Eve Adams');
 
@@ -46,10 +50,7 @@ test('signup, field errors, logout and login all work with JavaScript off', asyn
 
 test('a protected page sends you to login and back with JavaScript off', async ({ page, request, baseURL }) => {
   const user = uniqueUser('fay');
-  await request.post('/fn/signup', {
-    form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: '' },
-    headers: { Origin: baseURL!, Accept: 'application/json' },
-  });
+  await createAccount(request, baseURL!, user);
   await page.goto('/profile');
   await expect(page).toHaveURL(/\/login\?next=(%2F|\/)profile$/);
   await fillLogin(page, user.email);

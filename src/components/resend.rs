@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub fn ResendVerification(
     /// Prefilled username or email (hidden when `hide_login` is set).
     #[prop(into)]
-    login: String,
+    login: Signal<String>,
     /// Where a browser without JavaScript comes back to.
     return_to: &'static str,
     #[prop(optional)] hide_login: bool,
@@ -29,12 +29,13 @@ pub fn ResendVerification(
         <ActionForm action=action attr:class="form inline-form">
             <input type="hidden" name="return_to" value=return_to/>
             {if hide_login {
-                view! { <input type="hidden" name="login" value=login/> }.into_any()
+                // Follows the login field as it is edited.
+                view! { <input type="hidden" name="login" value=login.get_untracked() prop:value=move || login.get()/> }.into_any()
             } else {
                 view! {
                     <div class="field">
                         <label for="resend-login">"Email or username"</label>
-                        <input id="resend-login" name="login" type="text" autocomplete="username" value=login required/>
+                        <input id="resend-login" name="login" type="text" autocomplete="username" value=login.get_untracked() required/>
                     </div>
                 }
                 .into_any()

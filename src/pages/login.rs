@@ -22,23 +22,30 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="Log in"/>
         <section class="card narrow">
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <h1>"Log in"</h1>
+            // Who is logged in is shown beside the form, never instead of it: the form must
+            // survive the reload of the user that follows every login attempt.
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let flash = flash.await.ok().flatten().unwrap_or_default();
                     match session.user.await {
                         Ok(Some(user)) => view! {
-                            <h1>"You are logged in"</h1>
-                            <p>"Signed in as " <strong>{user.username.clone()}</strong> "."</p>
-                            <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
+                            <p class="alert-success-inline">
+                                "You are logged in as " <strong>{user.username.clone()}</strong> ". "
+                                <A href="/profile">"Go to your profile"</A>
+                            </p>
                         }
                         .into_any(),
                         _ => view! {
-                            <h1>"Log in"</h1>
                             <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
-                            <LoginForm flash next=next().unwrap_or_default()/>
                         }
                         .into_any(),
                     }
+                })}
+            </Transition>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let flash = flash.await.ok().flatten().unwrap_or_default();
+                    view! { <LoginForm flash next=next().unwrap_or_default()/> }
                 })}
             </Suspense>
         </section>
@@ -123,7 +130,7 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
             <p class="form-links"><A href="/forgot-password">"Forgot your password?"</A></p>
         </ActionForm>
         <Show when=unverified>
-            <ResendVerification login=login.value.get_untracked() return_to="/login" hide_login=true/>
+            <ResendVerification login=login.value return_to="/login" hide_login=true/>
         </Show>
     }
 }

@@ -20,7 +20,7 @@ pub fn greeting(user: &UserRow) -> &str {
 
 /// Issues a verification link for the account's current address and queues the mail,
 /// both through `e` (the caller's transaction).
-pub async fn queue<'c>(
+pub async fn queue(
     state: &AppState,
     e: &mut sqlx::AnyConnection,
     user: &UserRow,
@@ -54,7 +54,7 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
     let purposes = [one_time::VERIFY_EMAIL, one_time::CHANGE_EMAIL];
     let token = match one_time::check(state, raw, &purposes).await {
         Ok(token) => token,
-        Err(Error::Link(problem)) => return Ok(explain(state, raw, problem).await?),
+        Err(Error::Link(problem)) => return explain(state, raw, problem).await,
         Err(e) => return Err(e),
     };
     let Some(user) = db::users::find_by_id(&state.db.pool, &token.user_id).await? else {
