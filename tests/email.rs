@@ -24,12 +24,21 @@ on_both_backends!(
     change_email_to_a_taken_address_answers_the_same_and_sends_nothing,
     signup_succeeds_with_the_smtp_server_down_and_mail_goes_out_when_it_returns,
     without_smtp_mail_lands_in_the_outbox_folder,
+    a_message_that_never_goes_out_is_marked_failed_after_max_attempts,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
 
 /// An instance that requires verified email and sends through `mail`.
 async fn app_with_mail(backend: Backend, mail: &MailServer) -> TestApp {
+    app_with_mail_and(backend, mail, |_| {}).await
+}
+
+async fn app_with_mail_and(
+    backend: Backend,
+    mail: &MailServer,
+    tweak: impl FnOnce(&mut gatehouse::server::config::Settings),
+) -> TestApp {
     let port = mail.port;
     let app = spawn_with(backend, move |s| {
         s.accounts.require_verified_email = true;
@@ -38,6 +47,7 @@ async fn app_with_mail(backend: Backend, mail: &MailServer) -> TestApp {
         s.mail.tls = MailTls::None;
         s.mail.retry_base_seconds = 1;
         s.mail.from = "Gatehouse Test <gatehouse@example.com>".into();
+        tweak(s);
     })
     .await;
     app.state.spawn_workers();
@@ -720,4 +730,26 @@ async fn without_smtp_mail_lands_in_the_outbox_folder(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+async fn a_message_that_never_goes_out_is_marked_failed_after_max_attempts(backend: Backend) {
+    let mut mail = MailServer::start().await;
+    let app = app_with_mail_and(backend, &mail, |s| s.mail.max_attempts = 2).await;
+    mail.stop();
+    app.signup("gil", "gil@example.com").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app
+        .count("select count(*) from outbox where status = 'failed'")
+        .await
+        == 0
+    {
+        assert!(std::time::Instant::now() < deadline, "never marked failed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.count("select attempts from outbox").await, 2);
+    assert_eq!(app.count("select count(*) from outbox where text_body = '' and html_body = '' and last_error is not null").await, 1);
+    // A later restart sends nothing for it.
+    mail.restart().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(mail.messages().is_empty());
 }
