@@ -20,11 +20,7 @@ pub fn greeting(user: &UserRow) -> &str {
 
 /// Issues a verification link for the account's current address and queues the mail,
 /// both through `e` (the caller's transaction).
-pub async fn queue(
-    state: &AppState,
-    e: &mut sqlx::AnyConnection,
-    user: &UserRow,
-) -> Result<()> {
+pub async fn queue(state: &AppState, e: &mut sqlx::AnyConnection, user: &UserRow) -> Result<()> {
     let ttl = state.settings.accounts.verify_email_ttl_seconds;
     let raw = one_time::issue(
         &mut *e,
