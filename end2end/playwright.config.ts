@@ -3,6 +3,7 @@ import { defineConfig } from '@playwright/test';
 // Debian's Chromium, never a downloaded browser (this machine cannot download one).
 const port = Number(process.env.E2E_PORT ?? 3100);
 const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 2526);
+const oauthPort = Number(process.env.E2E_OAUTH_PORT ?? 4100);
 
 export default defineConfig({
   testDir: './tests',
@@ -38,13 +39,20 @@ export default defineConfig({
       env: { E2E_SMTP_PORT: String(smtpPort) },
     },
     {
+      command: './start-oauth.sh',
+      port: oauthPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { E2E_PORT: String(port), E2E_OAUTH_PORT: String(oauthPort) },
+    },
+    {
       command: './start-server.sh',
       url: `http://127.0.0.1:${port}/readyz`,
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: 'pipe',
       stderr: 'pipe',
-      env: { E2E_PORT: String(port), E2E_SMTP_PORT: String(smtpPort) },
+      env: { E2E_PORT: String(port), E2E_SMTP_PORT: String(smtpPort), E2E_OAUTH_PORT: String(oauthPort) },
     },
   ],
 });

@@ -26,6 +26,18 @@ export GATEHOUSE_MAIL__SMTP_HOST=127.0.0.1
 export GATEHOUSE_MAIL__SMTP_PORT="${E2E_SMTP_PORT:-2526}"
 export GATEHOUSE_MAIL__TLS=none
 export GATEHOUSE_MAIL__RETRY_BASE_SECONDS=1
+# Google and GitHub both stand in as the local provider (start-oauth.sh).
+oauth="http://127.0.0.1:${E2E_OAUTH_PORT:-4100}"
+for name in GOOGLE GITHUB; do
+  export "GATEHOUSE_OAUTH__${name}__CLIENT_ID=gatehouse-test"
+  export "GATEHOUSE_OAUTH__${name}__AUTHORIZE_URL=$oauth/auth"
+  export "GATEHOUSE_OAUTH__${name}__TOKEN_URL=$oauth/token"
+  export "GATEHOUSE_OAUTH__${name}__SCOPES=[openid, email, profile]"
+  export "GATEHOUSE_OAUTH_${name}_CLIENT_SECRET=gatehouse-test-secret"
+done
+export GATEHOUSE_OAUTH__GOOGLE__USERINFO_URL="$oauth/me"
+export GATEHOUSE_OAUTH__GITHUB__USERINFO_URL="$oauth/user"
+export GATEHOUSE_OAUTH__GITHUB__EMAILS_URL="$oauth/user/emails"
 export GATEHOUSE_LOG="${GATEHOUSE_LOG:-warn}"
 unset DATABASE_URL GATEHOUSE_JWT_PRIVATE_KEY GATEHOUSE_SMTP_USERNAME GATEHOUSE_SMTP_PASSWORD LEPTOS_SITE_ROOT
 exec "$bin" serve

@@ -33,6 +33,12 @@ pub enum AppError {
     LinkExpired,
     #[error("This link has already been used. Please ask for a new one if you still need it.")]
     LinkUsed,
+    /// What a sign-in provider round trip ended with, in words for the page.
+    #[error("{message}")]
+    Provider { message: String },
+    /// A rule refused the change as asked (say, removing the last way to log in).
+    #[error("{message}")]
+    Conflict { message: String },
     #[error("Please log in to continue.")]
     Unauthorized,
     #[error("You do not have permission to do that.")]
@@ -85,9 +91,10 @@ impl AppError {
             | Self::Forbidden
             | Self::CrossOrigin
             | Self::EmailNotVerified => 403,
-            Self::LinkInvalid => 400,
+            Self::LinkInvalid | Self::Provider { .. } => 400,
             Self::LinkExpired | Self::LinkUsed => 410,
             Self::NotFound => 404,
+            Self::Conflict { .. } => 409,
             Self::TooManyRequests => 429,
             Self::BadRequest => 400,
             Self::Network => 503,

@@ -91,6 +91,8 @@ impl Default for PasswordPolicy {
 pub struct SiteInfo {
     pub product_name: String,
     pub password_policy: PasswordPolicy,
+    /// Sign-in providers, in the order buttons show.
+    pub providers: Vec<ProviderView>,
 }
 
 impl Default for SiteInfo {
@@ -98,8 +100,27 @@ impl Default for SiteInfo {
         Self {
             product_name: "Gatehouse".into(),
             password_policy: PasswordPolicy::default(),
+            providers: Vec::new(),
         }
     }
+}
+
+/// A configured sign-in provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderView {
+    /// Its name in URLs (`/auth/oauth/{name}/start`).
+    pub name: String,
+    pub display_name: String,
+}
+
+/// One provider on the profile's "connected accounts" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub provider: ProviderView,
+    /// The address the provider reported when connected; `None` when not connected.
+    pub connected_email: Option<String>,
+    pub connected: bool,
+    pub linked_since: Option<String>,
 }
 
 /// What a plain HTML form post (no JavaScript) left behind for the page it returns to:

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod connections;
 pub mod email;
 pub mod site;
 
@@ -26,6 +27,8 @@ pub fn register_server_fns() {
     register_explicit::<email::ForgotPassword>();
     register_explicit::<email::ResetLinkStatus>();
     register_explicit::<email::ResetPassword>();
+    register_explicit::<connections::Connections>();
+    register_explicit::<connections::DisconnectProvider>();
     register_explicit::<site::CurrentUser>();
     register_explicit::<site::GetSiteInfo>();
     register_explicit::<site::TakeFlash>();

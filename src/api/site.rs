@@ -19,6 +19,15 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
     Ok(SiteInfo {
         product_name: state.settings.product_name.clone(),
         password_policy: state.settings.password_policy(),
+        providers: state
+            .settings
+            .oauth
+            .iter()
+            .map(|(name, p)| crate::model::ProviderView {
+                name: name.clone(),
+                display_name: p.display_name.clone(),
+            })
+            .collect(),
     })
 }
 

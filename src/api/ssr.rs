@@ -161,7 +161,7 @@ pub fn values<V: AsRef<str>, const N: usize>(pairs: [(&str, V); N]) -> BTreeMap<
         .collect()
 }
 
-fn format_date(ts: i64) -> String {
+pub fn format_date(ts: i64) -> String {
     use time::{OffsetDateTime, macros::format_description};
     OffsetDateTime::from_unix_timestamp(ts)
         .ok()

@@ -3,7 +3,7 @@
 use super::{flash_resource, form_message};
 use crate::{
     app::use_session,
-    components::{Alert, Field, FieldState, ResendVerification, SubmitButton},
+    components::{Alert, Field, FieldState, ProviderButtons, ResendVerification, SubmitButton},
     errors::AppError,
     model::FormFlash,
     validate,
@@ -42,6 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <ProviderButtons next=next().unwrap_or_default()/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();

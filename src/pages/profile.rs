@@ -2,7 +2,10 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    api::account::{ChangeEmail, ChangePassword},
+    api::{
+        account::{ChangeEmail, ChangePassword},
+        connections::{DisconnectProvider, connections},
+    },
     app::use_session,
     components::{
         Alert, Avatar, Field, FieldState, PasswordMeter, RequireLogin, ResendVerification,
@@ -19,9 +22,16 @@ use leptos_router::components::A;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let session = use_session();
-    let flash = flash_resource("profile,password,email,resend");
+    let flash = flash_resource("profile,password,email,resend,connections");
     // Only saves made while this page is open count for the "saved" notice.
     let saves_at_open = session.update_profile.version().get_untracked();
+    // Resources are made here, outside the suspended parts, so the server's serialized
+    // values line up with the browser's during hydration.
+    let disconnect = ServerAction::<DisconnectProvider>::new();
+    provide_context(ConnectionsState {
+        disconnect,
+        list: Resource::new(move || disconnect.version().get(), |_| connections()),
+    });
     view! {
         <Title text="Your profile"/>
         <RequireLogin path="/profile" reload=session.update_profile.version() let:user>
@@ -53,6 +63,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
     let (profile_flash, password_flash, email_flash) =
         (for_form("profile"), for_form("password"), for_form("email"));
     let resend_notice = for_form("resend").notice;
+    let connections_flash = for_form("connections");
     let unverified = (!user.email_verified).then(|| {
         view! {
             <section class="card notice-card" aria-labelledby="verify-heading">
@@ -125,6 +136,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                     <ChangeEmailForm flash=email_flash has_password/>
                 </section>
             </div>
+            <ConnectedAccounts flash=connections_flash/>
         </div>
     }
 }
@@ -318,4 +330,72 @@ fn outcome(
         None => flash_notice.clone(),
     });
     (error, notice)
+}
+
+#[derive(Clone, Copy)]
+struct ConnectionsState {
+    disconnect: ServerAction<DisconnectProvider>,
+    list: Resource<Result<Vec<crate::model::ConnectionView>, AppError>>,
+}
+
+/// Sign-in providers: connect (a round trip to the provider) or disconnect.
+#[component]
+fn ConnectedAccounts(flash: FormFlash) -> impl IntoView {
+    let ConnectionsState { disconnect, list } = expect_context::<ConnectionsState>();
+    let (error, notice) = outcome(disconnect.value(), &flash);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let items = list.await.unwrap_or_default();
+                (!items.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="connections-heading">
+                        <h2 id="connections-heading">"Connected accounts"</h2>
+                        <p class="muted">"Log in with these instead of your password."</p>
+                        <Alert message=error/>
+                        <Alert kind="success" message=notice/>
+                        <ul class="connections">
+                            {items.into_iter().map(|item| {
+                                let name = item.provider.name.clone();
+                                let display = item.provider.display_name.clone();
+                                let status = if item.connected {
+                                    format!(
+                                        "Connected{}{}",
+                                        item.connected_email.map(|e| format!(" as {e}")).unwrap_or_default(),
+                                        item.linked_since.map(|d| format!(" since {d}")).unwrap_or_default(),
+                                    )
+                                } else {
+                                    "Not connected".to_string()
+                                };
+                                let label = if item.connected { format!("Disconnect {display}") } else { format!("Connect {display}") };
+                                let control = if item.connected {
+                                    view! {
+                                        <ActionForm action=disconnect>
+                                            <input type="hidden" name="provider" value=name.clone()/>
+                                            <button type="submit" class="btn btn-ghost">{label}</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <form method="post" action=format!("/auth/oauth/{name}/start")>
+                                            <input type="hidden" name="link" value="1"/>
+                                            <button type="submit" class="btn btn-ghost">{label}</button>
+                                        </form>
+                                    }.into_any()
+                                };
+                                view! {
+                                    <li class="connection">
+                                        <div>
+                                            <strong>{display}</strong>
+                                            <p class="muted small">{status}</p>
+                                        </div>
+                                        {control}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
 }

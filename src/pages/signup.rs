@@ -4,7 +4,7 @@
 use super::{flash_resource, form_message};
 use crate::{
     app::use_session,
-    components::{Alert, Field, FieldState, PasswordMeter, SubmitButton},
+    components::{Alert, Field, FieldState, PasswordMeter, ProviderButtons, SubmitButton},
     model::{FormFlash, PasswordPolicy},
     validate,
 };
@@ -21,6 +21,7 @@ pub fn SignupPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create your account"</h1>
             <p class="muted">"Already have one? " <A href="/login">"Log in"</A></p>
+            <ProviderButtons/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();

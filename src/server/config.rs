@@ -9,8 +9,16 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
 };
 use serde::{Deserialize, Serialize};
-use std::{net::SocketAddr, path::PathBuf, str::FromStr};
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, str::FromStr};
 use url::Url;
+
+/// The environment variable holding a provider's client secret.
+pub fn oauth_secret_env(provider: &str) -> String {
+    format!(
+        "GATEHOUSE_OAUTH_{}_CLIENT_SECRET",
+        provider.to_ascii_uppercase().replace('-', "_")
+    )
+}
 
 /// The settings file read when `GATEHOUSE_CONFIG` does not name another.
 pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
@@ -37,6 +45,148 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     pub accounts: AccountSettings,
     pub mail: MailSettings,
+    /// Sign-in providers by name (`google`, `github`, or any other name for a generic
+    /// OpenID Connect / OAuth 2.0 provider).
+    pub oauth: BTreeMap<String, OAuthProviderSettings>,
+    /// Client secrets of the providers, by provider name. Never from the settings file:
+    /// [`Settings::load`] reads them from `GATEHOUSE_OAUTH_<NAME>_CLIENT_SECRET`.
+    #[serde(skip)]
+    pub oauth_secrets: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Google,
+    Github,
+    /// Any OpenID Connect provider: standard claims from its userinfo endpoint.
+    Oidc,
+    /// Any OAuth 2.0 provider with a JSON profile endpoint; say which fields to read.
+    Oauth2,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthProviderSettings {
+    /// Defaults to the provider's name when that is `google` or `github`, else `oidc`.
+    pub kind: Option<ProviderKind>,
+    /// Shown on buttons ("Continue with ..."); defaults from the kind or the name.
+    pub display_name: String,
+    pub client_id: String,
+    /// Endpoints; Google's and GitHub's are known, generic providers must give them.
+    pub authorize_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+    /// GitHub only: where the (verified) addresses are listed.
+    pub emails_url: String,
+    pub scopes: Vec<String>,
+    /// Where the profile JSON keeps each value (generic providers).
+    pub subject_field: String,
+    pub email_field: String,
+    pub email_verified_field: String,
+    pub name_field: String,
+    pub avatar_field: String,
+    pub login_field: String,
+}
+
+impl OAuthProviderSettings {
+    pub fn kind(&self) -> ProviderKind {
+        self.kind.unwrap_or(ProviderKind::Oidc)
+    }
+
+    /// Fills what the kind implies and checks the rest.
+    fn finish(&mut self, name: &str) -> anyhow::Result<()> {
+        ensure!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "oauth provider names are lower-case letters, digits and '-', got {name:?}"
+        );
+        let kind = *self.kind.get_or_insert(match name {
+            "google" => ProviderKind::Google,
+            "github" => ProviderKind::Github,
+            _ => ProviderKind::Oidc,
+        });
+        let fill = |field: &mut String, value: &str| {
+            if field.is_empty() {
+                *field = value.to_string();
+            }
+        };
+        let (display, authorize, token, userinfo, emails, scopes): (
+            &str,
+            &str,
+            &str,
+            &str,
+            &str,
+            &[&str],
+        ) = match kind {
+            ProviderKind::Google => (
+                "Google",
+                "https://accounts.google.com/o/oauth2/v2/auth",
+                "https://oauth2.googleapis.com/token",
+                "https://openidconnect.googleapis.com/v1/userinfo",
+                "",
+                &["openid", "email", "profile"],
+            ),
+            ProviderKind::Github => (
+                "GitHub",
+                "https://github.com/login/oauth/authorize",
+                "https://github.com/login/oauth/access_token",
+                "https://api.github.com/user",
+                "https://api.github.com/user/emails",
+                &["read:user", "user:email"],
+            ),
+            ProviderKind::Oidc | ProviderKind::Oauth2 => {
+                ("", "", "", "", "", &["openid", "email", "profile"])
+            }
+        };
+        fill(
+            &mut self.display_name,
+            if display.is_empty() { name } else { display },
+        );
+        fill(&mut self.authorize_url, authorize);
+        fill(&mut self.token_url, token);
+        fill(&mut self.userinfo_url, userinfo);
+        fill(&mut self.emails_url, emails);
+        if self.scopes.is_empty() {
+            self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        }
+        let github = kind == ProviderKind::Github;
+        fill(&mut self.subject_field, if github { "id" } else { "sub" });
+        fill(&mut self.email_field, "email");
+        fill(&mut self.email_verified_field, "email_verified");
+        fill(&mut self.name_field, "name");
+        fill(
+            &mut self.avatar_field,
+            if github { "avatar_url" } else { "picture" },
+        );
+        fill(
+            &mut self.login_field,
+            if github {
+                "login"
+            } else {
+                "preferred_username"
+            },
+        );
+        ensure!(
+            !self.client_id.is_empty(),
+            "oauth.{name}.client_id is missing"
+        );
+        for (key, value) in [
+            ("authorize_url", &self.authorize_url),
+            ("token_url", &self.token_url),
+            ("userinfo_url", &self.userinfo_url),
+        ] {
+            let url = Url::parse(value)
+                .with_context(|| format!("oauth.{name}.{key} must be a URL, got {value:?}"))?;
+            ensure!(
+                matches!(url.scheme(), "http" | "https"),
+                "oauth.{name}.{key} must be an http(s) URL"
+            );
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -184,6 +334,8 @@ impl Default for Settings {
             passwords: PasswordSettings::default(),
             accounts: AccountSettings::default(),
             mail: MailSettings::default(),
+            oauth: BTreeMap::new(),
+            oauth_secrets: BTreeMap::new(),
         }
     }
 }
@@ -251,10 +403,15 @@ impl Settings {
     /// `GATEHOUSE_SERVER__PUBLIC_URL=...` overrides `[server] public_url`, and so on.
     pub fn load() -> anyhow::Result<Self> {
         let file = std::env::var("GATEHOUSE_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
-        Self::figment(&file)
+        let mut settings = Self::figment(&file)
             .extract::<Settings>()
-            .with_context(|| format!("reading settings from {file} and GATEHOUSE_* variables"))?
-            .finish()
+            .with_context(|| format!("reading settings from {file} and GATEHOUSE_* variables"))?;
+        for name in settings.oauth.keys() {
+            if let Ok(secret) = std::env::var(oauth_secret_env(name)) {
+                settings.oauth_secrets.insert(name.clone(), secret);
+            }
+        }
+        settings.finish()
     }
 
     fn figment(file: &str) -> Figment {
@@ -379,6 +536,15 @@ impl Settings {
             m.from
         );
 
+        for (name, provider) in &mut self.oauth {
+            provider.finish(name)?;
+            ensure!(
+                self.oauth_secrets.get(name).is_some_and(|s| !s.is_empty()),
+                "oauth provider {name:?} is configured but {} is not set",
+                oauth_secret_env(name)
+            );
+        }
+
         if self.mode == Mode::Production && public.scheme() != "https" {
             bail!(
                 "production mode needs an https public URL (server.public_url is {}); \
@@ -440,6 +606,47 @@ mod tests {
             assert!(s.is_production());
             Ok(())
         });
+    }
+
+    #[test]
+    fn oauth_providers_get_their_known_endpoints_and_need_a_secret() {
+        let mut s = Settings::default();
+        s.oauth.insert(
+            "github".into(),
+            OAuthProviderSettings {
+                client_id: "abc".into(),
+                ..Default::default()
+            },
+        );
+        let err = s.clone().finish().unwrap_err().to_string();
+        assert!(
+            err.contains("GATEHOUSE_OAUTH_GITHUB_CLIENT_SECRET"),
+            "{err}"
+        );
+        s.oauth_secrets.insert("github".into(), "shh".into());
+        let s = s.finish().unwrap();
+        let github = &s.oauth["github"];
+        assert_eq!(github.kind(), ProviderKind::Github);
+        assert_eq!(github.display_name, "GitHub");
+        assert_eq!(github.emails_url, "https://api.github.com/user/emails");
+        assert_eq!(github.subject_field, "id");
+
+        let mut s = Settings::default();
+        s.oauth.insert(
+            "corp-sso".into(),
+            OAuthProviderSettings {
+                client_id: "x".into(),
+                ..Default::default()
+            },
+        );
+        s.oauth_secrets.insert("corp-sso".into(), "y".into());
+        assert!(
+            s.finish()
+                .unwrap_err()
+                .to_string()
+                .contains("oauth.corp-sso.authorize_url"),
+            "generic providers need endpoints"
+        );
     }
 
     #[test]

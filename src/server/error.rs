@@ -24,6 +24,9 @@ pub enum Error {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// A rule refused the change; the message says which and what to do.
+    #[error("refused: {0}")]
+    Conflict(String),
     #[error("too many requests")]
     TooManyRequests,
     #[error("database error")]
@@ -61,6 +64,7 @@ impl From<Error> for AppError {
             Error::Unauthorized => AppError::Unauthorized,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,
+            Error::Conflict(message) => AppError::Conflict { message },
             Error::TooManyRequests => AppError::TooManyRequests,
             Error::Database(e) => {
                 tracing::error!(error = ?e, "database error");

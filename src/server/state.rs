@@ -22,6 +22,8 @@ pub struct AppState {
     pub access_tokens: Arc<AccessTokens>,
     pub cookies: Arc<CookieNames>,
     pub mailer: Arc<Mailer>,
+    /// For calls to sign-in providers. Never follows redirects (OAuth 2.0 security BCP).
+    pub http: reqwest::Client,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -49,6 +51,12 @@ impl AppState {
             leptos: leptos_options(&settings),
             cookies: Arc::new(CookieNames::new(&settings)),
             mailer: Arc::new(Mailer::new(settings.clone()).context("setting up mail")?),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(15))
+                .user_agent("Gatehouse")
+                .build()
+                .context("building the HTTP client")?,
             settings,
             db,
             hasher,

@@ -46,6 +46,7 @@ macro_rules! on_both_backends {
 }
 
 pub mod mail;
+pub mod oauth;
 
 /// One browser (a cookie jar) on a test instance of the app.
 pub struct TestApp {

@@ -21,6 +21,9 @@ pub mod kind {
     pub const PASSWORD_CHANGED: &str = "password_changed";
     pub const PASSWORD_RESET_REQUESTED: &str = "password_reset_requested";
     pub const PASSWORD_RESET: &str = "password_reset";
+    pub const OAUTH_LINKED: &str = "oauth_linked";
+    pub const OAUTH_UNLINKED: &str = "oauth_unlinked";
+    pub const OAUTH_STATE_MISMATCH: &str = "oauth_state_mismatch";
 }
 
 /// Records an event through `e` (the pool, or the transaction of the change it reports).

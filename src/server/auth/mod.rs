@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod oauth;
 pub mod one_time;
 pub mod passwords;
 pub mod recovery;

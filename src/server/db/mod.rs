@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod browser_states;
+pub mod identities;
 pub mod one_time_tokens;
 pub mod outbox;
 pub mod sessions;

@@ -104,6 +104,16 @@ pub async fn find_by_id<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<Option<U
 }
 
 /// Finds an account by username or email, ignoring case.
+/// The account with this address (ignoring case), if any.
+pub async fn find_by_email<'c>(e: impl Exec<'c>, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as::<_, UserRow>(&format!(
+        "select {COLUMNS} from users where lower(email) = lower($1)"
+    ))
+    .bind(email)
+    .fetch_optional(e)
+    .await
+}
+
 pub async fn find_by_login<'c>(e: impl Exec<'c>, login: &str) -> sqlx::Result<Option<UserRow>> {
     let sql = format!(
         "select {COLUMNS} from users where lower(username) = lower($1) or lower(email) = lower($1) limit 1"

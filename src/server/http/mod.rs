@@ -4,6 +4,7 @@
 pub mod cookies;
 pub mod health;
 pub mod middleware;
+pub mod oauth;
 
 use crate::{
     app::{App, shell},
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .merge(oauth::router())
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -33,7 +33,7 @@ pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) 
     set(
         headers,
         header::CONTENT_SECURITY_POLICY,
-        &policy(&nonce, state.leptos.reload_port),
+        &policy(&nonce, &state),
     );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
@@ -68,8 +68,20 @@ fn new_nonce() -> String {
 }
 
 /// `'wasm-unsafe-eval'` lets the page compile our wasm and nothing else; avatars may come
-/// from any http(s) host, as users choose them.
-fn policy(nonce: &str, reload_port: u32) -> String {
+/// from any http(s) host, as users choose them; forms may lead (through our redirect)
+/// to the sign-in providers' pages and nowhere else.
+fn policy(nonce: &str, state: &AppState) -> String {
+    let reload_port = state.leptos.reload_port;
+    let providers: String = state
+        .settings
+        .oauth
+        .values()
+        .filter_map(|p| url::Url::parse(&p.authorize_url).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|origin| format!(" {origin}"))
+        .collect();
     // `cargo leptos watch` reloads the page over a websocket.
     let live_reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
         format!(" ws://127.0.0.1:{reload_port} ws://localhost:{reload_port}")
@@ -79,6 +91,6 @@ fn policy(nonce: &str, reload_port: u32) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data: https: http:; connect-src 'self'{live_reload}; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{providers}; frame-ancestors 'none'"
     )
 }

@@ -1,0 +1,84 @@
+//! The `identities` table: provider accounts linked to users.
+
+use super::{Exec, violated_unique_index};
+use sqlx::FromRow;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct IdentityRow {
+    pub id: String,
+    pub user_id: String,
+    pub provider: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub linked_at: i64,
+}
+
+const COLUMNS: &str = "id, user_id, provider, subject, email, linked_at";
+
+pub async fn find<'c>(
+    e: impl Exec<'c>,
+    provider: &str,
+    subject: &str,
+) -> sqlx::Result<Option<IdentityRow>> {
+    sqlx::query_as::<_, IdentityRow>(&format!(
+        "select {COLUMNS} from identities where provider = $1 and subject = $2"
+    ))
+    .bind(provider)
+    .bind(subject)
+    .fetch_optional(e)
+    .await
+}
+
+pub async fn for_user<'c>(e: impl Exec<'c>, user_id: &str) -> sqlx::Result<Vec<IdentityRow>> {
+    sqlx::query_as::<_, IdentityRow>(&format!(
+        "select {COLUMNS} from identities where user_id = $1 order by provider"
+    ))
+    .bind(user_id)
+    .fetch_all(e)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// This provider account is linked already (to someone), or this user already has an
+    /// account at this provider.
+    #[error("already linked")]
+    AlreadyLinked,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn insert<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    provider: &str,
+    subject: &str,
+    email: Option<&str>,
+    now: i64,
+) -> Result<(), LinkError> {
+    sqlx::query(
+        "insert into identities (id, user_id, provider, subject, email, linked_at) values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(super::new_id())
+    .bind(user_id)
+    .bind(provider)
+    .bind(subject)
+    .bind(email)
+    .bind(now)
+    .execute(e)
+    .await
+    .map_err(|e| match violated_unique_index(&e) {
+        Some(_) => LinkError::AlreadyLinked,
+        None => LinkError::Database(e),
+    })?;
+    Ok(())
+}
+
+pub async fn delete<'c>(e: impl Exec<'c>, user_id: &str, provider: &str) -> sqlx::Result<bool> {
+    let result = sqlx::query("delete from identities where user_id = $1 and provider = $2")
+        .bind(user_id)
+        .bind(provider)
+        .execute(e)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
