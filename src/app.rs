@@ -4,14 +4,15 @@ use crate::{
     api::{
         account::UpdateProfile,
         auth::{Login, Logout, Signup},
+        devices::SignOutEverywhere,
         site::{current_user, get_site_info},
     },
     components::Avatar,
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
-        SignupPage, VerifyEmailPage,
+        DevicesPage, ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage,
+        ResetPasswordPage, SignupPage, VerifyEmailPage,
     },
 };
 use leptos::prelude::*;
@@ -63,6 +64,7 @@ pub struct Session {
     pub signup: ServerAction<Signup>,
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub update_profile: ServerAction<UpdateProfile>,
 }
 
@@ -76,6 +78,7 @@ pub fn App() -> impl IntoView {
     let signup = ServerAction::<Signup>::new();
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let user = Resource::new(
         move || {
@@ -83,6 +86,7 @@ pub fn App() -> impl IntoView {
                 signup.version().get(),
                 login.version().get(),
                 logout.version().get(),
+                sign_out_everywhere.version().get(),
                 update_profile.version().get(),
             )
         },
@@ -95,6 +99,7 @@ pub fn App() -> impl IntoView {
         signup,
         login,
         logout,
+        sign_out_everywhere,
         update_profile,
     });
     // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
@@ -119,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("sessions") view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
@@ -152,6 +158,7 @@ fn Nav() -> impl IntoView {
                                         <Avatar user=user.clone() size="sm"/>
                                         <span class="nav-user-name">{user.name().to_string()}</span>
                                     </A>
+                                    <A href="/sessions" attr:class="nav-link">"Devices"</A>
                                     <ActionForm action=session.logout attr:class="nav-logout">
                                         <button type="submit" class="btn btn-ghost">"Log out"</button>
                                     </ActionForm>

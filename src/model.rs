@@ -139,3 +139,17 @@ impl FormFlash {
         self.values.get(field).cloned().unwrap_or_default()
     }
 }
+
+/// One signed-in device (session) on the Devices page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: String,
+    /// "Firefox 128 on Linux".
+    pub description: String,
+    pub ip: Option<String>,
+    /// "25 Nov 2026, 16:14 UTC".
+    pub signed_in: String,
+    /// "2 minutes ago", as of the server's answer.
+    pub last_active: String,
+    pub current: bool,
+}

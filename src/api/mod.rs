@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod connections;
+pub mod devices;
 pub mod email;
 pub mod site;
 
@@ -29,6 +30,10 @@ pub fn register_server_fns() {
     register_explicit::<email::ResetPassword>();
     register_explicit::<connections::Connections>();
     register_explicit::<connections::DisconnectProvider>();
+    register_explicit::<devices::Devices>();
+    register_explicit::<devices::SignOutDevice>();
+    register_explicit::<devices::SignOutOtherDevices>();
+    register_explicit::<devices::SignOutEverywhere>();
     register_explicit::<site::CurrentUser>();
     register_explicit::<site::GetSiteInfo>();
     register_explicit::<site::TakeFlash>();

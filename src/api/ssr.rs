@@ -174,7 +174,7 @@ pub fn format_date(ts: i64) -> String {
         .unwrap_or_default()
 }
 
-fn format_datetime(ts: i64) -> String {
+pub fn format_datetime(ts: i64) -> String {
     use time::{OffsetDateTime, macros::format_description};
     OffsetDateTime::from_unix_timestamp(ts)
         .ok()
@@ -185,6 +185,25 @@ fn format_datetime(ts: i64) -> String {
             .ok()
         })
         .unwrap_or_default()
+}
+
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago", or the date.
+pub fn time_ago(now: i64, then: i64) -> String {
+    let seconds = (now - then).max(0);
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match seconds {
+        0..60 => "just now".into(),
+        60..3_600 => plural(seconds / 60, "minute"),
+        3_600..86_400 => plural(seconds / 3_600, "hour"),
+        86_400..2_592_000 => plural(seconds / 86_400, "day"),
+        _ => format_date(then),
+    }
 }
 
 pub fn user_view(user: &UserRow) -> UserView {

@@ -1,5 +1,6 @@
 //! One file per page.
 
+mod devices;
 mod forgot_password;
 mod home;
 mod login;
@@ -9,6 +10,7 @@ mod reset_password;
 mod signup;
 mod verify_email;
 
+pub use devices::DevicesPage;
 pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;
 pub use login::LoginPage;

@@ -66,24 +66,18 @@ impl AppState {
 }
 
 impl AppState {
-    /// Starts the background work of a serving instance: the mail worker and the purge
-    /// of expired rows. Tasks live on the current runtime.
+    /// Starts the background work of a serving instance: the mail worker and the hourly
+    /// purge of expired sessions and browser states. Tasks live on the current runtime.
     pub fn spawn_workers(&self) {
         tokio::spawn(mail::worker::run(self.mailer.clone(), self.db.clone()));
-        let db = self.db.clone();
+        let state = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                match crate::server::db::browser_states::delete_expired(
-                    &db.pool,
-                    crate::server::db::now(),
-                )
-                .await
-                {
-                    Ok(n) if n > 0 => tracing::info!(purged = n, "expired browser states"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = ?e, "purging browser states"),
+                match crate::server::auth::maintenance::purge(&state).await {
+                    Ok(purged) => tracing::debug!(?purged, "purged expired rows"),
+                    Err(e) => tracing::warn!(error = ?e, "purging expired rows"),
                 }
             }
         });

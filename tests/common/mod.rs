@@ -53,6 +53,8 @@ pub struct TestApp {
     pub state: AppState,
     router: Router,
     jar: Mutex<BTreeMap<String, String>>,
+    /// The User-Agent this browser sends, if any.
+    user_agent: Mutex<Option<String>>,
     _resources: Arc<Resources>,
 }
 
@@ -169,6 +171,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
         router: http::router(state.clone()),
         state,
         jar: Mutex::new(BTreeMap::new()),
+        user_agent: Mutex::new(None),
         _resources: Arc::new(Resources {
             _dir: dir,
             postgres,
@@ -208,6 +211,7 @@ impl TestApp {
             state: self.state.clone(),
             router: self.router.clone(),
             jar: Mutex::new(BTreeMap::new()),
+            user_agent: Mutex::new(None),
             _resources: self._resources.clone(),
         }
     }
@@ -219,6 +223,11 @@ impl TestApp {
             .execute(&self.state.db.pool)
             .await
             .expect(sql);
+    }
+
+    /// Makes this browser identify itself with `ua` from now on.
+    pub fn set_user_agent(&self, ua: &str) {
+        *self.user_agent.lock().unwrap() = Some(ua.to_string());
     }
 
     pub fn access_cookie_name(&self) -> String {
@@ -262,6 +271,13 @@ impl TestApp {
         {
             req.headers_mut()
                 .insert(header::COOKIE, cookies.parse().unwrap());
+        }
+        let ua = self.user_agent.lock().unwrap().clone();
+        if let Some(ua) = ua
+            && !req.headers().contains_key(header::USER_AGENT)
+        {
+            req.headers_mut()
+                .insert(header::USER_AGENT, ua.parse().unwrap());
         }
         let what = format!("{} {}", req.method(), req.uri());
         // A request that never answers fails the test instead of hanging the suite.

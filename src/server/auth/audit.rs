@@ -24,6 +24,10 @@ pub mod kind {
     pub const OAUTH_LINKED: &str = "oauth_linked";
     pub const OAUTH_UNLINKED: &str = "oauth_unlinked";
     pub const OAUTH_STATE_MISMATCH: &str = "oauth_state_mismatch";
+    pub const SESSION_REVOKED: &str = "session_revoked";
+    pub const USER_DEACTIVATED: &str = "user_deactivated";
+    pub const USER_REACTIVATED: &str = "user_reactivated";
+    pub const USER_DELETED: &str = "user_deleted";
 }
 
 /// Records an event through `e` (the pool, or the transaction of the change it reports).

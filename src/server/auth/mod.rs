@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod devices;
+pub mod maintenance;
 pub mod oauth;
 pub mod one_time;
 pub mod passwords;

@@ -170,3 +170,37 @@ pub async fn find_with_user<'c>(
         .fetch_optional(e)
         .await
 }
+
+/// A user's live sessions (not revoked, not expired), most recently used first.
+pub async fn list_live_for_user<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<Vec<SessionRow>> {
+    sqlx::query_as::<_, SessionRow>(&format!(
+        "select {COLUMNS} from sessions \
+         where user_id = $1 and revoked_at is null and expires_at > $2 \
+         order by last_used_at desc, created_at desc"
+    ))
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(e)
+    .await
+}
+
+/// Deletes sessions that expired before `expired_before` or were revoked before
+/// `revoked_before`. Returns how many.
+pub async fn purge<'c>(
+    e: impl Exec<'c>,
+    expired_before: i64,
+    revoked_before: i64,
+) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "delete from sessions where expires_at < $1 or (revoked_at is not null and revoked_at < $2)",
+    )
+    .bind(expired_before)
+    .bind(revoked_before)
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -1,0 +1,87 @@
+//! The signed-in user's devices (sessions): list them, sign one out, the others, or all.
+
+use crate::{errors::AppError, model::DeviceView};
+use leptos::prelude::*;
+
+/// Every live session of the signed-in user, most recently used first.
+#[server(prefix = "/fn", endpoint = "devices")]
+pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
+    use super::ssr::*;
+    use crate::server::{auth::devices, db};
+    let auth = require_auth()?;
+    let state = state()?;
+    let now = db::now();
+    Ok(devices::list(&state, &auth)
+        .await?
+        .into_iter()
+        .map(|d| DeviceView {
+            id: d.session.id,
+            description: d.description,
+            ip: d.session.ip,
+            signed_in: format_datetime(d.session.created_at),
+            last_active: time_ago(now, d.session.last_used_at),
+            current: d.current,
+        })
+        .collect())
+}
+
+/// Signs out one of the user's sessions (another device; this one logs out instead).
+#[server(prefix = "/fn", endpoint = "sign-out-device")]
+pub async fn sign_out_device(#[server(default)] session_id: String) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::devices;
+    let auth = require_auth()?;
+    let state = state()?;
+    match devices::sign_out(&state, &auth, &session_id, &client_info()).await {
+        Ok(()) if session_id == auth.session_id => {
+            clear_login_cookies(&state);
+            redirect_with_notice("login", "/login", "You have been logged out.").await;
+            Ok("You have been logged out.".into())
+        }
+        Ok(()) => {
+            let notice = "That device has been signed out.";
+            form_succeeded("devices", "/sessions", notice).await;
+            Ok(notice.into())
+        }
+        Err(e) => Err(form_failed("devices", "/sessions", values::<&str, 0>([]), e.into()).await),
+    }
+}
+
+/// Signs out every other session; this one stays.
+#[server(prefix = "/fn", endpoint = "sign-out-others")]
+pub async fn sign_out_other_devices() -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::devices;
+    let auth = require_auth()?;
+    let state = state()?;
+    match devices::sign_out_many(&state, &auth, false, &client_info()).await {
+        Ok(n) => {
+            let notice = match n {
+                0 => "No other device was signed in.".to_string(),
+                1 => "1 other device has been signed out.".to_string(),
+                n => format!("{n} other devices have been signed out."),
+            };
+            form_succeeded("devices", "/sessions", &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed("devices", "/sessions", values::<&str, 0>([]), e.into()).await),
+    }
+}
+
+/// Signs out every session, this one included.
+#[server(prefix = "/fn", endpoint = "sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use super::ssr::*;
+    use crate::server::auth::devices;
+    let auth = require_auth()?;
+    let state = state()?;
+    devices::sign_out_many(&state, &auth, true, &client_info()).await?;
+    clear_login_cookies(&state);
+    redirect_with_notice(
+        "login",
+        "/login",
+        "You have been signed out on every device.",
+    )
+    .await;
+    Ok(())
+}

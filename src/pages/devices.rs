@@ -1,0 +1,125 @@
+//! `/sessions`: the devices signed in to this account, and signing them out.
+
+use super::{flash_resource, form_message};
+use crate::{
+    api::devices::{SignOutDevice, SignOutOtherDevices, devices},
+    app::use_session,
+    components::{Alert, RequireLogin},
+    errors::AppError,
+    model::{DeviceView, FormFlash},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn DevicesPage() -> impl IntoView {
+    let session = use_session();
+    let flash = flash_resource("devices");
+    let sign_out_one = ServerAction::<SignOutDevice>::new();
+    let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
+    // Made here, outside the suspended parts, so both renders see the same values.
+    let list = Resource::new(
+        move || {
+            (
+                sign_out_one.version().get(),
+                sign_out_others.version().get(),
+            )
+        },
+        |_| devices(),
+    );
+    view! {
+        <Title text="Your devices"/>
+        <RequireLogin path="/sessions" let:_user>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let flash = flash.await.ok().flatten().unwrap_or_default();
+                    view! { <Devices flash list sign_out_one sign_out_others session/> }
+                })}
+            </Suspense>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn Devices(
+    flash: FormFlash,
+    list: Resource<Result<Vec<DeviceView>, AppError>>,
+    sign_out_one: ServerAction<SignOutDevice>,
+    sign_out_others: ServerAction<SignOutOtherDevices>,
+    session: crate::app::Session,
+) -> impl IntoView {
+    let (flash_error, flash_notice) = (flash.error.as_ref().map(form_message), flash.notice);
+    // The latest outcome of either action, else what a no-JavaScript post left.
+    let error =
+        Signal::derive(
+            move || match (sign_out_one.value().get(), sign_out_others.value().get()) {
+                (Some(Err(e)), _) | (_, Some(Err(e))) => Some(form_message(&e)),
+                (Some(Ok(_)), _) | (_, Some(Ok(_))) => None,
+                _ => flash_error.clone(),
+            },
+        );
+    let notice = Signal::derive(move || {
+        let latest = if sign_out_others.version().get() > 0 {
+            sign_out_others.value().get()
+        } else {
+            sign_out_one.value().get()
+        };
+        match latest {
+            Some(Ok(text)) => Some(text),
+            Some(Err(_)) => None,
+            None => flash_notice.clone(),
+        }
+    });
+    view! {
+        <section class="card devices" aria-labelledby="devices-heading">
+            <h1 id="devices-heading">"Your devices"</h1>
+            <p class="muted">"Everywhere you are logged in. If you don't recognise a device, sign it out and change your password."</p>
+            <Alert message=error/>
+            <Alert kind="success" message=notice/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let items = list.await.unwrap_or_default();
+                    let others = items.iter().filter(|d| !d.current).count();
+                    view! {
+                        <ul class="device-list">
+                            {items.into_iter().map(|d| view! { <DeviceRow device=d sign_out_one/> }).collect_view()}
+                        </ul>
+                        <div class="device-actions">
+                            {(others > 0).then(|| view! {
+                                <ActionForm action=sign_out_others>
+                                    <button type="submit" class="btn btn-ghost">"Sign out all other devices"</button>
+                                </ActionForm>
+                            })}
+                            <ActionForm action=session.sign_out_everywhere>
+                                <button type="submit" class="btn btn-danger">"Sign out everywhere"</button>
+                            </ActionForm>
+                        </div>
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn DeviceRow(device: DeviceView, sign_out_one: ServerAction<SignOutDevice>) -> impl IntoView {
+    let label = format!("Sign out {}", device.description);
+    view! {
+        <li class="device" class:device-current=device.current>
+            <div>
+                <strong>{device.description.clone()}</strong>
+                {device.current.then(|| view! { <span class="badge badge-ok">"This device"</span> })}
+                <p class="muted small">
+                    {device.ip.clone().map(|ip| format!("{ip} · ")).unwrap_or_default()}
+                    "Signed in " {device.signed_in.clone()} " · active " {device.last_active.clone()}
+                </p>
+            </div>
+            {(!device.current).then(|| view! {
+                <ActionForm action=sign_out_one>
+                    <input type="hidden" name="session_id" value=device.id.clone()/>
+                    <button type="submit" class="btn btn-ghost" aria-label=label>"Sign out"</button>
+                </ActionForm>
+            })}
+        </li>
+    }
+}
