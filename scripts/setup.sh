@@ -10,6 +10,8 @@ cd "$ROOT"
 # still builds from scratch into it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gatehouse/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# Incremental caches help an editor loop, not a full test run, and cost gigabytes.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 CARGO_LEPTOS_VERSION=0.3.10
 # Debian's binaryen (108) breaks wasm-bindgen's externref table; npm ships a current one.
 BINARYEN_VERSION=132.0.0

@@ -2,7 +2,7 @@
 
 use crate::{
     api::{
-        account::UpdateProfile,
+        account::{DeleteAccount, UpdateProfile},
         auth::{Login, Logout, Signup},
         devices::SignOutEverywhere,
         site::{current_user, get_site_info},
@@ -11,8 +11,8 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        DevicesPage, ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage,
-        ResetPasswordPage, SignupPage, VerifyEmailPage,
+        AdminUserPage, AdminUsersPage, AuditPage, DevicesPage, ForgotPasswordPage, HomePage,
+        LoginPage, NotFound, ProfilePage, ResetPasswordPage, SignupPage, VerifyEmailPage,
     },
 };
 use leptos::prelude::*;
@@ -65,6 +65,7 @@ pub struct Session {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
+    pub delete_account: ServerAction<DeleteAccount>,
     pub update_profile: ServerAction<UpdateProfile>,
 }
 
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let delete_account = ServerAction::<DeleteAccount>::new();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let user = Resource::new(
         move || {
@@ -87,6 +89,7 @@ pub fn App() -> impl IntoView {
                 login.version().get(),
                 logout.version().get(),
                 sign_out_everywhere.version().get(),
+                delete_account.version().get(),
                 update_profile.version().get(),
             )
         },
@@ -100,6 +103,7 @@ pub fn App() -> impl IntoView {
         login,
         logout,
         sign_out_everywhere,
+        delete_account,
         update_profile,
     });
     // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
@@ -125,6 +129,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=DevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/users/:id") view=AdminUserPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
@@ -153,17 +160,21 @@ fn Nav() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             match session.user.await {
-                                Ok(Some(user)) => view! {
+                                Ok(Some(user)) => {
+                                    let is_admin = user.role == "admin";
+                                    view! {
                                     <A href="/profile" attr:class="nav-user">
                                         <Avatar user=user.clone() size="sm"/>
                                         <span class="nav-user-name">{user.name().to_string()}</span>
                                     </A>
+                                    {is_admin.then(|| view! { <A href="/admin" attr:class="nav-link">"Admin"</A> })}
                                     <A href="/sessions" attr:class="nav-link">"Devices"</A>
                                     <ActionForm action=session.logout attr:class="nav-logout">
                                         <button type="submit" class="btn btn-ghost">"Log out"</button>
                                     </ActionForm>
                                 }
-                                .into_any(),
+                                .into_any()
+                                },
                                 _ => view! {
                                     <A href="/login" attr:class="btn btn-ghost">"Log in"</A>
                                     <A href="/signup" attr:class="btn btn-primary">"Sign up"</A>

@@ -153,3 +153,74 @@ pub struct DeviceView {
     pub last_active: String,
     pub current: bool,
 }
+
+/// An account as the admin list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUserView {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub active: bool,
+    pub email_verified: bool,
+    pub created: String,
+    pub last_login: Option<String>,
+}
+
+/// One page of the admin's user list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<AdminUserView>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// A security event in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub id: String,
+    pub kind: String,
+    /// "New sign-in from Firefox 128 on Linux".
+    pub summary: String,
+    pub user_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub ip: Option<String>,
+    pub detail: String,
+    /// "25 Nov 2026, 16:14 UTC".
+    pub at: String,
+    /// "2 minutes ago".
+    pub ago: String,
+}
+
+/// One page of the audit log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<EventView>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// A provider account connected to a user, for admins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityView {
+    pub provider: String,
+    pub email: Option<String>,
+    pub linked: String,
+}
+
+/// Everything an admin sees about one account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUserDetail {
+    pub user: AdminUserView,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub has_password: bool,
+    pub sessions: Vec<DeviceView>,
+    pub identities: Vec<IdentityView>,
+    pub events: Vec<EventView>,
+    /// Whether this is the admin looking at their own account.
+    pub is_self: bool,
+}

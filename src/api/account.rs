@@ -110,3 +110,43 @@ pub async fn change_email(
         .await),
     }
 }
+
+/// Deletes the signed-in account for good: `confirm` is the username, `delete_password`
+/// the password (accounts without one need a login in the last ten minutes).
+#[server(prefix = "/fn", endpoint = "delete-account")]
+pub async fn delete_account(
+    #[server(default)] delete_password: String,
+    #[server(default)] confirm: String,
+) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::{deletion, passwords::Password};
+    let auth = require_auth()?;
+    let state = state()?;
+    match deletion::delete_own(&state, &auth, &Password::new(delete_password), &confirm).await {
+        Ok(()) => {
+            let notice = "Your account and its data have been deleted. Goodbye!";
+            clear_login_cookies(&state);
+            redirect_with_notice("login", "/login", notice).await;
+            Ok(notice.into())
+        }
+        Err(e) => {
+            let kept = values([("confirm", &confirm)]);
+            Err(form_failed("delete", "/profile", kept, e.into()).await)
+        }
+    }
+}
+
+/// The signed-in user's recent security events, newest first.
+#[server(prefix = "/fn", endpoint = "activity")]
+pub async fn my_activity() -> Result<Vec<crate::model::EventView>, AppError> {
+    use super::ssr::*;
+    use crate::server::{auth::audit, db};
+    let auth = require_auth()?;
+    let state = state()?;
+    let now = db::now();
+    Ok(audit::recent_for(&state, &auth.user.id, 10)
+        .await?
+        .iter()
+        .map(|e| event_view(e, now))
+        .collect())
+}

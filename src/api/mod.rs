@@ -3,6 +3,7 @@
 //! authentication itself, because each is a public HTTP endpoint.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod connections;
 pub mod devices;
@@ -30,6 +31,15 @@ pub fn register_server_fns() {
     register_explicit::<email::ResetPassword>();
     register_explicit::<connections::Connections>();
     register_explicit::<connections::DisconnectProvider>();
+    register_explicit::<account::DeleteAccount>();
+    register_explicit::<account::MyActivity>();
+    register_explicit::<admin::AdminUsers>();
+    register_explicit::<admin::AdminUser>();
+    register_explicit::<admin::AdminSetRole>();
+    register_explicit::<admin::AdminSetActive>();
+    register_explicit::<admin::AdminSignOutUser>();
+    register_explicit::<admin::AdminDeleteUser>();
+    register_explicit::<admin::AuditEvents>();
     register_explicit::<devices::Devices>();
     register_explicit::<devices::SignOutDevice>();
     register_explicit::<devices::SignOutOtherDevices>();

@@ -206,6 +206,36 @@ pub fn time_ago(now: i64, then: i64) -> String {
     }
 }
 
+/// An account for the admin pages.
+pub fn admin_user_view(user: &UserRow) -> crate::model::AdminUserView {
+    crate::model::AdminUserView {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role.clone(),
+        active: user.is_active(),
+        email_verified: user.email_verified_at.is_some(),
+        created: format_date(user.created_at),
+        last_login: user.last_login_at.map(format_datetime),
+    }
+}
+
+/// A security event for people to read.
+pub fn event_view(e: &crate::server::db::audit::EventRow, now: i64) -> crate::model::EventView {
+    crate::model::EventView {
+        id: e.id.clone(),
+        kind: e.kind.clone(),
+        summary: crate::server::auth::audit::summary(&e.kind, &e.detail, e.user_agent.as_deref()),
+        user_id: e.user_id.clone(),
+        actor_id: e.actor_id.clone(),
+        ip: e.ip.clone(),
+        detail: e.detail.clone(),
+        at: format_datetime(e.created_at),
+        ago: time_ago(now, e.created_at),
+    }
+}
+
 pub fn user_view(user: &UserRow) -> UserView {
     UserView {
         id: user.id.clone(),

@@ -49,26 +49,34 @@ fn Devices(
     session: crate::app::Session,
 ) -> impl IntoView {
     let (flash_error, flash_notice) = (flash.error.as_ref().map(form_message), flash.notice);
-    // The latest outcome of either action, else what a no-JavaScript post left.
-    let error =
-        Signal::derive(
-            move || match (sign_out_one.value().get(), sign_out_others.value().get()) {
-                (Some(Err(e)), _) | (_, Some(Err(e))) => Some(form_message(&e)),
-                (Some(Ok(_)), _) | (_, Some(Ok(_))) => None,
-                _ => flash_error.clone(),
-            },
-        );
-    let notice = Signal::derive(move || {
-        let latest = if sign_out_others.version().get() > 0 {
+    // The outcome of whichever action ran last, else what a no-JavaScript post left.
+    let others_last = RwSignal::new(false);
+    Effect::new(move |_| {
+        if sign_out_one.version().get() > 0 {
+            others_last.set(false);
+        }
+    });
+    Effect::new(move |_| {
+        if sign_out_others.version().get() > 0 {
+            others_last.set(true);
+        }
+    });
+    let latest = move || {
+        if others_last.get() {
             sign_out_others.value().get()
         } else {
             sign_out_one.value().get()
-        };
-        match latest {
-            Some(Ok(text)) => Some(text),
-            Some(Err(_)) => None,
-            None => flash_notice.clone(),
         }
+    };
+    let error = Signal::derive(move || match latest() {
+        Some(Err(e)) => Some(form_message(&e)),
+        Some(Ok(_)) => None,
+        None => flash_error.clone(),
+    });
+    let notice = Signal::derive(move || match latest() {
+        Some(Ok(text)) => Some(text),
+        Some(Err(_)) => None,
+        None => flash_notice.clone(),
     });
     view! {
         <section class="card devices" aria-labelledby="devices-heading">

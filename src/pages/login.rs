@@ -65,8 +65,14 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
         String::new(),
         flash.error.as_ref().and_then(|e| e.field_error("password")),
     );
+    // The login action lives as long as the app: only submits made on this visit of the
+    // page count, not a login from before (then the flash speaks).
+    let submits_at_open = action.version().get_untracked();
+    let submitted_here = move || action.version().get() > submits_at_open;
     Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
+        if let Some(Err(e)) = action.value().get()
+            && submitted_here()
+        {
             login.server_error.set(e.field_error("login"));
             password.server_error.set(e.field_error("password"));
         }
@@ -79,9 +85,9 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
         .unwrap_or_default();
     let flash_message = flash.error.as_ref().map(form_message);
     let message = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(form_message(&e)),
-        Some(Ok(())) => None,
-        None => flash_message.clone(),
+        Some(Err(e)) if submitted_here() => Some(form_message(&e)),
+        Some(_) if submitted_here() => None,
+        _ => flash_message.clone(),
     });
     let touch_all = move |_: leptos::ev::SubmitEvent| {
         login.touched.set(true);
@@ -89,19 +95,13 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
     };
     // A notice carried over from another page (signup, password reset), until a submit.
     let notice = flash.notice.clone();
-    let notice = Signal::derive(move || {
-        action
-            .value()
-            .with(Option::is_none)
-            .then(|| notice.clone())
-            .flatten()
-    });
+    let notice = Signal::derive(move || (!submitted_here()).then(|| notice.clone()).flatten());
     // Right password, unverified address: offer a new link for the login just typed.
     let flash_unverified = matches!(flash.error, Some(AppError::EmailNotVerified));
     let unverified = move || match action.value().get() {
-        Some(Err(AppError::EmailNotVerified)) => true,
-        Some(_) => false,
-        None => flash_unverified,
+        Some(Err(AppError::EmailNotVerified)) if submitted_here() => true,
+        Some(_) if submitted_here() => false,
+        _ => flash_unverified,
     };
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=touch_all>

@@ -1,5 +1,6 @@
 //! One file per page.
 
+mod admin;
 mod devices;
 mod forgot_password;
 mod home;
@@ -10,6 +11,7 @@ mod reset_password;
 mod signup;
 mod verify_email;
 
+pub use admin::{AdminUserPage, AdminUsersPage, AuditPage};
 pub use devices::DevicesPage;
 pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;

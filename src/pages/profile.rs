@@ -3,7 +3,7 @@
 use super::{flash_resource, form_message};
 use crate::{
     api::{
-        account::{ChangeEmail, ChangePassword},
+        account::{ChangeEmail, ChangePassword, my_activity},
         connections::{DisconnectProvider, connections},
     },
     app::use_session,
@@ -22,7 +22,7 @@ use leptos_router::components::A;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let session = use_session();
-    let flash = flash_resource("profile,password,email,resend,connections");
+    let flash = flash_resource("profile,password,email,resend,connections,delete");
     // Only saves made while this page is open count for the "saved" notice.
     let saves_at_open = session.update_profile.version().get_untracked();
     // Resources are made here, outside the suspended parts, so the server's serialized
@@ -32,6 +32,15 @@ pub fn ProfilePage() -> impl IntoView {
         disconnect,
         list: Resource::new(move || disconnect.version().get(), |_| connections()),
     });
+    provide_context(ActivityState(Resource::new(
+        move || {
+            (
+                session.update_profile.version().get(),
+                disconnect.version().get(),
+            )
+        },
+        |_| my_activity(),
+    )));
     view! {
         <Title text="Your profile"/>
         <RequireLogin path="/profile" reload=session.update_profile.version() let:user>
@@ -64,6 +73,8 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
         (for_form("profile"), for_form("password"), for_form("email"));
     let resend_notice = for_form("resend").notice;
     let connections_flash = for_form("connections");
+    let delete_flash = for_form("delete");
+    let username = user.username.clone();
     let unverified = (!user.email_verified).then(|| {
         view! {
             <section class="card notice-card" aria-labelledby="verify-heading">
@@ -137,6 +148,8 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                 </section>
             </div>
             <ConnectedAccounts flash=connections_flash/>
+            <RecentActivity/>
+            <DeleteAccountForm flash=delete_flash has_password username/>
         </div>
     }
 }
@@ -397,5 +410,73 @@ fn ConnectedAccounts(flash: FormFlash) -> impl IntoView {
                 })
             })}
         </Transition>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ActivityState(Resource<Result<Vec<crate::model::EventView>, AppError>>);
+
+/// The user's own recent security events: "New sign-in from Firefox on Linux".
+#[component]
+fn RecentActivity() -> impl IntoView {
+    let ActivityState(events) = expect_context::<ActivityState>();
+    view! {
+        <section class="card" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Recent security activity"</h2>
+            <p class="muted">"If something here was not you, change your password and sign out your other devices."</p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let items = events.await.unwrap_or_default();
+                    view! {
+                        <ul class="activity">
+                            {items.into_iter().map(|e| view! {
+                                <li>
+                                    <span>{e.summary}</span>
+                                    <span class="muted small" title=e.at>{e.ago}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
+            </Transition>
+            <A href="/sessions" attr:class="btn btn-ghost">"See your devices"</A>
+        </section>
+    }
+}
+
+/// Deleting the account: the username typed out, and the password (if there is one).
+#[component]
+fn DeleteAccountForm(flash: FormFlash, has_password: bool, username: String) -> impl IntoView {
+    let action = use_session().delete_account;
+    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
+    let confirm = FieldState::new(flash.value("confirm"), field_error("confirm"));
+    let password = FieldState::new(String::new(), field_error("delete_password"));
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            confirm.server_error.set(e.field_error("confirm"));
+            password.server_error.set(e.field_error("delete_password"));
+        }
+    });
+    let (error, _notice) = outcome(action.value(), &flash);
+    let expected = username.clone();
+    view! {
+        <section class="card danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete your account"</h2>
+            <p>"This removes your profile, sessions and connected accounts for good. It cannot be undone. To confirm, type your username, " <strong>{username}</strong> "."</p>
+            <ActionForm action=action attr:class="form" attr:novalidate=true>
+                <Alert message=error/>
+                <Field label="Your username" name="confirm" state=confirm
+                    error=confirm.error(move |v| (!v.trim().eq_ignore_ascii_case(&expected)).then(|| format!("Type your username, {expected}, to confirm.")))
+                    autocomplete="off" required=true/>
+                {has_password.then(|| view! {
+                    <Field label="Your password" name="delete_password" kind="password" state=password
+                        error=password.error(|v| v.is_empty().then(|| "Enter your password.".to_string()))
+                        autocomplete="current-password" required=true/>
+                })}
+                <button type="submit" class="btn btn-danger" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Deleting…" } else { "Delete my account" }}
+                </button>
+            </ActionForm>
+        </section>
     }
 }

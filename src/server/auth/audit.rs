@@ -53,3 +53,60 @@ pub async fn record<'c>(
         Err(e) => tracing::error!(kind, user_id, error = ?e, "could not write audit event"),
     }
 }
+
+/// An event in words for people: "New sign-in from Firefox 128 on Linux".
+pub fn summary(kind: &str, detail: &str, user_agent: Option<&str>) -> String {
+    let detail: Value = serde_json::from_str(detail).unwrap_or(Value::Null);
+    let field = |name: &str| {
+        detail
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let device = super::devices::describe(user_agent);
+    match kind {
+        kind::SIGNUP => "Account created".into(),
+        kind::LOGIN_OK => match field("method").strip_prefix("oauth:") {
+            Some(provider) => format!("New sign-in with {provider} from {device}"),
+            None => format!("New sign-in from {device}"),
+        },
+        kind::LOGIN_FAILED => format!("Failed sign-in attempt from {device}"),
+        kind::LOGOUT => format!("Logged out on {device}"),
+        kind::REFRESH_REUSE => "A stolen session token was detected; that session was ended".into(),
+        kind::PASSWORD_REHASHED => "Password storage upgraded".into(),
+        kind::PROFILE_UPDATED => "Profile updated".into(),
+        kind::ROLE_CHANGED => format!("Role changed from {} to {}", field("from"), field("to")),
+        kind::VERIFICATION_SENT => "Verification email sent".into(),
+        kind::EMAIL_VERIFIED => "Email address verified".into(),
+        kind::EMAIL_CHANGE_REQUESTED => "Email address change requested".into(),
+        kind::EMAIL_CHANGED => "Email address changed".into(),
+        kind::PASSWORD_CHANGED => "Password changed".into(),
+        kind::PASSWORD_RESET_REQUESTED => "Password reset requested".into(),
+        kind::PASSWORD_RESET => "Password reset with an emailed link".into(),
+        kind::OAUTH_LINKED => format!("{} connected", field("provider")),
+        kind::OAUTH_UNLINKED => format!("{} disconnected", field("provider")),
+        kind::OAUTH_STATE_MISMATCH => {
+            "A sign-in with a provider was refused (state mismatch)".into()
+        }
+        kind::SESSION_REVOKED => match field("scope").as_str() {
+            "all" if field("by") == "admin" => "Signed out everywhere by an admin".into(),
+            "all" => "Signed out everywhere".into(),
+            "others" => "Signed out all other devices".into(),
+            _ => "A device was signed out".into(),
+        },
+        kind::USER_DEACTIVATED => "Account deactivated".into(),
+        kind::USER_REACTIVATED => "Account reactivated".into(),
+        kind::USER_DELETED => "Account deleted".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// A user's newest events.
+pub async fn recent_for(
+    state: &crate::server::state::AppState,
+    user_id: &str,
+    limit: i64,
+) -> crate::server::error::Result<Vec<db::audit::EventRow>> {
+    Ok(db::audit::recent_for_user(&state.db.pool, user_id, limit).await?)
+}

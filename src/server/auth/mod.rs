@@ -3,8 +3,10 @@
 //! rule is written once.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod credentials;
+pub mod deletion;
 pub mod devices;
 pub mod maintenance;
 pub mod oauth;

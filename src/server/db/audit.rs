@@ -57,3 +57,102 @@ pub async fn recent_for_user<'c>(
     .fetch_all(e)
     .await
 }
+
+/// What the audit viewer narrows the log to; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub user_id: Option<String>,
+    pub kind: Option<String>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl EventFilter {
+    /// The `where` clause, numbering its parameters from 1, and the values in order.
+    fn clause(&self) -> (String, Vec<FilterValue>) {
+        let mut parts = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |sql: &str, value: FilterValue| {
+            values.push(value);
+            parts.push(sql.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(user) = &self.user_id {
+            add("user_id = ?", FilterValue::Text(user.clone()));
+        }
+        if let Some(kind) = &self.kind {
+            add("kind = ?", FilterValue::Text(kind.clone()));
+        }
+        if let Some(from) = self.from {
+            add("created_at >= ?", FilterValue::Int(from));
+        }
+        if let Some(until) = self.until {
+            add("created_at < ?", FilterValue::Int(until));
+        }
+        let clause = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("where {}", parts.join(" and "))
+        };
+        (clause, values)
+    }
+}
+
+enum FilterValue {
+    Text(String),
+    Int(i64),
+}
+
+type AnyQuery<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+
+fn bind_all<'q, O>(mut query: AnyQuery<'q, O>, values: Vec<FilterValue>) -> AnyQuery<'q, O> {
+    for value in values {
+        query = match value {
+            FilterValue::Text(s) => query.bind(s),
+            FilterValue::Int(i) => query.bind(i),
+        };
+    }
+    query
+}
+
+/// One page of events matching `filter`, newest first.
+pub async fn search<'c>(
+    e: impl Exec<'c>,
+    filter: &EventFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    let (clause, values) = filter.clause();
+    let n = values.len();
+    let sql = format!(
+        "select id, kind, user_id, actor_id, ip, user_agent, detail, created_at from audit_events \
+         {clause} order by created_at desc, id desc limit ${} offset ${}",
+        n + 1,
+        n + 2
+    );
+    bind_all(sqlx::query_as::<_, EventRow>(&sql), values)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(e)
+        .await
+}
+
+pub async fn count<'c>(e: impl Exec<'c>, filter: &EventFilter) -> sqlx::Result<i64> {
+    let (clause, values) = filter.clause();
+    let sql = format!("select count(*) from audit_events {clause}");
+    let row: (i64,) = bind_all(sqlx::query_as::<_, (i64,)>(&sql), values)
+        .fetch_one(e)
+        .await?;
+    Ok(row.0)
+}
+
+/// Removes what identifies a person from their events (address, IP, browser, details),
+/// keeping the bare record that something happened. For deleted accounts.
+pub async fn scrub_user<'c>(e: impl Exec<'c>, user_id: &str) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "update audit_events set ip = null, user_agent = null, detail = '{}' where user_id = $1",
+    )
+    .bind(user_id)
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -119,3 +119,12 @@ pub async fn next_due_at<'c>(e: impl Exec<'c>) -> sqlx::Result<Option<i64>> {
     .fetch_one(e)
     .await
 }
+
+/// Forgets every message to `recipient` (a deleted account's address), sent or not.
+pub async fn forget_recipient<'c>(e: impl Exec<'c>, recipient: &str) -> sqlx::Result<u64> {
+    let result = sqlx::query("delete from outbox where lower(recipient) = lower($1)")
+        .bind(recipient)
+        .execute(e)
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -210,3 +210,94 @@ pub async fn mark_email_verified<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sq
         .await?;
     Ok(())
 }
+
+/// Active admins: the last one may not be demoted, deactivated or deleted.
+pub async fn count_active_admins<'c>(e: impl Exec<'c>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from users where role = 'admin' and deactivated_at is null")
+        .fetch_one(e)
+        .await
+}
+
+/// Deactivates (`Some(now)`) or reactivates (`None`) an account.
+pub async fn set_deactivated<'c>(
+    e: impl Exec<'c>,
+    id: &str,
+    deactivated_at: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set deactivated_at = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(deactivated_at)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Deletes an account; its sessions, identities and links go with it (cascade).
+pub async fn delete<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<bool> {
+    let result = sqlx::query("delete from users where id = $1")
+        .bind(id)
+        .execute(e)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// How the admin list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UserOrder {
+    #[default]
+    Newest,
+    Oldest,
+    LastLogin,
+}
+
+impl UserOrder {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Newest => "created_at desc, id desc",
+            Self::Oldest => "created_at asc, id asc",
+            // Never-logged-in accounts last, in both databases.
+            Self::LastLogin => "last_login_at is null, last_login_at desc, id desc",
+        }
+    }
+}
+
+/// `%text%` for `like`, with the wildcards in `text` itself matched literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+const SEARCH_WHERE: &str =
+    "where lower(username) like $1 escape '\\' or lower(email) like $1 escape '\\'";
+
+/// One page of accounts whose username or email contains `query` (all when empty).
+pub async fn search<'c>(
+    e: impl Exec<'c>,
+    query: &str,
+    order: UserOrder,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as::<_, UserRow>(&format!(
+        "select {COLUMNS} from users {SEARCH_WHERE} order by {} limit $2 offset $3",
+        order.sql()
+    ))
+    .bind(contains_pattern(query))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(e)
+    .await
+}
+
+pub async fn count_search<'c>(e: impl Exec<'c>, query: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!("select count(*) from users {SEARCH_WHERE}"))
+        .bind(contains_pattern(query))
+        .fetch_one(e)
+        .await
+}

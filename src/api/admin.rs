@@ -1,0 +1,285 @@
+//! The admin console's server functions. Each one is a public endpoint: anonymous callers
+//! get 401 and non-admins 403, checked by the `auth::admin` flows on every call.
+
+use crate::{
+    errors::AppError,
+    model::{AdminUserDetail, EventPage, UserPage},
+};
+use leptos::prelude::*;
+
+/// Accounts matching `q` (username or email), sorted by `sort` (`newest`, `oldest`,
+/// `last_login`), 20 a page.
+#[server(prefix = "/fn", endpoint = "admin/users")]
+pub async fn admin_users(
+    #[server(default)] q: String,
+    #[server(default)] sort: String,
+    #[server(default)] page: i64,
+) -> Result<UserPage, AppError> {
+    use super::ssr::*;
+    use crate::server::{auth::admin, db::users::UserOrder};
+    let auth = require_auth()?;
+    let state = state()?;
+    let order = match sort.as_str() {
+        "oldest" => UserOrder::Oldest,
+        "last_login" => UserOrder::LastLogin,
+        _ => UserOrder::Newest,
+    };
+    let found = admin::users(&state, &auth, &q, order, page).await?;
+    Ok(UserPage {
+        users: found.items.iter().map(admin_user_view).collect(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "admin/user")]
+pub async fn admin_user(#[server(default)] id: String) -> Result<AdminUserDetail, AppError> {
+    use super::ssr::*;
+    use crate::{
+        model::{DeviceView, IdentityView},
+        server::{
+            auth::{admin, devices::describe},
+            db,
+        },
+    };
+    let auth = require_auth()?;
+    let state = state()?;
+    let detail = admin::user(&state, &auth, &id).await?;
+    let now = db::now();
+    let display = |name: &str| {
+        state
+            .settings
+            .oauth
+            .get(name)
+            .map_or(name.to_string(), |p| p.display_name.clone())
+    };
+    Ok(AdminUserDetail {
+        is_self: detail.user.id == auth.user.id,
+        user: admin_user_view(&detail.user),
+        bio: detail.user.bio.clone(),
+        avatar_url: detail.user.avatar_url.clone(),
+        has_password: detail.user.password_hash.is_some(),
+        sessions: detail
+            .sessions
+            .into_iter()
+            .map(|s| DeviceView {
+                description: describe(s.user_agent.as_deref()),
+                current: s.id == auth.session_id,
+                signed_in: format_datetime(s.created_at),
+                last_active: time_ago(now, s.last_used_at),
+                ip: s.ip,
+                id: s.id,
+            })
+            .collect(),
+        identities: detail
+            .identities
+            .into_iter()
+            .map(|i| IdentityView {
+                provider: display(&i.provider),
+                email: i.email,
+                linked: format_date(i.linked_at),
+            })
+            .collect(),
+        events: detail.events.iter().map(|e| event_view(e, now)).collect(),
+    })
+}
+
+/// The forms on the admin's user page post here; they come back to that page.
+#[cfg(feature = "ssr")]
+fn user_page(id: &str) -> String {
+    format!("/admin/users/{id}")
+}
+
+#[server(prefix = "/fn", endpoint = "admin/set-role")]
+pub async fn admin_set_role(
+    #[server(default)] id: String,
+    #[server(default)] role: String,
+) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::admin;
+    let auth = require_auth()?;
+    let state = state()?;
+    match admin::set_role(&state, &auth, &id, &role, &client_info()).await {
+        Ok(user) => {
+            let notice = format!("{} is now {}.", user.username, article(&user.role));
+            form_succeeded("admin-user", &user_page(&id), &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed(
+            "admin-user",
+            &user_page(&id),
+            values::<&str, 0>([]),
+            e.into(),
+        )
+        .await),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn article(role: &str) -> String {
+    if role == "admin" {
+        "an admin".into()
+    } else {
+        format!("a {role}")
+    }
+}
+
+/// `active` is "true" to reactivate, anything else to deactivate; deactivating needs
+/// `confirm` = "yes".
+#[server(prefix = "/fn", endpoint = "admin/set-active")]
+pub async fn admin_set_active(
+    #[server(default)] id: String,
+    #[server(default)] active: String,
+    #[server(default)] confirm: String,
+) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::admin;
+    let auth = require_auth()?;
+    let state = state()?;
+    let active = active == "true";
+    let result = if !active && confirm != "yes" {
+        Err(AppError::field("confirm", "Tick the box to confirm."))
+    } else {
+        admin::set_active(&state, &auth, &id, active, &client_info())
+            .await
+            .map_err(AppError::from)
+    };
+    match result {
+        Ok(user) => {
+            let notice = if active {
+                format!("{} can log in again.", user.username)
+            } else {
+                format!(
+                    "{} has been deactivated and signed out everywhere.",
+                    user.username
+                )
+            };
+            form_succeeded("admin-user", &user_page(&id), &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed("admin-user", &user_page(&id), values::<&str, 0>([]), e).await),
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "admin/sign-out-user")]
+pub async fn admin_sign_out_user(#[server(default)] id: String) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::admin;
+    let auth = require_auth()?;
+    let state = state()?;
+    match admin::sign_out_user(&state, &auth, &id, &client_info()).await {
+        Ok(n) => {
+            let notice = match n {
+                1 => "1 session has been signed out.".to_string(),
+                n => format!("{n} sessions have been signed out."),
+            };
+            form_succeeded("admin-user", &user_page(&id), &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed(
+            "admin-user",
+            &user_page(&id),
+            values::<&str, 0>([]),
+            e.into(),
+        )
+        .await),
+    }
+}
+
+/// Deletes an account for good; needs `confirm` = "yes". Lands on the user list.
+#[server(prefix = "/fn", endpoint = "admin/delete-user")]
+pub async fn admin_delete_user(
+    #[server(default)] id: String,
+    #[server(default)] confirm: String,
+) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::admin;
+    let auth = require_auth()?;
+    let state = state()?;
+    let result = if confirm != "yes" {
+        admin::require_admin(&auth).map_err(AppError::from)?;
+        Err(AppError::field(
+            "confirm_delete",
+            "Tick the box to confirm.",
+        ))
+    } else {
+        admin::delete_user(&state, &auth, &id)
+            .await
+            .map_err(AppError::from)
+    };
+    match result {
+        Ok(username) => {
+            let notice = format!("The account {username} has been deleted.");
+            redirect_with_notice("admin-users", "/admin", &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed("admin-user", &user_page(&id), values::<&str, 0>([]), e).await),
+    }
+}
+
+/// The audit log, filtered by user (username, email or id), event kind, and a date range
+/// (`from`, `to`: YYYY-MM-DD, both days included).
+#[server(prefix = "/fn", endpoint = "admin/audit")]
+pub async fn audit_events(
+    #[server(default)] user: String,
+    #[server(default)] kind: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] page: i64,
+) -> Result<EventPage, AppError> {
+    use super::ssr::*;
+    use crate::server::{auth::admin, db, db::audit::EventFilter};
+    let auth = require_auth()?;
+    let state = state()?;
+    admin::require_admin(&auth)?;
+    let mut errors = crate::validate::FieldErrors::new();
+    let mut day = |field: &str, value: &str| -> Option<i64> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let parsed = parse_day(value);
+        if parsed.is_none() {
+            errors.insert(field.into(), "Use a date like 2026-11-25.".into());
+        }
+        parsed
+    };
+    let from = day("from", &from);
+    let until = day("to", &to).map(|d| d + 86_400);
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let user = user.trim();
+    let user_id = if user.is_empty() {
+        None
+    } else {
+        // A username or address names an account; anything else is taken as an id, so
+        // events of deleted accounts stay findable.
+        Some(admin::resolve_user(&state, &auth, user).await?)
+    };
+    let kind = kind.trim();
+    let filter = EventFilter {
+        user_id,
+        kind: (!kind.is_empty()).then(|| kind.to_string()),
+        from,
+        until,
+    };
+    let found = admin::events(&state, &auth, &filter, page).await?;
+    let now = db::now();
+    Ok(EventPage {
+        events: found.items.iter().map(|e| event_view(e, now)).collect(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
+    })
+}
+
+/// Unix time of the start (UTC) of a YYYY-MM-DD day.
+#[cfg(feature = "ssr")]
+fn parse_day(value: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(value, &format)
+        .ok()
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+}

@@ -1,0 +1,166 @@
+//! `/admin/audit`: the security events, filtered by user, kind and dates, newest first.
+
+use super::{AdminTabs, Pager, RequireAdmin, query_string};
+use crate::{
+    api::admin::audit_events,
+    errors::AppError,
+    model::{EventPage, EventView},
+    pages::form_message,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The kinds an admin can filter by, with their names in words.
+const KINDS: &[(&str, &str)] = &[
+    ("signup", "Sign-ups"),
+    ("login_ok", "Logins"),
+    ("login_failed", "Failed logins"),
+    ("logout", "Logouts"),
+    ("refresh_token_reuse", "Stolen-token detections"),
+    ("session_revoked", "Sessions signed out"),
+    ("password_changed", "Password changes"),
+    ("password_reset_requested", "Password reset requests"),
+    ("password_reset", "Password resets"),
+    ("email_verified", "Email verifications"),
+    ("email_changed", "Email changes"),
+    ("profile_updated", "Profile updates"),
+    ("role_changed", "Role changes"),
+    ("user_deactivated", "Deactivations"),
+    ("user_reactivated", "Reactivations"),
+    ("user_deleted", "Deletions"),
+    ("oauth_linked", "Providers connected"),
+    ("oauth_unlinked", "Providers disconnected"),
+    ("oauth_state_mismatch", "Refused provider callbacks"),
+];
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
+    let events = Resource::new(
+        move || {
+            (
+                param("user"),
+                param("kind"),
+                param("from"),
+                param("to"),
+                param("page").parse::<i64>().unwrap_or(1),
+            )
+        },
+        |(user, kind, from, to, page)| audit_events(user, kind, from, to, page),
+    );
+    view! {
+        <Title text="Audit log · Admin"/>
+        <RequireAdmin let:_admin>
+            <section class="card admin">
+                <AdminTabs current="/admin/audit"/>
+                <h1>"Audit log"</h1>
+                <form method="get" action="/admin/audit" class="filter-form">
+                    <label>
+                        <span>"User"</span>
+                        <input name="user" type="search" placeholder="Username, email or id" value=move || param("user")/>
+                    </label>
+                    <label>
+                        <span>"Event"</span>
+                        <select name="kind">
+                            <option value="" selected=move || param("kind").is_empty()>"Any event"</option>
+                            {KINDS.iter().map(|(value, label)| view! {
+                                <option value=*value selected=move || param("kind") == *value>{*label}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        <span>"From"</span>
+                        <input name="from" type="date" value=move || param("from")/>
+                    </label>
+                    <label>
+                        <span>"To"</span>
+                        <input name="to" type="date" value=move || param("to")/>
+                    </label>
+                    <button type="submit" class="btn btn-primary">"Filter"</button>
+                </form>
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match events.await {
+                            Ok(page) => view! {
+                                <AuditTable page user=param("user") kind=param("kind") from=param("from") to=param("to")/>
+                            }.into_any(),
+                            Err(e @ AppError::Invalid { .. }) => {
+                                let fields = match &e { AppError::Invalid { fields } => fields.values().cloned().collect::<Vec<_>>().join(" "), _ => String::new() };
+                                view! { <p class="alert" role="alert">{form_message(&e)} " " {fields}</p> }.into_any()
+                            }
+                            Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </RequireAdmin>
+    }
+}
+
+#[component]
+fn AuditTable(
+    page: EventPage,
+    user: String,
+    kind: String,
+    from: String,
+    to: String,
+) -> impl IntoView {
+    let link = move |n: i64| {
+        format!(
+            "/admin/audit{}",
+            query_string(&[
+                ("user", user.clone()),
+                ("kind", kind.clone()),
+                ("from", from.clone()),
+                ("to", to.clone()),
+                ("page", n.to_string()),
+            ])
+        )
+    };
+    view! {
+        <EventList events=page.events.clone() admin=true/>
+        <Pager page=page.page pages=page.pages total=page.total link/>
+    }
+}
+
+/// Events as a table: when, what, and (for admins) who, from where, and the detail.
+#[component]
+pub fn EventList(events: Vec<EventView>, #[prop(optional)] admin: bool) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="muted">"No events."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"What"</th>
+                        {admin.then(|| view! { <th scope="col">"User"</th> <th scope="col">"IP"</th> <th scope="col">"Detail"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {events.into_iter().map(|e| {
+                        let user = e.user_id.clone().map(|id| view! {
+                            <a href=format!("/admin/users/{id}") class="mono small">{id.chars().take(8).collect::<String>()}"…"</a>
+                        });
+                        view! {
+                            <tr>
+                                <td title=e.at.clone()>{e.ago.clone()}<div class="muted small">{e.at.clone()}</div></td>
+                                <td>{e.summary.clone()}<div class="muted small mono">{e.kind.clone()}</div></td>
+                                {admin.then(|| view! {
+                                    <td>{user}</td>
+                                    <td class="mono small">{e.ip.clone().unwrap_or_default()}</td>
+                                    <td class="mono small">{e.detail.clone()}</td>
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,258 @@
+//! `/admin/users/:id`: one account, with its sessions, connected providers and recent
+//! events, and the admin's actions on it.
+
+use super::{AdminTabs, RequireAdmin};
+use crate::{
+    api::admin::{AdminDeleteUser, AdminSetActive, AdminSetRole, AdminSignOutUser, admin_user},
+    components::Alert,
+    errors::AppError,
+    model::{AdminUserDetail, FormFlash},
+    pages::{NotFound, flash_resource, form_message},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+
+#[derive(Clone, Copy)]
+struct Actions {
+    role: ServerAction<AdminSetRole>,
+    active: ServerAction<AdminSetActive>,
+    sign_out: ServerAction<AdminSignOutUser>,
+    delete: ServerAction<AdminDeleteUser>,
+    /// Which action was submitted last (0 role, 1 active, 2 sign out, 3 delete).
+    last: RwSignal<Option<usize>>,
+}
+
+#[component]
+pub fn AdminUserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let flash = flash_resource("admin-user");
+    let actions = Actions {
+        role: ServerAction::new(),
+        active: ServerAction::new(),
+        sign_out: ServerAction::new(),
+        delete: ServerAction::new(),
+        last: RwSignal::new(None),
+    };
+    // Kept here, above the part that re-renders after each action.
+    let versions = [
+        actions.role.version(),
+        actions.active.version(),
+        actions.sign_out.version(),
+        actions.delete.version(),
+    ];
+    for (i, version) in versions.into_iter().enumerate() {
+        Effect::new(move |_| {
+            if version.get() > 0 {
+                actions.last.set(Some(i));
+            }
+        });
+    }
+    let detail = Resource::new(
+        move || {
+            (
+                id(),
+                actions.role.version().get(),
+                actions.active.version().get(),
+                actions.sign_out.version().get(),
+            )
+        },
+        |(id, ..)| admin_user(id),
+    );
+    view! {
+        <Title text="User · Admin"/>
+        <RequireAdmin let:_admin>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let flash = flash.await.ok().flatten().unwrap_or_default();
+                    match detail.await {
+                        Ok(detail) => view! { <UserDetail detail flash actions/> }.into_any(),
+                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+                        Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </RequireAdmin>
+    }
+}
+
+#[component]
+fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> impl IntoView {
+    let (flash_error, flash_notice) =
+        (flash.error.as_ref().map(form_message), flash.notice.clone());
+    // The most recent action's outcome, else what a no-JavaScript post left behind.
+    let newest = move || match actions.last.get()? {
+        0 => actions.role.value().get(),
+        1 => actions.active.value().get(),
+        2 => actions.sign_out.value().get(),
+        _ => actions.delete.value().get(),
+    };
+    let error = Signal::derive(move || match newest() {
+        Some(Err(e)) => Some(form_message(&e)),
+        Some(Ok(_)) => None,
+        None => flash_error.clone(),
+    });
+    let notice = Signal::derive(move || match newest() {
+        Some(Ok(text)) => Some(text),
+        Some(Err(_)) => None,
+        None => flash_notice.clone(),
+    });
+    let confirm_error = move |field: &'static str| {
+        let flash_field = flash.error.as_ref().and_then(|e| e.field_error(field));
+        move || match newest() {
+            Some(Err(e)) => e.field_error(field),
+            Some(Ok(_)) => None,
+            None => flash_field.clone(),
+        }
+    };
+    let (confirm_deactivate, confirm_delete) =
+        (confirm_error("confirm"), confirm_error("confirm_delete"));
+    let user = detail.user.clone();
+    let id = user.id.clone();
+    let (id_role, id_sign_out, id_active, id_delete, id_events) =
+        (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+    let other_role = if user.role == "admin" {
+        "user"
+    } else {
+        "admin"
+    };
+    let role_label = if user.role == "admin" {
+        "Make a regular user"
+    } else {
+        "Make an admin"
+    };
+    view! {
+        <section class="card admin">
+            <AdminTabs current=""/>
+            <p><A href="/admin">"← All users"</A></p>
+            <h1>{user.username.clone()}</h1>
+            <p class="muted">{user.email.clone()}</p>
+            <p class="badges">
+                <span class="badge">{user.role.clone()}</span>
+                {if user.active {
+                    view! { <span class="badge badge-ok">"active"</span> }.into_any()
+                } else {
+                    view! { <span class="badge badge-warn">"deactivated"</span> }.into_any()
+                }}
+                {if user.email_verified {
+                    view! { <span class="badge badge-ok">"email verified"</span> }.into_any()
+                } else {
+                    view! { <span class="badge badge-warn">"email not verified"</span> }.into_any()
+                }}
+                {detail.is_self.then(|| view! { <span class="badge">"you"</span> })}
+            </p>
+            <Alert message=error/>
+            <Alert kind="success" message=notice/>
+            <dl class="details">
+                <dt>"Display name"</dt>
+                <dd>{user.display_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Bio"</dt>
+                <dd>{detail.bio.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Password"</dt>
+                <dd>{if detail.has_password { "set" } else { "none (logs in with a provider)" }}</dd>
+                <dt>"Member since"</dt>
+                <dd>{user.created.clone()}</dd>
+                <dt>"Last login"</dt>
+                <dd>{user.last_login.clone().unwrap_or_else(|| "never".into())}</dd>
+                <dt>"User ID"</dt>
+                <dd><code>{id}</code></dd>
+            </dl>
+        </section>
+
+        <section class="card admin" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">"Actions"</h2>
+            <div class="admin-actions">
+                <ActionForm action=actions.role>
+                    <input type="hidden" name="id" value=id_role/>
+                    <input type="hidden" name="role" value=other_role/>
+                    <button type="submit" class="btn btn-ghost">{role_label}</button>
+                </ActionForm>
+                <ActionForm action=actions.sign_out>
+                    <input type="hidden" name="id" value=id_sign_out/>
+                    <button type="submit" class="btn btn-ghost">"Sign out all sessions"</button>
+                </ActionForm>
+                {if user.active {
+                    view! {
+                        <ActionForm action=actions.active attr:class="confirm-form">
+                            <input type="hidden" name="id" value=id_active/>
+                            <input type="hidden" name="active" value="false"/>
+                            <label class="check">
+                                <input type="checkbox" name="confirm" value="yes"/>
+                                " Yes, sign this user out and block their logins"
+                            </label>
+                            <p class="field-error" role="alert">{confirm_deactivate}</p>
+                            <button type="submit" class="btn btn-danger">"Deactivate"</button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=actions.active>
+                            <input type="hidden" name="id" value=id_active/>
+                            <input type="hidden" name="active" value="true"/>
+                            <button type="submit" class="btn btn-primary">"Reactivate"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
+                <ActionForm action=actions.delete attr:class="confirm-form">
+                    <input type="hidden" name="id" value=id_delete/>
+                    <label class="check">
+                        <input type="checkbox" name="confirm" value="yes"/>
+                        " Yes, delete this account and its data for good"
+                    </label>
+                    <p class="field-error" role="alert">{confirm_delete}</p>
+                    <button type="submit" class="btn btn-danger">"Delete user"</button>
+                </ActionForm>
+            </div>
+        </section>
+
+        <div class="profile-grid">
+            <section class="card" aria-labelledby="sessions-heading">
+                <h2 id="sessions-heading">"Sessions"</h2>
+                {if detail.sessions.is_empty() {
+                    view! { <p class="muted">"Not signed in anywhere."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="device-list">
+                            {detail.sessions.into_iter().map(|s| view! {
+                                <li class="device">
+                                    <div>
+                                        <strong>{s.description}</strong>
+                                        <p class="muted small">
+                                            {s.ip.map(|ip| format!("{ip} · ")).unwrap_or_default()}
+                                            "Signed in " {s.signed_in} " · active " {s.last_active}
+                                        </p>
+                                    </div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+            <section class="card" aria-labelledby="identities-heading">
+                <h2 id="identities-heading">"Connected accounts"</h2>
+                {if detail.identities.is_empty() {
+                    view! { <p class="muted">"None."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain-list">
+                            {detail.identities.into_iter().map(|i| view! {
+                                <li>
+                                    <strong>{i.provider}</strong>
+                                    {i.email.map(|e| format!(" as {e}")).unwrap_or_default()}
+                                    <span class="muted">{format!(" since {}", i.linked)}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+
+        <section class="card" aria-labelledby="events-heading">
+            <h2 id="events-heading">"Recent events"</h2>
+            <super::audit::EventList events=detail.events/>
+            <p><a href=format!("/admin/audit?user={id_events}")>"All events of this user →"</a></p>
+        </section>
+    }
+}

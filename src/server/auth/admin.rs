@@ -1,0 +1,263 @@
+//! What admins may do to other accounts: find them, change their role, deactivate or
+//! reactivate them, sign them out everywhere, delete them, and read the audit log.
+//!
+//! Every function here takes the caller's [`Authenticated`] and checks the role itself.
+//! The user in it was read from the database on this very request (the session check
+//! joins the users table), so a demoted admin loses these powers at once, whatever their
+//! access token still says. The last active admin can never be demoted, deactivated or
+//! deleted, so the service cannot lock itself out.
+
+use super::{
+    ClientInfo,
+    accounts::{ROLE_ADMIN, ROLE_USER},
+    audit,
+    sessions::Authenticated,
+};
+use crate::server::{
+    db::{
+        self,
+        audit::{EventFilter, EventRow},
+        identities::IdentityRow,
+        sessions::SessionRow,
+        users::{UserOrder, UserRow},
+    },
+    error::{Error, Result},
+    state::AppState,
+};
+use serde_json::json;
+
+pub const PAGE_SIZE: i64 = 20;
+
+/// The caller, if an admin; 403 otherwise.
+pub fn require_admin(auth: &Authenticated) -> Result<&UserRow> {
+    if auth.user.role == ROLE_ADMIN && auth.user.is_active() {
+        Ok(&auth.user)
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+fn page_bounds(page: i64, total: i64) -> (i64, i64) {
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    (page.clamp(1, pages), pages)
+}
+
+/// Accounts whose username or email contains `query`, a page at a time.
+pub async fn users(
+    state: &AppState,
+    auth: &Authenticated,
+    query: &str,
+    order: UserOrder,
+    page: i64,
+) -> Result<Page<UserRow>> {
+    require_admin(auth)?;
+    let query = query.trim();
+    let total = db::users::count_search(&state.db.pool, query).await?;
+    let (page, pages) = page_bounds(page, total);
+    let items = db::users::search(
+        &state.db.pool,
+        query,
+        order,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        pages,
+    })
+}
+
+/// Everything an admin sees about one account.
+pub struct UserDetail {
+    pub user: UserRow,
+    pub sessions: Vec<SessionRow>,
+    pub identities: Vec<IdentityRow>,
+    pub events: Vec<EventRow>,
+}
+
+pub async fn user(state: &AppState, auth: &Authenticated, id: &str) -> Result<UserDetail> {
+    require_admin(auth)?;
+    let user = find(state, id).await?;
+    let pool = &state.db.pool;
+    Ok(UserDetail {
+        sessions: db::sessions::list_live_for_user(pool, id, db::now()).await?,
+        identities: db::identities::for_user(pool, id).await?,
+        events: db::audit::recent_for_user(pool, id, 20).await?,
+        user,
+    })
+}
+
+async fn find(state: &AppState, id: &str) -> Result<UserRow> {
+    db::users::find_by_id(&state.db.pool, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Refuses a change that would leave no active admin.
+async fn keep_an_admin(state: &AppState, target: &UserRow, what: &str) -> Result<()> {
+    if target.role == ROLE_ADMIN
+        && target.is_active()
+        && db::users::count_active_admins(&state.db.pool).await? <= 1
+    {
+        return Err(Error::Conflict(format!(
+            "{} is the last active admin and cannot be {what}. Make someone else an admin first.",
+            target.username
+        )));
+    }
+    Ok(())
+}
+
+pub async fn set_role(
+    state: &AppState,
+    auth: &Authenticated,
+    id: &str,
+    role: &str,
+    client: &ClientInfo,
+) -> Result<UserRow> {
+    let admin = require_admin(auth)?;
+    if role != ROLE_USER && role != ROLE_ADMIN {
+        return Err(Error::field("role", "Choose “user” or “admin”."));
+    }
+    let target = find(state, id).await?;
+    if target.role == role {
+        return Ok(target);
+    }
+    if role == ROLE_USER {
+        keep_an_admin(state, &target, "demoted").await?;
+    }
+    db::users::set_role(&state.db.pool, id, role, db::now()).await?;
+    audit::record(
+        &state.db.pool,
+        audit::kind::ROLE_CHANGED,
+        Some(id),
+        Some(&admin.id),
+        client,
+        json!({ "from": target.role, "to": role }),
+    )
+    .await;
+    find(state, id).await
+}
+
+/// Deactivating ends every session of the account and blocks its logins; reactivating
+/// lets it log in again.
+pub async fn set_active(
+    state: &AppState,
+    auth: &Authenticated,
+    id: &str,
+    active: bool,
+    client: &ClientInfo,
+) -> Result<UserRow> {
+    let admin = require_admin(auth)?;
+    let target = find(state, id).await?;
+    if target.is_active() == active {
+        return Ok(target);
+    }
+    if !active {
+        keep_an_admin(state, &target, "deactivated").await?;
+    }
+    let now = db::now();
+    let mut tx = state.db.begin().await?;
+    if active {
+        db::users::set_deactivated(&mut *tx, id, None, now).await?;
+        audit::record(
+            &mut *tx,
+            audit::kind::USER_REACTIVATED,
+            Some(id),
+            Some(&admin.id),
+            client,
+            json!({}),
+        )
+        .await;
+    } else {
+        db::users::set_deactivated(&mut *tx, id, Some(now), now).await?;
+        let revoked =
+            db::sessions::revoke_all_for_user(&mut *tx, id, None, "deactivated", now).await?;
+        audit::record(
+            &mut *tx,
+            audit::kind::USER_DEACTIVATED,
+            Some(id),
+            Some(&admin.id),
+            client,
+            json!({ "sessions_revoked": revoked }),
+        )
+        .await;
+    }
+    tx.commit().await?;
+    find(state, id).await
+}
+
+/// Ends every session of the account. Returns how many.
+pub async fn sign_out_user(
+    state: &AppState,
+    auth: &Authenticated,
+    id: &str,
+    client: &ClientInfo,
+) -> Result<u64> {
+    let admin = require_admin(auth)?;
+    find(state, id).await?;
+    let revoked = db::sessions::revoke_all_for_user(
+        &state.db.pool,
+        id,
+        None,
+        "signed_out_by_admin",
+        db::now(),
+    )
+    .await?;
+    audit::record(
+        &state.db.pool,
+        audit::kind::SESSION_REVOKED,
+        Some(id),
+        Some(&admin.id),
+        client,
+        json!({ "scope": "all", "count": revoked, "by": "admin" }),
+    )
+    .await;
+    Ok(revoked)
+}
+
+/// Deletes an account for good (see [`super::deletion`]).
+pub async fn delete_user(state: &AppState, auth: &Authenticated, id: &str) -> Result<String> {
+    let admin = require_admin(auth)?;
+    let target = find(state, id).await?;
+    keep_an_admin(state, &target, "deleted").await?;
+    super::deletion::erase(state, &target, &admin.id, "admin").await?;
+    Ok(target.username)
+}
+
+/// One page of the audit log.
+pub async fn events(
+    state: &AppState,
+    auth: &Authenticated,
+    filter: &EventFilter,
+    page: i64,
+) -> Result<Page<EventRow>> {
+    require_admin(auth)?;
+    let total = db::audit::count(&state.db.pool, filter).await?;
+    let (page, pages) = page_bounds(page, total);
+    let items =
+        db::audit::search(&state.db.pool, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        pages,
+    })
+}
+
+/// The account an audit filter names: by username or email, else the text as an id.
+pub async fn resolve_user(state: &AppState, auth: &Authenticated, text: &str) -> Result<String> {
+    require_admin(auth)?;
+    Ok(db::users::find_by_login(&state.db.pool, text)
+        .await?
+        .map_or_else(|| text.to_string(), |u| u.id))
+}

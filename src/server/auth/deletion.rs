@@ -1,0 +1,94 @@
+//! Deleting an account, by its owner or an admin. The user row goes, and with it (by
+//! cascade) sessions, identities and one-time links; mail not yet sent to the address is
+//! dropped; the audit trail keeps its events but loses what identifies the person. One
+//! event records the deletion itself, with no personal data.
+
+use super::{
+    ClientInfo, accounts::ROLE_ADMIN, audit, passwords::Password, sessions::Authenticated,
+};
+use crate::server::{
+    db::{self, users::UserRow},
+    error::{Error, Result},
+    state::AppState,
+};
+use serde_json::json;
+
+/// Accounts without a password prove themselves by a login this recent.
+pub const RECENT_LOGIN_SECONDS: i64 = 600;
+
+/// The owner deletes their own account: `confirm` must be their username, and they need
+/// their password (or, without one, a login in the last ten minutes).
+pub async fn delete_own(
+    state: &AppState,
+    auth: &Authenticated,
+    password: &Password,
+    confirm: &str,
+) -> Result<()> {
+    let user = &auth.user;
+    if !confirm.trim().eq_ignore_ascii_case(&user.username) {
+        return Err(Error::field(
+            "confirm",
+            format!("Type your username, {}, to confirm.", user.username),
+        ));
+    }
+    match &user.password_hash {
+        Some(hash) => {
+            if password.expose().is_empty() {
+                return Err(Error::field("delete_password", "Enter your password."));
+            }
+            if !state.hasher.verify(password, Some(hash)).await?.ok {
+                return Err(Error::field(
+                    "delete_password",
+                    "That password is not right.",
+                ));
+            }
+        }
+        None => {
+            let session = db::sessions::find_by_id(&state.db.pool, &auth.session_id)
+                .await?
+                .ok_or(Error::Unauthorized)?;
+            if db::now() - session.created_at > RECENT_LOGIN_SECONDS {
+                return Err(Error::Conflict(
+                    "For your safety, log out and log in again, then delete your account within 10 minutes.".into(),
+                ));
+            }
+        }
+    }
+    if user.role == ROLE_ADMIN
+        && user.is_active()
+        && db::users::count_active_admins(&state.db.pool).await? <= 1
+    {
+        return Err(Error::Conflict(
+            "You are the last admin. Make someone else an admin before deleting your account."
+                .into(),
+        ));
+    }
+    erase(state, user, &user.id, "self").await
+}
+
+/// Removes the account and what identifies its owner, in one transaction.
+pub(super) async fn erase(
+    state: &AppState,
+    user: &UserRow,
+    actor_id: &str,
+    by: &str,
+) -> Result<()> {
+    let mut tx = state.db.begin().await?;
+    db::outbox::forget_recipient(&mut *tx, &user.email).await?;
+    db::audit::scrub_user(&mut *tx, &user.id).await?;
+    if !db::users::delete(&mut *tx, &user.id).await? {
+        return Err(Error::NotFound);
+    }
+    // No IP or browser: this record outlives the account and must not identify anyone.
+    audit::record(
+        &mut *tx,
+        audit::kind::USER_DELETED,
+        Some(&user.id),
+        Some(actor_id).filter(|a| *a != user.id),
+        &ClientInfo::default(),
+        json!({ "by": by }),
+    )
+    .await;
+    tx.commit().await?;
+    Ok(())
+}
