@@ -10,6 +10,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error("invalid input: {0:?}")]
     Invalid(FieldErrors),
+    /// A unique field (username, email) belongs to another account.
+    #[error("taken: {0:?}")]
+    Taken(FieldErrors),
     #[error("invalid credentials")]
     InvalidCredentials,
     #[error("account deactivated")]
@@ -44,6 +47,12 @@ pub enum LinkProblem {
 }
 
 impl Error {
+    pub fn taken(name: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(name.into(), message.into());
+        Self::Taken(fields)
+    }
+
     pub fn field(name: &str, message: impl Into<String>) -> Self {
         let mut fields = FieldErrors::new();
         fields.insert(name.into(), message.into());
@@ -54,7 +63,7 @@ impl Error {
 impl From<Error> for AppError {
     fn from(err: Error) -> Self {
         match err {
-            Error::Invalid(fields) => AppError::Invalid { fields },
+            Error::Invalid(fields) | Error::Taken(fields) => AppError::Invalid { fields },
             Error::InvalidCredentials => AppError::InvalidCredentials,
             Error::AccountDeactivated => AppError::AccountDeactivated,
             Error::EmailNotVerified => AppError::EmailNotVerified,

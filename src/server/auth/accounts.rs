@@ -67,9 +67,9 @@ pub async fn signup(
     .await
     .map_err(|e| match e {
         InsertError::Taken(Taken::Username) => {
-            Error::field("username", "That username is taken. Please choose another.")
+            Error::taken("username", "That username is taken. Please choose another.")
         }
-        InsertError::Taken(Taken::Email) => Error::field(
+        InsertError::Taken(Taken::Email) => Error::taken(
             "email",
             "An account with this email already exists. Log in instead, or use another address.",
         ),

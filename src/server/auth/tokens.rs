@@ -52,6 +52,20 @@ impl AccessTokens {
         }
     }
 
+    /// The JSON Web Key Set that verifies these tokens.
+    pub fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({
+            "keys": [{
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": "EdDSA",
+                "use": "sig",
+                "kid": self.key.kid,
+                "x": self.key.public_x,
+            }]
+        })
+    }
+
     pub fn ttl_seconds(&self) -> i64 {
         self.ttl_seconds
     }

@@ -1,6 +1,7 @@
 //! The axum application: Leptos pages and server functions, health probes, static files,
 //! and the middleware around them.
 
+pub mod api;
 pub mod cookies;
 pub mod health;
 pub mod middleware;
@@ -34,6 +35,16 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
         .clone()
 }
 
+/// The public keys that verify our access tokens (RFC 7517), for other services.
+async fn jwks(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(state.access_tokens.jwks()),
+    )
+}
+
 /// Builds the whole application for this state.
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
@@ -50,7 +61,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/.well-known/jwks.json", get(jwks))
         .merge(oauth::router())
+        .merge(api::router())
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

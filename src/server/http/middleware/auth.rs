@@ -32,9 +32,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
 
     let names = &state.cookies;
-    let access = cookies::read(req.headers(), &names.access).or_else(|| bearer(req.headers()));
+    let access_cookie = cookies::read(req.headers(), &names.access);
     let refresh = cookies::read(req.headers(), &names.refresh);
-    let had_cookies = access.is_some() || refresh.is_some();
+    // Only cookies are ever cleared; an API client's bearer token is its own business.
+    let had_cookies = access_cookie.is_some() || refresh.is_some();
+    let access = access_cookie.or_else(|| bearer(req.headers()));
 
     let mut auth = None;
     let mut may_refresh = true;

@@ -1,0 +1,408 @@
+//! `/api/v1/auth/...`: signup, login (JSON and the OAuth2 password form), refresh, logout,
+//! the caller's own account and sessions.
+
+use super::{ApiError, ApiResult, Body, Caller};
+use crate::{
+    api::ssr::{format_datetime, time_ago, user_view},
+    model::{DeviceView, UserView},
+    server::{
+        auth::{
+            ClientInfo, accounts, credentials, devices,
+            passwords::Password,
+            recovery,
+            sessions::{self, IssuedTokens},
+            verification,
+        },
+        db,
+        state::AppState,
+    },
+};
+use axum::{
+    Extension, Form, Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{delete, get, post, put},
+};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/signup", post(signup))
+        .route("/auth/login", post(login))
+        .route("/auth/token", post(token))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/auth/logout-all", post(logout_all))
+        .route("/auth/me", get(me).patch(update_me))
+        .route("/auth/change-password", put(change_password))
+        .route("/auth/sessions", get(list_sessions))
+        .route("/auth/sessions/{id}", delete(end_session))
+        .route("/auth/verify-email", post(verify_email))
+        .route("/auth/resend-verification", post(resend_verification))
+        .route("/auth/request-password-reset", post(request_password_reset))
+        .route("/auth/reset-password", post(reset_password))
+}
+
+/// Tokens for an API client: the refresh token is in the body (no cookie jar).
+#[derive(Serialize)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    /// Seconds until the access token expires.
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserView>,
+}
+
+fn token_response(tokens: IssuedTokens, user: Option<UserView>) -> TokenResponse {
+    TokenResponse {
+        expires_in: tokens.access_expires_at - tokens.issued_at,
+        access_token: tokens.access_token,
+        token_type: "Bearer",
+        refresh_token: tokens.refresh_token,
+        user,
+    }
+}
+
+#[derive(Deserialize)]
+struct SignupBody {
+    username: String,
+    email: String,
+    password: String,
+    /// Defaults to `password`: an API client has no second field to mistype.
+    password_confirm: Option<String>,
+    #[serde(default)]
+    display_name: String,
+}
+
+#[derive(Serialize)]
+struct SignupResponse {
+    user: UserView,
+    /// Present when the account may log in before verifying its address.
+    #[serde(flatten)]
+    tokens: Option<TokenResponse>,
+    verification_required: bool,
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<SignupBody>,
+) -> ApiResult<Response> {
+    let password = Password::new(body.password);
+    let confirm = Password::new(
+        body.password_confirm
+            .unwrap_or_else(|| password.expose().to_string()),
+    );
+    let (user, tokens) = accounts::signup(
+        &state,
+        accounts::SignupInput {
+            username: &body.username,
+            email: &body.email,
+            password: &password,
+            password_confirm: &confirm,
+            display_name: &body.display_name,
+        },
+        &client,
+    )
+    .await?;
+    let response = SignupResponse {
+        user: user_view(&user),
+        verification_required: tokens.is_none(),
+        tokens: tokens.map(|t| token_response(t, None)),
+    };
+    Ok((StatusCode::CREATED, Json(response)).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    /// Username or email.
+    login: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<LoginBody>,
+) -> ApiResult<Json<TokenResponse>> {
+    let (user, tokens) =
+        accounts::login(&state, &body.login, &Password::new(body.password), &client).await?;
+    Ok(Json(token_response(tokens, Some(user_view(&user)))))
+}
+
+/// The OAuth 2.0 password grant (RFC 6749 §4.3), for tools that speak it.
+#[derive(Deserialize)]
+struct TokenForm {
+    grant_type: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+async fn token(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
+) -> ApiResult<Json<TokenResponse>> {
+    let Ok(Form(form)) = form else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Send grant_type=password, username and password as application/x-www-form-urlencoded.",
+        ));
+    };
+    if form.grant_type.as_deref() != Some("password") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Only grant_type=password is supported here.",
+        ));
+    }
+    let (username, password) = (
+        form.username.unwrap_or_default(),
+        form.password.unwrap_or_default(),
+    );
+    let (user, tokens) =
+        accounts::login(&state, &username, &Password::new(password), &client).await?;
+    Ok(Json(token_response(tokens, Some(user_view(&user)))))
+}
+
+#[derive(Deserialize)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<RefreshBody>,
+) -> ApiResult<Json<TokenResponse>> {
+    match sessions::refresh(&state, &body.refresh_token, &client).await {
+        Ok((tokens, _)) => Ok(Json(token_response(tokens, None))),
+        Err(crate::server::error::Error::Unauthorized) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_grant",
+            "This refresh token is not valid (expired, revoked, or already used). Log in again.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+) -> ApiResult<StatusCode> {
+    sessions::logout(&state, &auth, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct Ended {
+    sessions_ended: u64,
+}
+
+async fn logout_all(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+) -> ApiResult<Json<Ended>> {
+    let sessions_ended = devices::sign_out_many(&state, &auth, true, &client).await?;
+    Ok(Json(Ended { sessions_ended }))
+}
+
+async fn me(Caller(auth): Caller) -> Json<UserView> {
+    Json(user_view(&auth.user))
+}
+
+/// Only these may change here; anything else in the body is refused, not ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilePatch {
+    display_name: Option<String>,
+    bio: Option<String>,
+    avatar_url: Option<String>,
+}
+
+async fn update_me(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+    body: Result<Json<serde_json::Value>, JsonRejectionAlias>,
+) -> ApiResult<Json<UserView>> {
+    let Ok(Json(value)) = body else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Send the changes as a JSON object.",
+        ));
+    };
+    let patch: ProfilePatch = serde_json::from_value(value).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "protected_field",
+            format!("Only display_name, bio and avatar_url can be changed here ({e})."),
+        )
+    })?;
+    let user = &auth.user;
+    let keep = |new: Option<String>, old: &Option<String>| {
+        new.unwrap_or_else(|| old.clone().unwrap_or_default())
+    };
+    let updated = accounts::update_profile(
+        &state,
+        &user.id,
+        &keep(patch.display_name, &user.display_name),
+        &keep(patch.bio, &user.bio),
+        &keep(patch.avatar_url, &user.avatar_url),
+        &client,
+    )
+    .await?;
+    Ok(Json(user_view(&updated)))
+}
+
+type JsonRejectionAlias = axum::extract::rejection::JsonRejection;
+
+#[derive(Deserialize)]
+struct ChangePasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+    Body(body): Body<ChangePasswordBody>,
+) -> ApiResult<StatusCode> {
+    let new = Password::new(body.new_password);
+    credentials::change_password(
+        &state,
+        &auth,
+        &Password::new(body.current_password),
+        &new,
+        &new,
+        &client,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+) -> ApiResult<Json<Vec<DeviceView>>> {
+    let now = db::now();
+    let list = devices::list(&state, &auth).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|d| DeviceView {
+                id: d.session.id,
+                description: d.description,
+                ip: d.session.ip,
+                signed_in: format_datetime(d.session.created_at),
+                last_active: time_ago(now, d.session.last_used_at),
+                current: d.current,
+            })
+            .collect(),
+    ))
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    devices::sign_out(&state, &auth, &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: String,
+}
+
+#[derive(Serialize)]
+struct Message {
+    detail: String,
+}
+
+fn message(text: &str) -> Json<Message> {
+    Json(Message {
+        detail: text.to_string(),
+    })
+}
+
+async fn verify_email(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<TokenBody>,
+) -> ApiResult<Json<Message>> {
+    use crate::{errors::AppError, model::VerifyOutcome as V};
+    match verification::follow(&state, &body.token, &client).await? {
+        V::Verified { .. } | V::EmailChanged { .. } => {
+            Ok(message("Your email address is verified."))
+        }
+        V::AlreadyVerified => Ok(message("This address was already verified.")),
+        V::Expired => Err(AppError::LinkExpired.into()),
+        V::AlreadyUsed => Err(AppError::LinkUsed.into()),
+        V::Invalid => Err(AppError::LinkInvalid.into()),
+        V::EmailTaken => Err(AppError::Conflict {
+            message: "Another account uses this address now.".into(),
+        }
+        .into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginOnly {
+    /// Username or email.
+    login: String,
+}
+
+const SENT_IF_EXISTS: &str =
+    "If an account with that address exists and needs it, we have sent an email.";
+
+async fn resend_verification(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<LoginOnly>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    verification::resend(&state, &body.login, &client).await?;
+    Ok((StatusCode::ACCEPTED, message(SENT_IF_EXISTS)))
+}
+
+#[derive(Deserialize)]
+struct EmailOnly {
+    email: String,
+}
+
+async fn request_password_reset(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<EmailOnly>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    recovery::request(&state, &body.email, &client).await?;
+    Ok((StatusCode::ACCEPTED, message(SENT_IF_EXISTS)))
+}
+
+#[derive(Deserialize)]
+struct ResetBody {
+    token: String,
+    new_password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Body(body): Body<ResetBody>,
+) -> ApiResult<Json<Message>> {
+    let new = Password::new(body.new_password);
+    recovery::reset(&state, &body.token, &new, &new, &client).await?;
+    Ok(message(
+        "Your password has been changed and every session ended. Log in with the new password.",
+    ))
+}

@@ -1,0 +1,188 @@
+//! The JSON API under `/api/v1` for clients without a browser: bearer access tokens, the
+//! refresh token in the body, errors as `{"detail", "code"}` (plus `fields` for 422). The
+//! handlers are thin: they call the same `auth` flows as the pages.
+
+mod auth;
+mod users;
+
+use super::middleware::auth::RequestAuth;
+use crate::{
+    errors::AppError,
+    server::{auth::sessions::Authenticated, error::Error, state::AppState},
+    validate::FieldErrors,
+};
+use axum::{
+    Json, Router,
+    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    http::{StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().nest("/api/v1", auth::router().merge(users::router()))
+}
+
+/// An API error: the status, a sentence, a stable code, and per-field messages.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    fields: Option<FieldErrors>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a FieldErrors>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            fields: None,
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid bearer access token is required.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            detail: &self.detail,
+            code: self.code,
+            fields: self.fields.as_ref(),
+        };
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = if self.code == "invalid_credentials" {
+                "Bearer".to_string()
+            } else {
+                r#"Bearer error="invalid_token""#.to_string()
+            };
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge.parse().unwrap());
+        }
+        res
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Taken(fields) => Self {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                detail: fields
+                    .values()
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| "Already taken.".into()),
+                fields: Some(fields),
+            },
+            other => AppError::from(other).into(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // The stable code is the error's serde tag.
+        let code = match &e {
+            AppError::Invalid { .. } => "invalid",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::AccountDeactivated => "account_deactivated",
+            AppError::EmailNotVerified => "email_not_verified",
+            AppError::LinkInvalid => "link_invalid",
+            AppError::LinkExpired => "link_expired",
+            AppError::LinkUsed => "link_used",
+            AppError::Provider { .. } => "provider",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::CrossOrigin => "cross_origin",
+            AppError::NotFound => "not_found",
+            AppError::TooManyRequests => "too_many_requests",
+            AppError::BadRequest => "bad_request",
+            AppError::Network => "network",
+            AppError::Internal => "internal",
+        };
+        let fields = match &e {
+            AppError::Invalid { fields } => Some(fields.clone()),
+            _ => None,
+        };
+        Self {
+            status,
+            code,
+            detail: e.to_string(),
+            fields,
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The signed-in caller (bearer token or cookie); 401 with `WWW-Authenticate` otherwise.
+pub struct Caller(pub Authenticated);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<RequestAuth>()
+            .and_then(|a| a.0.clone())
+            .map(Caller)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// A JSON body whose problems are a clear 400 or 422, never axum's plain text.
+pub struct Body<T>(pub T);
+
+impl<S, T> FromRequest<S> for Body<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!(
+                    "The JSON does not have the expected fields: {}",
+                    e.body_text()
+                ),
+            )),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The body is not valid JSON: {}", e.body_text()),
+            )),
+        }
+    }
+}

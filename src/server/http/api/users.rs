@@ -1,0 +1,119 @@
+//! `/api/v1/users`: the admin's view of accounts. Admins only (403 for others).
+
+use super::{ApiError, ApiResult, Body, Caller};
+use crate::{
+    api::ssr::admin_user_view,
+    model::AdminUserView,
+    server::{
+        auth::{ClientInfo, admin},
+        db::users::UserOrder,
+        state::AppState,
+    },
+};
+use axum::{
+    Extension, Json, Router,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    routing::get,
+};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list))
+        .route("/users/{id}", get(one).patch(update).delete(remove))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct UserList {
+    users: Vec<AdminUserView>,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<UserList>> {
+    let Ok(Query(query)) = query else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "page must be a whole number.",
+        ));
+    };
+    let order = match query.sort.as_deref() {
+        None | Some("newest") => UserOrder::Newest,
+        Some("oldest") => UserOrder::Oldest,
+        Some("last_login") => UserOrder::LastLogin,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "sort is newest, oldest or last_login.",
+            ));
+        }
+    };
+    let found = admin::users(&state, &auth, &query.q, order, query.page.unwrap_or(1)).await?;
+    Ok(Json(UserList {
+        users: found.items.iter().map(admin_user_view).collect(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
+    }))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminUserView>> {
+    let detail = admin::user(&state, &auth, &id).await?;
+    Ok(Json(admin_user_view(&detail.user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPatch {
+    role: Option<String>,
+    active: Option<bool>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+    Path(id): Path<String>,
+    Body(patch): Body<UserPatch>,
+) -> ApiResult<Json<AdminUserView>> {
+    admin::require_admin(&auth)?;
+    let mut user = admin::user(&state, &auth, &id).await?.user;
+    if let Some(role) = &patch.role {
+        user = admin::set_role(&state, &auth, &id, role, &client).await?;
+    }
+    if let Some(active) = patch.active {
+        user = admin::set_active(&state, &auth, &id, active, &client).await?;
+    }
+    Ok(Json(admin_user_view(&user)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    admin::delete_user(&state, &auth, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
