@@ -78,6 +78,14 @@ ensure_mail_server() {
   fi
 }
 
+# The other-language check of our tokens: PyJWT (with cryptography for Ed25519).
+ensure_python_test_tools() {
+  if ! "${GATEHOUSE_TEST_PYTHON:-python3}" -c "import jwt, cryptography" 2>/dev/null; then
+    say "Installing PyJWT and cryptography (token verification test, PyPI)"
+    "${GATEHOUSE_TEST_PYTHON:-python3}" -m pip install --quiet --disable-pip-version-check "pyjwt[crypto]>=2.8"
+  fi
+}
+
 # Debian's Chromium and the npm packages of the browser tests.
 ensure_browser_tools() {
   if [ ! -x /usr/bin/chromium ]; then

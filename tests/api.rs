@@ -698,3 +698,41 @@ async fn jwks_publishes_the_verifying_key(backend: Backend) {
     assert_eq!(header["alg"], "EdDSA");
     assert_eq!(header["typ"], "at+jwt");
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = common::spawn_with(Backend::Sqlite, |s| {
+        s.server.cors_origins = vec!["https://app.example.com".into()]
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/v1/auth/me")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let res = app.send(preflight("https://app.example.com")).await;
+    assert_eq!(
+        res.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.example.com"
+    );
+    assert!(
+        !res.headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS),
+        "never with cookies"
+    );
+    let res = app.send(preflight("https://evil.example")).await;
+    assert!(
+        !res.headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+
+    let mut bad = gatehouse::server::config::Settings::default();
+    bad.server.cors_origins = vec!["https://app.example.com/".into()];
+    let err = bad.finish().unwrap_err().to_string();
+    assert!(err.contains("cors_origins"), "{err}");
+}

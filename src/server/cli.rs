@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `gen-key`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `gen-key`,
+//! `rotate-key`.
 
 use crate::server::{
     auth::{
@@ -37,6 +38,9 @@ pub enum Command {
     },
     /// Print a new Ed25519 signing key (PKCS#8 PEM) for GATEHOUSE_JWT_PRIVATE_KEY.
     GenKey,
+    /// Retire the signing key kept under data/ and make a new one; the old one stays
+    /// published until the tokens it signed have expired. Restart the server after.
+    RotateKey,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,6 +55,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateAdmin { username, email } => create_admin(&username, &email).await,
         Command::GenKey => {
             print!("{}", keys::generate_pem()?);
+            Ok(())
+        }
+        Command::RotateKey => {
+            let settings = Settings::load()?;
+            let keep = settings.tokens.access_ttl_seconds as i64 + keys::ROTATION_SKEW_SECONDS;
+            let (old, new) = keys::rotate(&settings.server.data_dir, keep)?;
+            println!(
+                "New signing key {new}. The retired key {old} stays published for {keep} seconds. \
+                 Restart the server to sign with the new key."
+            );
             Ok(())
         }
     }

@@ -266,6 +266,9 @@ pub struct ServerSettings {
     pub site_root: PathBuf,
     /// Take the client IP from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// Web origins (`https://app.example.com`) whose pages may call the JSON API with a
+    /// bearer token. Empty: none (same-origin and non-browser clients only).
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -348,6 +351,7 @@ impl Default for ServerSettings {
             data_dir: "data".into(),
             site_root: "target/site".into(),
             trust_forwarded_for: false,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -448,6 +452,16 @@ impl Settings {
         );
         // One canonical spelling: scheme://host[:port], no trailing slash.
         self.server.public_url = public.origin().ascii_serialization();
+        for origin in &self.server.cors_origins {
+            let parsed = Url::parse(origin).ok().filter(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.origin().ascii_serialization() == *origin
+            });
+            ensure!(
+                parsed.is_some(),
+                "server.cors_origins holds {origin:?}; write origins like \"https://app.example.com\" (scheme and host, no path or trailing slash)"
+            );
+        }
         if self.tokens.issuer.is_empty() {
             self.tokens.issuer = self.server.public_url.clone();
         }

@@ -1,6 +1,11 @@
-//! The access-token signing key (Ed25519). Production takes it from the environment
-//! (`GATEHOUSE_JWT_PRIVATE_KEY`, a PKCS#8 PEM) and refuses to start without a valid one;
-//! development creates one under `data/secrets/` on first start and keeps it.
+//! The access-token signing keys (Ed25519). Production takes the current one from the
+//! environment (`GATEHOUSE_JWT_PRIVATE_KEY`, a PKCS#8 PEM) and refuses to start without a
+//! valid one; development creates one under `data/secrets/` on first start and keeps it.
+//!
+//! Rotation: a new key signs from the next start; the retired one stays published in the
+//! JWKS and accepted until every token it signed has expired (one access-token
+//! lifetime). Retired keys come from `GATEHOUSE_JWT_PREVIOUS_PRIVATE_KEY` or, for keys
+//! kept on disk, `data/secrets/retired/<unix time>-<kid>.pem` (`gatehouse rotate-key`).
 
 use anyhow::{Context, bail};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -13,6 +18,16 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 pub const PRIVATE_KEY_ENV: &str = "GATEHOUSE_JWT_PRIVATE_KEY";
+pub const PREVIOUS_KEY_ENV: &str = "GATEHOUSE_JWT_PREVIOUS_PRIVATE_KEY";
+/// Retired keys stay a little longer than a token lives, for clocks that disagree.
+pub const ROTATION_SKEW_SECONDS: i64 = 60;
+
+/// The key that signs, and retired keys that still verify.
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    pub current: SigningKeyPair,
+    pub retired: Vec<SigningKeyPair>,
+}
 
 /// A signing key with its public half and key id.
 #[derive(Clone)]
@@ -65,6 +80,89 @@ pub fn generate_pem() -> anyhow::Result<String> {
         .to_string())
 }
 
+fn current_key_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("secrets").join("jwt-ed25519.pem")
+}
+
+fn retired_dir(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("secrets").join("retired")
+}
+
+/// The current key and the keys retired less than `retired_for_seconds` ago.
+pub fn load_ring(
+    production: bool,
+    data_dir: &Path,
+    retired_for_seconds: i64,
+) -> anyhow::Result<KeyRing> {
+    let current = load(production, data_dir)?;
+    let mut retired = Vec::new();
+    if let Ok(pem) = std::env::var(PREVIOUS_KEY_ENV)
+        && !pem.trim().is_empty()
+    {
+        retired.push(SigningKeyPair::from_pem(&pem).with_context(|| {
+            format!("{PREVIOUS_KEY_ENV} is set but is not an Ed25519 PKCS#8 PEM key")
+        })?);
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (retired_at, path) in retired_files(data_dir) {
+        if now - retired_at <= retired_for_seconds
+            && let Ok(pem) = std::fs::read_to_string(&path)
+        {
+            retired
+                .push(SigningKeyPair::from_pem(&pem).with_context(|| {
+                    format!("{} is not a valid key; delete it", path.display())
+                })?);
+        }
+    }
+    retired.retain(|k| k.kid != current.kid);
+    Ok(KeyRing { current, retired })
+}
+
+/// Retired key files with the time they were retired (from their name).
+fn retired_files(data_dir: &Path) -> Vec<(i64, std::path::PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(retired_dir(data_dir)) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let at = name.strip_suffix(".pem")?.split('-').next()?.parse().ok()?;
+            Some((at, e.path()))
+        })
+        .collect()
+}
+
+/// Retires the on-disk key and makes a new one; deletes keys retired more than
+/// `retired_for_seconds` ago. Returns (old kid, new kid). Keys given in the environment
+/// are rotated there instead (see the README).
+pub fn rotate(data_dir: &Path, retired_for_seconds: i64) -> anyhow::Result<(String, String)> {
+    if std::env::var_os(PRIVATE_KEY_ENV).is_some() {
+        bail!(
+            "the signing key comes from {PRIVATE_KEY_ENV}: rotate it there. Move its value to \
+             {PREVIOUS_KEY_ENV}, put a new key (`gatehouse gen-key`) in {PRIVATE_KEY_ENV}, restart, \
+             and remove {PREVIOUS_KEY_ENV} after one access-token lifetime"
+        );
+    }
+    let path = current_key_path(data_dir);
+    let old = load(false, data_dir)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Keys whose tokens have all expired go first; the one retired now stays.
+    for (retired_at, file) in retired_files(data_dir) {
+        if now - retired_at > retired_for_seconds {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    let dir = retired_dir(data_dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let retired_path = dir.join(format!("{now}-{}.pem", old.kid));
+    std::fs::rename(&path, &retired_path)
+        .with_context(|| format!("moving {} to {}", path.display(), retired_path.display()))?;
+    let pem = generate_pem()?;
+    write_private(&path, &pem)?;
+    Ok((old.kid, SigningKeyPair::from_pem(&pem)?.kid))
+}
+
 /// Loads the signing key: from the environment when set; otherwise, in development only,
 /// from (or newly into) `data_dir/secrets/jwt-ed25519.pem`.
 pub fn load(production: bool, data_dir: &Path) -> anyhow::Result<SigningKeyPair> {
@@ -79,7 +177,7 @@ pub fn load(production: bool, data_dir: &Path) -> anyhow::Result<SigningKeyPair>
              generate one with `gatehouse gen-key` and put it in {PRIVATE_KEY_ENV} (or .env)"
         );
     }
-    let path = data_dir.join("secrets").join("jwt-ed25519.pem");
+    let path = current_key_path(data_dir);
     if let Ok(pem) = std::fs::read_to_string(&path) {
         return SigningKeyPair::from_pem(&pem).with_context(|| {
             format!(
@@ -137,5 +235,60 @@ mod tests {
         assert!(SigningKeyPair::from_pem("not a key").is_err());
         let pem = generate_pem().unwrap();
         assert!(SigningKeyPair::from_pem(&pem).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod rotation_tests {
+    use super::*;
+    use crate::server::auth::tokens::AccessTokens;
+
+    fn tokens(ring: &KeyRing) -> AccessTokens {
+        AccessTokens::new(
+            ring.current.clone(),
+            "https://id.example".into(),
+            "gatehouse".into(),
+            900,
+        )
+        .with_retired(ring.retired.clone())
+    }
+
+    #[test]
+    fn a_rotated_key_keeps_verifying_for_one_token_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = load_ring(false, dir.path(), 960).unwrap();
+        assert!(before.retired.is_empty());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let (old_token, _) = tokens(&before).issue("u1", "s1", "user", now).unwrap();
+
+        let (old_kid, new_kid) = rotate(dir.path(), 960).unwrap();
+        assert_eq!(old_kid, before.current.kid);
+        assert_ne!(old_kid, new_kid);
+        let after = load_ring(false, dir.path(), 960).unwrap();
+        assert_eq!(after.current.kid, new_kid, "the new key signs");
+        assert_eq!(after.retired.len(), 1);
+        let t = tokens(&after);
+        assert!(t.verify(&old_token).is_ok(), "old tokens still verify");
+        let kids: Vec<_> = t.jwks()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(kids, [new_kid.clone(), old_kid.clone()]);
+        let (new_token, _) = t.issue("u1", "s1", "user", now).unwrap();
+        assert!(new_token.len() > 10 && t.verify(&new_token).is_ok());
+
+        // Once the lifetime has passed, the old key is gone: its tokens are refused.
+        let later = load_ring(false, dir.path(), -1).unwrap();
+        assert!(later.retired.is_empty());
+        assert!(tokens(&later).verify(&old_token).is_err());
+        // And the next rotation deletes its file.
+        rotate(dir.path(), -1).unwrap();
+        assert_eq!(
+            retired_files(dir.path()).len(),
+            1,
+            "only the key just retired"
+        );
     }
 }

@@ -35,17 +35,22 @@ impl FromRef<AppState> for LeptosOptions {
 impl AppState {
     /// Connects to the database, applies migrations and loads the signing key.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let key = keys::load(settings.is_production(), &settings.server.data_dir)?;
+        let keys = keys::load_ring(
+            settings.is_production(),
+            &settings.server.data_dir,
+            settings.tokens.access_ttl_seconds as i64 + keys::ROTATION_SKEW_SECONDS,
+        )?;
         let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
         db.migrate().await?;
         let hasher =
             PasswordHasher::new(&settings.passwords).context("setting up password hashing")?;
         let access_tokens = AccessTokens::new(
-            key,
+            keys.current,
             settings.tokens.issuer.clone(),
             settings.tokens.audience.clone(),
             settings.tokens.access_ttl_seconds,
-        );
+        )
+        .with_retired(keys.retired);
         let settings = Arc::new(settings);
         Ok(Self {
             leptos: leptos_options(&settings),

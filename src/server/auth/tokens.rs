@@ -37,6 +37,8 @@ pub enum TokenError {
 #[derive(Clone, Debug)]
 pub struct AccessTokens {
     key: SigningKeyPair,
+    /// Keys that signed before the last rotation: they verify, and are published.
+    retired: Vec<SigningKeyPair>,
     issuer: String,
     audience: String,
     ttl_seconds: i64,
@@ -46,24 +48,43 @@ impl AccessTokens {
     pub fn new(key: SigningKeyPair, issuer: String, audience: String, ttl_seconds: u64) -> Self {
         Self {
             key,
+            retired: Vec::new(),
             issuer,
             audience,
             ttl_seconds: ttl_seconds as i64,
         }
     }
 
-    /// The JSON Web Key Set that verifies these tokens.
+    /// Adds retired keys: tokens they signed still verify until they expire.
+    pub fn with_retired(mut self, retired: Vec<SigningKeyPair>) -> Self {
+        self.retired = retired;
+        self
+    }
+
+    /// The JSON Web Key Set that verifies these tokens: the current key first.
     pub fn jwks(&self) -> serde_json::Value {
-        serde_json::json!({
-            "keys": [{
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "alg": "EdDSA",
-                "use": "sig",
-                "kid": self.key.kid,
-                "x": self.key.public_x,
-            }]
-        })
+        let keys: Vec<_> = std::iter::once(&self.key)
+            .chain(&self.retired)
+            .map(|k| {
+                serde_json::json!({
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "alg": "EdDSA",
+                    "use": "sig",
+                    "kid": k.kid,
+                    "x": k.public_x,
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+
+    /// The key with this id, if it is ours.
+    fn key_for(&self, kid: Option<&str>) -> Option<&SigningKeyPair> {
+        let kid = kid?;
+        std::iter::once(&self.key)
+            .chain(&self.retired)
+            .find(|k| k.kid == kid)
     }
 
     pub fn ttl_seconds(&self) -> i64 {
@@ -101,10 +122,10 @@ impl AccessTokens {
     /// key), key id, type, issuer, audience, expiry and not-before.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if header.alg != Algorithm::EdDSA
-            || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP)
-            || header.kid.as_deref() != Some(self.key.kid.as_str())
-        {
+        let Some(key) = self.key_for(header.kid.as_deref()) else {
+            return Err(TokenError::Invalid);
+        };
+        if header.alg != Algorithm::EdDSA || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
             return Err(TokenError::Invalid);
         }
         let mut validation = Validation::new(Algorithm::EdDSA);
@@ -114,7 +135,7 @@ impl AccessTokens {
         validation.validate_nbf = true;
         // We issued it on this clock; a leeway would only stretch short lifetimes.
         validation.leeway = 0;
-        jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &validation)
+        jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,

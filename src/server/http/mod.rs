@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/.well-known/jwks.json", get(jwks))
         .merge(oauth::router())
-        .merge(api::router())
+        .merge(api::router(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -19,8 +19,35 @@ use axum::{
 };
 use serde::Serialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new().nest("/api/v1", auth::router().merge(users::router()))
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new().nest(
+        "/api/v1",
+        auth::router().merge(users::router()).layer(cors(state)),
+    )
+}
+
+/// Browsers on the configured origins may call the API with a bearer token; never with
+/// cookies (no credentials), so CORS cannot widen what a cookie can do.
+fn cors(state: &AppState) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderValue, Method};
+    let origins: Vec<HeaderValue> = state
+        .settings
+        .server
+        .cors_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// An API error: the status, a sentence, a stable code, and per-field messages.

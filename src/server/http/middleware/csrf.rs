@@ -20,11 +20,16 @@ pub async fn same_origin_writes(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if is_same_origin(
-        req.headers(),
-        &state.settings.server.public_url,
-        has_cookies(req.headers()),
-    ) {
+    // The JSON API answers bearer tokens and never sets cookies: without cookies a
+    // request from another origin (a CORS client) carries no ambient authority.
+    let api_without_cookies = req.uri().path().starts_with("/api/") && !has_cookies(req.headers());
+    if api_without_cookies
+        || is_same_origin(
+            req.headers(),
+            &state.settings.server.public_url,
+            has_cookies(req.headers()),
+        )
+    {
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), origin = ?req.headers().get(header::ORIGIN), "cross-origin write refused");
