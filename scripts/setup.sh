@@ -78,11 +78,17 @@ ensure_mail_server() {
   fi
 }
 
-# The other-language check of our tokens: PyJWT (with cryptography for Ed25519).
+# Python test tools from PyPI: PyJWT (the other-language check of our tokens, with
+# cryptography for Ed25519) and schemathesis (API fuzzing against the OpenAPI document).
 ensure_python_test_tools() {
-  if ! "${GATEHOUSE_TEST_PYTHON:-python3}" -c "import jwt, cryptography" 2>/dev/null; then
+  local py="${GATEHOUSE_TEST_PYTHON:-python3}"
+  if ! "$py" -c "import jwt, cryptography" 2>/dev/null; then
     say "Installing PyJWT and cryptography (token verification test, PyPI)"
-    "${GATEHOUSE_TEST_PYTHON:-python3}" -m pip install --quiet --disable-pip-version-check "pyjwt[crypto]>=2.8"
+    "$py" -m pip install --quiet --disable-pip-version-check "pyjwt[crypto]>=2.8"
+  fi
+  if ! command -v schemathesis >/dev/null; then
+    say "Installing schemathesis (API fuzzing, PyPI)"
+    "$py" -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"
   fi
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The signed-in user as pages see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -142,6 +143,7 @@ impl FormFlash {
 
 /// One signed-in device (session) on the Devices page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeviceView {
     pub id: String,
     /// "Firefox 128 on Linux".
@@ -156,6 +158,7 @@ pub struct DeviceView {
 
 /// An account as the admin list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminUserView {
     pub id: String,
     pub username: String,

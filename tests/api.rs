@@ -23,6 +23,7 @@ on_both_backends!(
     email_endpoints_answer_without_revealing_accounts,
     bad_bodies_are_4xx_with_a_message,
     jwks_publishes_the_verifying_key,
+    the_openapi_document_covers_every_endpoint,
 );
 
 /// An API client: no cookie jar, a bearer token when given.
@@ -735,4 +736,54 @@ async fn cors_allows_only_the_configured_origins() {
     bad.server.cors_origins = vec!["https://app.example.com/".into()];
     let err = bad.finish().unwrap_err().to_string();
     assert!(err.contains("cors_origins"), "{err}");
+}
+
+async fn the_openapi_document_covers_every_endpoint(backend: Backend) {
+    let app = spawn(backend).await;
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let doc = res.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path) in [
+        ("post", "/api/v1/auth/signup"),
+        ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/auth/token"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/logout"),
+        ("post", "/api/v1/auth/logout-all"),
+        ("get", "/api/v1/auth/me"),
+        ("patch", "/api/v1/auth/me"),
+        ("put", "/api/v1/auth/change-password"),
+        ("get", "/api/v1/auth/sessions"),
+        ("delete", "/api/v1/auth/sessions/{id}"),
+        ("post", "/api/v1/auth/verify-email"),
+        ("post", "/api/v1/auth/resend-verification"),
+        ("post", "/api/v1/auth/request-password-reset"),
+        ("post", "/api/v1/auth/reset-password"),
+        ("get", "/api/v1/users"),
+        ("get", "/api/v1/users/{id}"),
+        ("patch", "/api/v1/users/{id}"),
+        ("delete", "/api/v1/users/{id}"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} documented"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("/api-docs/swagger-ui-bundle.js"));
+    assert!(!page.body.contains("https://"), "nothing from a CDN");
+    let bundle = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("public/api-docs/swagger-ui-bundle.js");
+    assert!(
+        bundle.metadata().unwrap().len() > 100_000,
+        "the vendored Swagger UI is there"
+    );
 }

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PASSWORD, createAccount, uniqueUser } from './helpers';
+import { PASSWORD, createAccount, uniqueUser, watchConsole } from './helpers';
 
 /** Another service's check of a token: Python's PyJWT with only our JWKS document. */
 function verifyInPython(baseURL: string, token: string, audience = 'gatehouse') {
@@ -54,4 +54,18 @@ test('tokens from the JSON API verify offline; tampered or foreign ones do not',
   // The same token works as a bearer token against the API.
   const me = await client.get('/api/v1/auth/me', { headers: { Authorization: `Bearer ${body.access_token}` } });
   expect((await me.json()).email).toBe(user.email);
+});
+
+test('the API docs page works offline and lists the endpoints', async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  const outside: string[] = [];
+  page.on('request', (req) => {
+    if (!req.url().startsWith(`${baseURL}/`) && !req.url().startsWith('data:')) outside.push(req.url());
+  });
+  await page.goto('/api/docs');
+  await expect(page.getByRole('heading', { name: /Gatehouse API/ })).toBeVisible();
+  await expect(page.getByText('/api/v1/auth/login').first()).toBeVisible();
+  await expect(page.getByText('/api/v1/users/{id}').first()).toBeVisible();
+  expect(outside).toEqual([]);
+  expect(problems).toEqual([]);
 });

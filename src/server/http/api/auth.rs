@@ -45,7 +45,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Tokens for an API client: the refresh token is in the body (no cookie jar).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -67,8 +67,8 @@ fn token_response(tokens: IssuedTokens, user: Option<UserView>) -> TokenResponse
     }
 }
 
-#[derive(Deserialize)]
-struct SignupBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SignupBody {
     username: String,
     email: String,
     password: String,
@@ -78,16 +78,25 @@ struct SignupBody {
     display_name: String,
 }
 
-#[derive(Serialize)]
-struct SignupResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignupResponse {
     user: UserView,
-    /// Present when the account may log in before verifying its address.
-    #[serde(flatten)]
-    tokens: Option<TokenResponse>,
+    /// True when the address must be verified before the first login (then no tokens).
     verification_required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
 }
 
-async fn signup(
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupBody,
+    responses((status = 201, description = "Account created", body = SignupResponse),
+        (status = 409, description = "Username or email taken", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn signup(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<SignupBody>,
@@ -109,22 +118,30 @@ async fn signup(
         &client,
     )
     .await?;
+    let tokens = tokens.map(|t| token_response(t, None));
     let response = SignupResponse {
         user: user_view(&user),
         verification_required: tokens.is_none(),
-        tokens: tokens.map(|t| token_response(t, None)),
+        token_type: tokens.as_ref().map(|t| t.token_type),
+        expires_in: tokens.as_ref().map(|t| t.expires_in),
+        refresh_token: tokens.as_ref().and_then(|t| t.refresh_token.clone()),
+        access_token: tokens.map(|t| t.access_token),
     };
     Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginBody {
     /// Username or email.
     login: String,
     password: String,
 }
 
-async fn login(
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+    responses((status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong login or password", body = super::ErrorBody),
+        (status = 403, description = "Deactivated or unverified", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn login(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<LoginBody>,
@@ -135,14 +152,20 @@ async fn login(
 }
 
 /// The OAuth 2.0 password grant (RFC 6749 §4.3), for tools that speak it.
-#[derive(Deserialize)]
-struct TokenForm {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenForm {
     grant_type: Option<String>,
     username: Option<String>,
     password: Option<String>,
 }
 
-async fn token(
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "Malformed request or unsupported grant", body = super::ErrorBody),
+        (status = 401, description = "Wrong login or password", body = super::ErrorBody),
+        (status = 403, description = "Deactivated or unverified", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn token(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
@@ -170,12 +193,15 @@ async fn token(
     Ok(Json(token_response(tokens, Some(user_view(&user)))))
 }
 
-#[derive(Deserialize)]
-struct RefreshBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RefreshBody {
     refresh_token: String,
 }
 
-async fn refresh(
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
+    responses((status = 200, description = "New tokens; the refresh token is rotated", body = TokenResponse),
+        (status = 401, description = "Refresh token not valid", body = super::ErrorBody)))]
+pub async fn refresh(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<RefreshBody>,
@@ -191,7 +217,9 @@ async fn refresh(
     }
 }
 
-async fn logout(
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "Session ended"), (status = 401, description = "No valid token", body = super::ErrorBody)))]
+pub async fn logout(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
@@ -200,12 +228,14 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
-struct Ended {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ended {
     sessions_ended: u64,
 }
 
-async fn logout_all(
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "Every session ended", body = Ended), (status = 401, description = "No valid token", body = super::ErrorBody)))]
+pub async fn logout_all(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
@@ -214,20 +244,26 @@ async fn logout_all(
     Ok(Json(Ended { sessions_ended }))
 }
 
-async fn me(Caller(auth): Caller) -> Json<UserView> {
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = UserView), (status = 401, description = "No valid token", body = super::ErrorBody)))]
+pub async fn me(Caller(auth): Caller) -> Json<UserView> {
     Json(user_view(&auth.user))
 }
 
 /// Only these may change here; anything else in the body is refused, not ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProfilePatch {
+pub struct ProfilePatch {
     display_name: Option<String>,
     bio: Option<String>,
     avatar_url: Option<String>,
 }
 
-async fn update_me(
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = ProfilePatch,
+    responses((status = 200, description = "Saved", body = UserView),
+        (status = 400, description = "A protected or unknown field", body = super::ErrorBody),
+        (status = 401, description = "No valid token", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn update_me(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
@@ -265,13 +301,16 @@ async fn update_me(
 
 type JsonRejectionAlias = axum::extract::rejection::JsonRejection;
 
-#[derive(Deserialize)]
-struct ChangePasswordBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ChangePasswordBody {
     current_password: String,
     new_password: String,
 }
 
-async fn change_password(
+#[utoipa::path(put, path = "/api/v1/auth/change-password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordBody,
+    responses((status = 204, description = "Changed; other sessions ended"),
+        (status = 401, description = "No valid token", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn change_password(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
@@ -290,7 +329,9 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_sessions(
+#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "Live sessions", body = [DeviceView]), (status = 401, description = "No valid token", body = super::ErrorBody)))]
+pub async fn list_sessions(
     State(state): State<AppState>,
     Caller(auth): Caller,
 ) -> ApiResult<Json<Vec<DeviceView>>> {
@@ -310,7 +351,11 @@ async fn list_sessions(
     ))
 }
 
-async fn end_session(
+#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses((status = 204, description = "Signed out"), (status = 401, description = "No valid token", body = super::ErrorBody),
+        (status = 404, description = "No such session of yours", body = super::ErrorBody)))]
+pub async fn end_session(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
@@ -320,13 +365,13 @@ async fn end_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct TokenBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenBody {
     token: String,
 }
 
-#[derive(Serialize)]
-struct Message {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Message {
     detail: String,
 }
 
@@ -336,7 +381,12 @@ fn message(text: &str) -> Json<Message> {
     })
 }
 
-async fn verify_email(
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "email", request_body = TokenBody,
+    responses((status = 200, description = "Verified", body = Message),
+        (status = 400, description = "Link not valid", body = super::ErrorBody),
+        (status = 409, description = "Address taken meanwhile", body = super::ErrorBody),
+        (status = 410, description = "Link expired or used", body = super::ErrorBody)))]
+pub async fn verify_email(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<TokenBody>,
@@ -357,8 +407,8 @@ async fn verify_email(
     }
 }
 
-#[derive(Deserialize)]
-struct LoginOnly {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginOnly {
     /// Username or email.
     login: String,
 }
@@ -366,7 +416,10 @@ struct LoginOnly {
 const SENT_IF_EXISTS: &str =
     "If an account with that address exists and needs it, we have sent an email.";
 
-async fn resend_verification(
+#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "email", request_body = LoginOnly,
+    responses((status = 202, description = "Sent if needed", body = Message), (status = 422, description = "Invalid fields", body = super::ErrorBody),
+        (status = 429, description = "Too many requests", body = super::ErrorBody)))]
+pub async fn resend_verification(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<LoginOnly>,
@@ -375,12 +428,15 @@ async fn resend_verification(
     Ok((StatusCode::ACCEPTED, message(SENT_IF_EXISTS)))
 }
 
-#[derive(Deserialize)]
-struct EmailOnly {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EmailOnly {
     email: String,
 }
 
-async fn request_password_reset(
+#[utoipa::path(post, path = "/api/v1/auth/request-password-reset", tag = "email", request_body = EmailOnly,
+    responses((status = 202, description = "Sent if the account exists", body = Message), (status = 422, description = "Invalid fields", body = super::ErrorBody),
+        (status = 429, description = "Too many requests", body = super::ErrorBody)))]
+pub async fn request_password_reset(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<EmailOnly>,
@@ -389,13 +445,17 @@ async fn request_password_reset(
     Ok((StatusCode::ACCEPTED, message(SENT_IF_EXISTS)))
 }
 
-#[derive(Deserialize)]
-struct ResetBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ResetBody {
     token: String,
     new_password: String,
 }
 
-async fn reset_password(
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "email", request_body = ResetBody,
+    responses((status = 200, description = "Password changed", body = Message),
+        (status = 400, description = "Link not valid", body = super::ErrorBody),
+        (status = 410, description = "Link expired or used", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn reset_password(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<ResetBody>,

@@ -3,6 +3,7 @@
 //! handlers are thin: they call the same `auth` flows as the pages.
 
 mod auth;
+mod docs;
 mod users;
 
 use super::middleware::auth::RequestAuth;
@@ -20,10 +21,15 @@ use axum::{
 use serde::Serialize;
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new().nest(
-        "/api/v1",
-        auth::router().merge(users::router()).layer(cors(state)),
-    )
+    Router::new()
+        .nest(
+            "/api/v1",
+            auth::router()
+                .merge(users::router())
+                .route("/openapi.json", axum::routing::get(docs::openapi_json))
+                .layer(cors(state)),
+        )
+        .route("/api/docs", axum::routing::get(docs::page))
 }
 
 /// Browsers on the configured origins may call the API with a bearer token; never with
@@ -60,11 +66,23 @@ pub struct ApiError {
 }
 
 #[derive(Serialize)]
-struct ErrorBody<'a> {
+struct ErrorJson<'a> {
     detail: &'a str,
     code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a FieldErrors>,
+}
+
+/// The error body every endpoint answers with (documentation twin of `ErrorJson`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// A sentence for people.
+    detail: String,
+    /// A stable code for programs: `invalid`, `conflict`, `unauthorized`, ...
+    code: String,
+    /// Per-field messages (422 only).
+    fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl ApiError {
@@ -88,7 +106,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
+        let body = ErrorJson {
             detail: &self.detail,
             code: self.code,
             fields: self.fields.as_ref(),

@@ -24,8 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", get(one).patch(update).delete(remove))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -34,15 +34,17 @@ struct ListQuery {
     page: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct UserList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserList {
     users: Vec<AdminUserView>,
     total: i64,
     page: i64,
     pages: i64,
 }
 
-async fn list(
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of accounts", body = UserList), (status = 400, description = "Bad sort or page", body = super::ErrorBody), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody)))]
+pub async fn list(
     State(state): State<AppState>,
     Caller(auth): Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -75,7 +77,9 @@ async fn list(
     }))
 }
 
-async fn one(
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "The account", body = AdminUserView), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody), (status = 404, description = "No such account", body = super::ErrorBody)))]
+pub async fn one(
     State(state): State<AppState>,
     Caller(auth): Caller,
     Path(id): Path<String>,
@@ -84,14 +88,17 @@ async fn one(
     Ok(Json(admin_user_view(&detail.user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserPatch {
+pub struct UserPatch {
     role: Option<String>,
     active: Option<bool>,
 }
 
-async fn update(
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = UserPatch,
+    responses((status = 200, description = "Changed", body = AdminUserView), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody), (status = 404, description = "No such account", body = super::ErrorBody),
+        (status = 409, description = "The last admin must stay", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+pub async fn update(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
@@ -109,7 +116,10 @@ async fn update(
     Ok(Json(admin_user_view(&user)))
 }
 
-async fn remove(
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody), (status = 404, description = "No such account", body = super::ErrorBody),
+        (status = 409, description = "The last admin must stay", body = super::ErrorBody)))]
+pub async fn remove(
     State(state): State<AppState>,
     Caller(auth): Caller,
     Path(id): Path<String>,
