@@ -37,11 +37,8 @@ pub async fn admin_users(
 pub async fn admin_user(#[server(default)] id: String) -> Result<AdminUserDetail, AppError> {
     use super::ssr::*;
     use crate::{
-        model::{DeviceView, IdentityView},
-        server::{
-            auth::{admin, devices::describe},
-            db,
-        },
+        model::IdentityView,
+        server::{auth::admin, db},
     };
     let auth = require_auth()?;
     let state = state()?;
@@ -63,14 +60,7 @@ pub async fn admin_user(#[server(default)] id: String) -> Result<AdminUserDetail
         sessions: detail
             .sessions
             .into_iter()
-            .map(|s| DeviceView {
-                description: describe(s.user_agent.as_deref()),
-                current: s.id == auth.session_id,
-                signed_in: format_datetime(s.created_at),
-                last_active: time_ago(now, s.last_used_at),
-                ip: s.ip,
-                id: s.id,
-            })
+            .map(|s| device_view(s, &auth.session_id, now))
             .collect(),
         identities: detail
             .identities

@@ -14,14 +14,7 @@ pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
     Ok(devices::list(&state, &auth)
         .await?
         .into_iter()
-        .map(|d| DeviceView {
-            id: d.session.id,
-            description: d.description,
-            ip: d.session.ip,
-            signed_in: format_datetime(d.session.created_at),
-            last_active: time_ago(now, d.session.last_used_at),
-            current: d.current,
-        })
+        .map(|d| device_view(d.session, &auth.session_id, now))
         .collect())
 }
 

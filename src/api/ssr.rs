@@ -221,6 +221,22 @@ pub fn admin_user_view(user: &UserRow) -> crate::model::AdminUserView {
     }
 }
 
+/// A session as the Devices page and the API show it.
+pub fn device_view(
+    session: crate::server::db::sessions::SessionRow,
+    current_session_id: &str,
+    now: i64,
+) -> crate::model::DeviceView {
+    crate::model::DeviceView {
+        description: crate::server::auth::devices::describe(session.user_agent.as_deref()),
+        current: session.id == current_session_id,
+        signed_in: format_datetime(session.created_at),
+        last_active: time_ago(now, session.last_used_at),
+        ip: session.ip,
+        id: session.id,
+    }
+}
+
 /// A security event for people to read.
 pub fn event_view(e: &crate::server::db::audit::EventRow, now: i64) -> crate::model::EventView {
     crate::model::EventView {

@@ -3,7 +3,7 @@
 
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::{
-    api::ssr::{format_datetime, time_ago, user_view},
+    api::ssr::{device_view, user_view},
     model::{DeviceView, UserView},
     server::{
         auth::{
@@ -339,14 +339,7 @@ pub async fn list_sessions(
     let list = devices::list(&state, &auth).await?;
     Ok(Json(
         list.into_iter()
-            .map(|d| DeviceView {
-                id: d.session.id,
-                description: d.description,
-                ip: d.session.ip,
-                signed_in: format_datetime(d.session.created_at),
-                last_active: time_ago(now, d.session.last_used_at),
-                current: d.current,
-            })
+            .map(|d| device_view(d.session, &auth.session_id, now))
             .collect(),
     ))
 }
