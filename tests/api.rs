@@ -787,3 +787,59 @@ async fn the_openapi_document_covers_every_endpoint(backend: Backend) {
         "the vendored Swagger UI is there"
     );
 }
+
+#[tokio::test]
+async fn login_attempts_are_throttled_per_account() {
+    let app = common::spawn_with(Backend::Sqlite, |s| {
+        s.accounts.login_attempts_per_account_per_minute = 3
+    })
+    .await;
+    signup(&app, "tia").await;
+    signup(&app, "uma").await;
+    let attempt = |login: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            api(
+                app,
+                Method::POST,
+                "/auth/login",
+                Some(json!({ "login": login, "password": password })),
+                None,
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            attempt("tia", "a wrong guess here").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password waits now; the answer says so.
+    let res = attempt("TIA", STRONG_PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.json()["code"], "too_many_requests");
+    assert!(
+        res.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("wait a moment")
+    );
+    assert_eq!(
+        attempt("uma", STRONG_PASSWORD).await.status,
+        StatusCode::OK,
+        "other accounts are not affected"
+    );
+    // The page's login form says it too.
+    let res = app
+        .call(
+            "/fn/login",
+            &[
+                ("login", "tia"),
+                ("password", STRONG_PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+}

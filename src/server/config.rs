@@ -198,6 +198,11 @@ pub struct AccountSettings {
     pub reset_password_ttl_seconds: u64,
     /// At most one verification or reset mail per address in this many seconds.
     pub email_resend_interval_seconds: u64,
+    /// Login attempts allowed per account (username or email typed) per minute, then
+    /// 429 until the minute refills; 0 turns the limit off.
+    pub login_attempts_per_account_per_minute: u32,
+    /// The same per client IP address; 0 turns it off.
+    pub login_attempts_per_ip_per_minute: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +239,8 @@ impl Default for AccountSettings {
             verify_email_ttl_seconds: 24 * 3600,
             reset_password_ttl_seconds: 3600,
             email_resend_interval_seconds: 60,
+            login_attempts_per_account_per_minute: 10,
+            login_attempts_per_ip_per_minute: 60,
         }
     }
 }

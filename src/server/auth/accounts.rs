@@ -115,6 +115,8 @@ pub async fn login(
     if !fields.is_empty() {
         return Err(Error::Invalid(fields));
     }
+    // Before any hashing: a throttled guess costs the server nothing.
+    state.login_throttle.check(&login, client.ip.as_deref())?;
 
     let user = db::users::find_by_login(&state.db.pool, &login).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.as_deref());

@@ -18,6 +18,7 @@ pub async fn purge(state: &AppState) -> Result<Purged> {
     let sessions =
         db::sessions::purge(&state.db.pool, now, now - REVOKED_SESSION_RETENTION_SECONDS).await?;
     let browser_states = db::browser_states::delete_expired(&state.db.pool, now).await?;
+    state.login_throttle.forget_idle();
     Ok(Purged {
         sessions,
         browser_states,

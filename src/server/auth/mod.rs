@@ -14,6 +14,7 @@ pub mod one_time;
 pub mod passwords;
 pub mod recovery;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 pub mod verification;
 

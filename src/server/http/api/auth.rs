@@ -140,7 +140,8 @@ pub struct LoginBody {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong login or password", body = super::ErrorBody),
-        (status = 403, description = "Deactivated or unverified", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+        (status = 403, description = "Deactivated or unverified", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody),
+        (status = 429, description = "Too many attempts for this account or address", body = super::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
@@ -164,7 +165,8 @@ pub struct TokenForm {
     responses((status = 200, description = "Logged in", body = TokenResponse),
         (status = 400, description = "Malformed request or unsupported grant", body = super::ErrorBody),
         (status = 401, description = "Wrong login or password", body = super::ErrorBody),
-        (status = 403, description = "Deactivated or unverified", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+        (status = 403, description = "Deactivated or unverified", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody),
+        (status = 429, description = "Too many attempts for this account or address", body = super::ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
