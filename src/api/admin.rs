@@ -90,20 +90,11 @@ pub async fn admin_set_role(
     use crate::server::auth::admin;
     let auth = require_auth()?;
     let state = state()?;
-    match admin::set_role(&state, &auth, &id, &role, &client_info()).await {
-        Ok(user) => {
-            let notice = format!("{} is now {}.", user.username, article(&user.role));
-            form_succeeded("admin-user", &user_page(&id), &notice).await;
-            Ok(notice)
-        }
-        Err(e) => Err(form_failed(
-            "admin-user",
-            &user_page(&id),
-            values::<&str, 0>([]),
-            e.into(),
-        )
-        .await),
-    }
+    let outcome = admin::set_role(&state, &auth, &id, &role, &client_info())
+        .await
+        .map(|user| format!("{} is now {}.", user.username, article(&user.role)))
+        .map_err(AppError::from);
+    answer_form("admin-user", &user_page(&id), outcome).await
 }
 
 #[cfg(feature = "ssr")]
@@ -135,21 +126,17 @@ pub async fn admin_set_active(
             .await
             .map_err(AppError::from)
     };
-    match result {
-        Ok(user) => {
-            let notice = if active {
-                format!("{} can log in again.", user.username)
-            } else {
-                format!(
-                    "{} has been deactivated and signed out everywhere.",
-                    user.username
-                )
-            };
-            form_succeeded("admin-user", &user_page(&id), &notice).await;
-            Ok(notice)
+    let outcome = result.map(|user| {
+        if active {
+            format!("{} can log in again.", user.username)
+        } else {
+            format!(
+                "{} has been deactivated and signed out everywhere.",
+                user.username
+            )
         }
-        Err(e) => Err(form_failed("admin-user", &user_page(&id), values::<&str, 0>([]), e).await),
-    }
+    });
+    answer_form("admin-user", &user_page(&id), outcome).await
 }
 
 #[server(prefix = "/fn", endpoint = "admin/sign-out-user")]
@@ -158,23 +145,14 @@ pub async fn admin_sign_out_user(#[server(default)] id: String) -> Result<String
     use crate::server::auth::admin;
     let auth = require_auth()?;
     let state = state()?;
-    match admin::sign_out_user(&state, &auth, &id, &client_info()).await {
-        Ok(n) => {
-            let notice = match n {
-                1 => "1 session has been signed out.".to_string(),
-                n => format!("{n} sessions have been signed out."),
-            };
-            form_succeeded("admin-user", &user_page(&id), &notice).await;
-            Ok(notice)
-        }
-        Err(e) => Err(form_failed(
-            "admin-user",
-            &user_page(&id),
-            values::<&str, 0>([]),
-            e.into(),
-        )
-        .await),
-    }
+    let outcome = admin::sign_out_user(&state, &auth, &id, &client_info())
+        .await
+        .map(|n| match n {
+            1 => "1 session has been signed out.".to_string(),
+            n => format!("{n} sessions have been signed out."),
+        })
+        .map_err(AppError::from);
+    answer_form("admin-user", &user_page(&id), outcome).await
 }
 
 /// Deletes an account for good; needs `confirm` = "yes". Lands on the user list.

@@ -42,14 +42,9 @@ pub async fn disconnect_provider(#[server(default)] provider: String) -> Result<
         .oauth
         .get(&provider)
         .map_or(provider.clone(), |p| p.display_name.clone());
-    match oauth::unlink(&state, &auth, &provider, &client_info()).await {
-        Ok(()) => {
-            let notice = format!("{display} has been disconnected.");
-            form_succeeded("connections", "/profile", &notice).await;
-            Ok(notice)
-        }
-        Err(e) => {
-            Err(form_failed("connections", "/profile", values::<&str, 0>([]), e.into()).await)
-        }
-    }
+    let outcome = oauth::unlink(&state, &auth, &provider, &client_info())
+        .await
+        .map(|()| format!("{display} has been disconnected."))
+        .map_err(AppError::from);
+    answer_form("connections", "/profile", outcome).await
 }

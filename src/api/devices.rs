@@ -14,7 +14,7 @@ pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
     Ok(devices::list(&state, &auth)
         .await?
         .into_iter()
-        .map(|d| device_view(d.session, &auth.session_id, now))
+        .map(|s| device_view(s, &auth.session_id, now))
         .collect())
 }
 
@@ -47,18 +47,15 @@ pub async fn sign_out_other_devices() -> Result<String, AppError> {
     use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    match devices::sign_out_many(&state, &auth, false, &client_info()).await {
-        Ok(n) => {
-            let notice = match n {
-                0 => "No other device was signed in.".to_string(),
-                1 => "1 other device has been signed out.".to_string(),
-                n => format!("{n} other devices have been signed out."),
-            };
-            form_succeeded("devices", "/sessions", &notice).await;
-            Ok(notice)
-        }
-        Err(e) => Err(form_failed("devices", "/sessions", values::<&str, 0>([]), e.into()).await),
-    }
+    let outcome = devices::sign_out_many(&state, &auth, false, &client_info())
+        .await
+        .map(|n| match n {
+            0 => "No other device was signed in.".to_string(),
+            1 => "1 other device has been signed out.".to_string(),
+            n => format!("{n} other devices have been signed out."),
+        })
+        .map_err(AppError::from);
+    answer_form("devices", "/sessions", outcome).await
 }
 
 /// Signs out every session, this one included.

@@ -2,14 +2,13 @@
 
 use crate::{
     errors::AppError,
-    model::{FormFlash, UserView},
+    model::FormFlash,
     server::{
         auth::{
             ClientInfo,
             sessions::{Authenticated, IssuedTokens},
         },
         browser_state,
-        db::users::UserRow,
         http::middleware::auth::RequestAuth,
         state::AppState,
     },
@@ -137,6 +136,22 @@ pub async fn form_succeeded(form: &str, return_to: &str, notice: &str) {
     }
 }
 
+/// Answers a form whose success is a notice and whose failure keeps nothing typed: the
+/// notice or error in place with JavaScript, or as a flash on `return_to` without it.
+pub async fn answer_form(
+    form: &str,
+    return_to: &str,
+    outcome: Result<String, AppError>,
+) -> Result<String, AppError> {
+    match outcome {
+        Ok(notice) => {
+            form_succeeded(form, return_to, &notice).await;
+            Ok(notice)
+        }
+        Err(e) => Err(form_failed(form, return_to, BTreeMap::new(), e).await),
+    }
+}
+
 /// Sends the browser to another page that shows `notice` (with or without JavaScript):
 /// the notice waits in the session for that page's form.
 pub async fn redirect_with_notice(form: &str, to: &str, notice: &str) {
@@ -161,109 +176,5 @@ pub fn values<V: AsRef<str>, const N: usize>(pairs: [(&str, V); N]) -> BTreeMap<
         .collect()
 }
 
-pub fn format_date(ts: i64) -> String {
-    use time::{OffsetDateTime, macros::format_description};
-    OffsetDateTime::from_unix_timestamp(ts)
-        .ok()
-        .and_then(|d| {
-            d.format(format_description!(
-                "[day padding:none] [month repr:short] [year]"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
-
-pub fn format_datetime(ts: i64) -> String {
-    use time::{OffsetDateTime, macros::format_description};
-    OffsetDateTime::from_unix_timestamp(ts)
-        .ok()
-        .and_then(|d| {
-            d.format(format_description!(
-                "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
-
-/// "just now", "5 minutes ago", "3 hours ago", "2 days ago", or the date.
-pub fn time_ago(now: i64, then: i64) -> String {
-    let seconds = (now - then).max(0);
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit} ago")
-        } else {
-            format!("{n} {unit}s ago")
-        }
-    };
-    match seconds {
-        0..60 => "just now".into(),
-        60..3_600 => plural(seconds / 60, "minute"),
-        3_600..86_400 => plural(seconds / 3_600, "hour"),
-        86_400..2_592_000 => plural(seconds / 86_400, "day"),
-        _ => format_date(then),
-    }
-}
-
-/// An account for the admin pages.
-pub fn admin_user_view(user: &UserRow) -> crate::model::AdminUserView {
-    crate::model::AdminUserView {
-        id: user.id.clone(),
-        username: user.username.clone(),
-        email: user.email.clone(),
-        display_name: user.display_name.clone(),
-        role: user.role.clone(),
-        active: user.is_active(),
-        email_verified: user.email_verified_at.is_some(),
-        created: format_date(user.created_at),
-        last_login: user.last_login_at.map(format_datetime),
-    }
-}
-
-/// A session as the Devices page and the API show it.
-pub fn device_view(
-    session: crate::server::db::sessions::SessionRow,
-    current_session_id: &str,
-    now: i64,
-) -> crate::model::DeviceView {
-    crate::model::DeviceView {
-        description: crate::server::auth::devices::describe(session.user_agent.as_deref()),
-        current: session.id == current_session_id,
-        signed_in: format_datetime(session.created_at),
-        last_active: time_ago(now, session.last_used_at),
-        ip: session.ip,
-        id: session.id,
-    }
-}
-
-/// A security event for people to read.
-pub fn event_view(e: &crate::server::db::audit::EventRow, now: i64) -> crate::model::EventView {
-    crate::model::EventView {
-        id: e.id.clone(),
-        kind: e.kind.clone(),
-        summary: crate::server::auth::audit::summary(&e.kind, &e.detail, e.user_agent.as_deref()),
-        user_id: e.user_id.clone(),
-        actor_id: e.actor_id.clone(),
-        ip: e.ip.clone(),
-        detail: e.detail.clone(),
-        at: format_datetime(e.created_at),
-        ago: time_ago(now, e.created_at),
-    }
-}
-
-pub fn user_view(user: &UserRow) -> UserView {
-    UserView {
-        id: user.id.clone(),
-        username: user.username.clone(),
-        email: user.email.clone(),
-        email_verified: user.email_verified_at.is_some(),
-        display_name: user.display_name.clone(),
-        bio: user.bio.clone(),
-        avatar_url: user.avatar_url.clone(),
-        role: user.role.clone(),
-        has_password: user.password_hash.is_some(),
-        member_since: format_date(user.created_at),
-        last_login: user.last_login_at.map(format_datetime),
-    }
-}
+// The row-to-view conversions are shared with the JSON API.
+pub use crate::server::views::*;

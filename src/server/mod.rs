@@ -1,5 +1,5 @@
-//! Everything that only runs on the server: settings, the store, the auth domain, mail
-//! (later) and the HTTP routes outside Leptos.
+//! Everything that only runs on the server: settings, the store, the auth domain, mail,
+//! the views sent to clients, and the HTTP routes outside Leptos (OAuth, JSON API).
 
 pub mod auth;
 pub mod browser_state;
@@ -11,3 +11,4 @@ pub mod http;
 pub mod keys;
 pub mod mail;
 pub mod state;
+pub mod views;

@@ -97,6 +97,12 @@ pub async fn user(state: &AppState, auth: &Authenticated, id: &str) -> Result<Us
     })
 }
 
+/// One account, without its sessions and events.
+pub async fn account(state: &AppState, auth: &Authenticated, id: &str) -> Result<UserRow> {
+    require_admin(auth)?;
+    find(state, id).await
+}
+
 async fn find(state: &AppState, id: &str) -> Result<UserRow> {
     db::users::find_by_id(&state.db.pool, id)
         .await?

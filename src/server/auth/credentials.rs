@@ -5,7 +5,7 @@ use super::{
 };
 use crate::{
     server::{
-        db,
+        db::{self, users::UserRow},
         error::{Error, Result},
         mail::Email,
         state::AppState,
@@ -73,42 +73,62 @@ pub async fn change_password(
         return Err(Error::Invalid(fields));
     }
     let hash = state.hasher.hash(new).await?;
-    let now = db::now();
     let mut tx = state.db.begin().await?;
-    db::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
-    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::RESET_PASSWORD, now)
-        .await?;
-    let revoked = db::sessions::revoke_all_for_user(
-        &mut *tx,
-        &user.id,
+    store_new_password(
+        state,
+        &mut tx,
+        user,
+        &hash,
         Some(&auth.session_id),
-        "password_changed",
-        now,
+        false,
+        client,
     )
     .await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// Stores a new password hash in `tx` with what follows from it: reset links die,
+/// sessions end (all but `keep`), the owner is told by mail, and the event is audited.
+/// Shared by changing the password and resetting it with a link.
+pub(super) async fn store_new_password(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user: &UserRow,
+    hash: &str,
+    keep: Option<&str>,
+    by_reset: bool,
+    client: &ClientInfo,
+) -> Result<()> {
+    let now = db::now();
+    db::users::set_password_hash(&mut **tx, &user.id, hash, now).await?;
+    db::one_time_tokens::invalidate_for_user(&mut **tx, &user.id, one_time::RESET_PASSWORD, now)
+        .await?;
+    let (reason, kind) = if by_reset {
+        ("password_reset", audit::kind::PASSWORD_RESET)
+    } else {
+        ("password_changed", audit::kind::PASSWORD_CHANGED)
+    };
+    let revoked = db::sessions::revoke_all_for_user(&mut **tx, &user.id, keep, reason, now).await?;
     let name = verification::greeting(user);
     state
         .mailer
         .enqueue(
-            &mut *tx,
+            &mut **tx,
             &user.email,
-            Email::PasswordChanged {
-                name,
-                by_reset: false,
-            },
+            Email::PasswordChanged { name, by_reset },
         )
         .await?;
     audit::record(
-        &mut *tx,
-        audit::kind::PASSWORD_CHANGED,
+        &mut **tx,
+        kind,
         Some(&user.id),
         Some(&user.id),
         client,
         json!({ "sessions_revoked": revoked }),
     )
     .await;
-    tx.commit().await?;
-    state.mailer.wake();
     Ok(())
 }
 

@@ -10,15 +10,6 @@ use crate::server::{
 };
 use serde_json::json;
 
-/// A session as the Devices page lists it.
-#[derive(Clone, Debug)]
-pub struct Device {
-    pub session: SessionRow,
-    /// "Firefox 128 on Linux", read from the user agent.
-    pub description: String,
-    pub current: bool,
-}
-
 /// Browser and system in words, from a user agent; "Unknown device" when it says nothing.
 pub fn describe(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent.map(str::trim).filter(|ua| !ua.is_empty()) else {
@@ -54,17 +45,9 @@ pub fn describe(user_agent: Option<&str>) -> String {
     }
 }
 
-/// The user's live sessions, most recently used first, this one marked.
-pub async fn list(state: &AppState, auth: &Authenticated) -> Result<Vec<Device>> {
-    let rows = db::sessions::list_live_for_user(&state.db.pool, &auth.user.id, db::now()).await?;
-    Ok(rows
-        .into_iter()
-        .map(|session| Device {
-            description: describe(session.user_agent.as_deref()),
-            current: session.id == auth.session_id,
-            session,
-        })
-        .collect())
+/// The user's live sessions, most recently used first.
+pub async fn list(state: &AppState, auth: &Authenticated) -> Result<Vec<SessionRow>> {
+    Ok(db::sessions::list_live_for_user(&state.db.pool, &auth.user.id, db::now()).await?)
 }
 
 /// Signs out one of the user's own sessions (possibly this one). Someone else's session

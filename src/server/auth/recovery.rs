@@ -107,7 +107,6 @@ pub async fn reset(
     if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
         return Err(Error::Link(LinkProblem::Used));
     }
-    db::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
     // The link proves the mailbox is theirs.
     if token
         .email
@@ -116,31 +115,8 @@ pub async fn reset(
     {
         db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
     }
-    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::RESET_PASSWORD, now)
+    super::credentials::store_new_password(state, &mut tx, &user, &hash, None, true, client)
         .await?;
-    let revoked =
-        db::sessions::revoke_all_for_user(&mut *tx, &user.id, None, "password_reset", now).await?;
-    let name = verification::greeting(&user);
-    state
-        .mailer
-        .enqueue(
-            &mut *tx,
-            &user.email,
-            Email::PasswordChanged {
-                name,
-                by_reset: true,
-            },
-        )
-        .await?;
-    audit::record(
-        &mut *tx,
-        audit::kind::PASSWORD_RESET,
-        Some(&user.id),
-        Some(&user.id),
-        client,
-        json!({ "sessions_revoked": revoked }),
-    )
-    .await;
     tx.commit().await?;
     state.mailer.wake();
     Ok(user)

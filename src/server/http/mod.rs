@@ -85,7 +85,7 @@ pub fn router(state: AppState) -> Router {
             middleware::csrf::same_origin_writes,
         ))
         .layer(from_fn_with_state(
-            state.clone(),
+            std::sync::Arc::new(middleware::security_headers::SecurityHeaders::new(&state)),
             middleware::security_headers::apply,
         ))
         .layer(CompressionLayer::new())

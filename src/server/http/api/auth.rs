@@ -3,7 +3,6 @@
 
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::{
-    api::ssr::{device_view, user_view},
     model::{DeviceView, UserView},
     server::{
         auth::{
@@ -15,11 +14,12 @@ use crate::{
         },
         db,
         state::AppState,
+        views::{device_view, user_view},
     },
 };
 use axum::{
     Extension, Form, Json, Router,
-    extract::{Path, State},
+    extract::{Path, State, rejection::JsonRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{delete, get, post, put},
@@ -269,7 +269,8 @@ pub async fn update_me(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
-    body: Result<Json<serde_json::Value>, JsonRejectionAlias>,
+    // Read loosely first: an unknown or protected field is a 400, not a shape error.
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<UserView>> {
     let Ok(Json(value)) = body else {
         return Err(ApiError::new(
@@ -300,8 +301,6 @@ pub async fn update_me(
     .await?;
     Ok(Json(user_view(&updated)))
 }
-
-type JsonRejectionAlias = axum::extract::rejection::JsonRejection;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ChangePasswordBody {
@@ -341,7 +340,7 @@ pub async fn list_sessions(
     let list = devices::list(&state, &auth).await?;
     Ok(Json(
         list.into_iter()
-            .map(|d| device_view(d.session, &auth.session_id, now))
+            .map(|s| device_view(s, &auth.session_id, now))
             .collect(),
     ))
 }

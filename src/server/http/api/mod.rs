@@ -60,7 +60,7 @@ fn cors(state: &AppState) -> tower_http::cors::CorsLayer {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: String,
     detail: String,
     fields: Option<FieldErrors>,
 }
@@ -86,10 +86,10 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            code,
+            code: code.into(),
             detail: detail.into(),
             fields: None,
         }
@@ -108,7 +108,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorJson {
             detail: &self.detail,
-            code: self.code,
+            code: &self.code,
             fields: self.fields.as_ref(),
         };
         let mut res = (self.status, Json(body)).into_response();
@@ -130,7 +130,7 @@ impl From<Error> for ApiError {
         match e {
             Error::Taken(fields) => Self {
                 status: StatusCode::CONFLICT,
-                code: "conflict",
+                code: "conflict".into(),
                 detail: fields
                     .values()
                     .next()
@@ -146,26 +146,11 @@ impl From<Error> for ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        // The stable code is the error's serde tag.
-        let code = match &e {
-            AppError::Invalid { .. } => "invalid",
-            AppError::InvalidCredentials => "invalid_credentials",
-            AppError::AccountDeactivated => "account_deactivated",
-            AppError::EmailNotVerified => "email_not_verified",
-            AppError::LinkInvalid => "link_invalid",
-            AppError::LinkExpired => "link_expired",
-            AppError::LinkUsed => "link_used",
-            AppError::Provider { .. } => "provider",
-            AppError::Conflict { .. } => "conflict",
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
-            AppError::CrossOrigin => "cross_origin",
-            AppError::NotFound => "not_found",
-            AppError::TooManyRequests => "too_many_requests",
-            AppError::BadRequest => "bad_request",
-            AppError::Network => "network",
-            AppError::Internal => "internal",
-        };
+        // The stable code is the error's own serde tag, so the two cannot drift apart.
+        let code = serde_json::to_value(&e)
+            .ok()
+            .and_then(|v| v.get("code")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| "internal".into());
         let fields = match &e {
             AppError::Invalid { fields } => Some(fields.clone()),
             _ => None,

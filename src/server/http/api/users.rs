@@ -2,12 +2,12 @@
 
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::{
-    api::ssr::admin_user_view,
     model::AdminUserView,
     server::{
         auth::{ClientInfo, admin},
         db::users::UserOrder,
         state::AppState,
+        views::admin_user_view,
     },
 };
 use axum::{
@@ -84,8 +84,9 @@ pub async fn one(
     Caller(auth): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AdminUserView>> {
-    let detail = admin::user(&state, &auth, &id).await?;
-    Ok(Json(admin_user_view(&detail.user)))
+    Ok(Json(admin_user_view(
+        &admin::account(&state, &auth, &id).await?,
+    )))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -105,8 +106,7 @@ pub async fn update(
     Path(id): Path<String>,
     Body(patch): Body<UserPatch>,
 ) -> ApiResult<Json<AdminUserView>> {
-    admin::require_admin(&auth)?;
-    let mut user = admin::user(&state, &auth, &id).await?.user;
+    let mut user = admin::account(&state, &auth, &id).await?;
     if let Some(role) = &patch.role {
         user = admin::set_role(&state, &auth, &id, role, &client).await?;
     }

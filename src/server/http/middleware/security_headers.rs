@@ -17,13 +17,64 @@ use rand::RngCore;
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// What the headers depend on, worked out once when the router is built: the policy
+/// around the nonce, and whether we are served over https.
+#[derive(Clone, Debug)]
+pub struct SecurityHeaders {
+    csp_before_nonce: String,
+    csp_after_nonce: String,
+    https: bool,
+}
+
+impl SecurityHeaders {
+    /// `'wasm-unsafe-eval'` lets the page compile our wasm and nothing else; avatars may
+    /// come from any http(s) host, as users choose them; forms may lead (through our
+    /// redirect) to the sign-in providers' pages and nowhere else.
+    pub fn new(state: &AppState) -> Self {
+        let reload_port = state.leptos.reload_port;
+        let providers: String = state
+            .settings
+            .oauth
+            .values()
+            .filter_map(|p| url::Url::parse(&p.authorize_url).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|origin| format!(" {origin}"))
+            .collect();
+        // `cargo leptos watch` reloads the page over a websocket.
+        let live_reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
+            format!(" ws://127.0.0.1:{reload_port} ws://localhost:{reload_port}")
+        } else {
+            String::new()
+        };
+        Self {
+            csp_before_nonce: "default-src 'self'; script-src 'self' 'nonce-".into(),
+            csp_after_nonce: format!(
+                "' 'wasm-unsafe-eval'; style-src 'self'; \
+                 img-src 'self' data: https: http:; connect-src 'self'{live_reload}; font-src 'self'; \
+                 object-src 'none'; base-uri 'none'; form-action 'self'{providers}; frame-ancestors 'none'"
+            ),
+            https: state.settings.secure_cookies(),
+        }
+    }
+
+    fn policy(&self, nonce: &str) -> String {
+        format!("{}{nonce}{}", self.csp_before_nonce, self.csp_after_nonce)
+    }
+}
+
+pub async fn apply(
+    State(config): State<std::sync::Arc<SecurityHeaders>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let is_static = is_static_path(req.uri().path());
     let mut res = next.run(req).await;
 
-    let https = state.settings.secure_cookies();
+    let https = config.https;
     let headers = res.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
@@ -33,7 +84,7 @@ pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) 
     set(
         headers,
         header::CONTENT_SECURITY_POLICY,
-        &policy(&nonce, &state),
+        &config.policy(&nonce),
     );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
@@ -65,32 +116,4 @@ fn new_nonce() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// `'wasm-unsafe-eval'` lets the page compile our wasm and nothing else; avatars may come
-/// from any http(s) host, as users choose them; forms may lead (through our redirect)
-/// to the sign-in providers' pages and nowhere else.
-fn policy(nonce: &str, state: &AppState) -> String {
-    let reload_port = state.leptos.reload_port;
-    let providers: String = state
-        .settings
-        .oauth
-        .values()
-        .filter_map(|p| url::Url::parse(&p.authorize_url).ok())
-        .map(|u| u.origin().ascii_serialization())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .map(|origin| format!(" {origin}"))
-        .collect();
-    // `cargo leptos watch` reloads the page over a websocket.
-    let live_reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
-        format!(" ws://127.0.0.1:{reload_port} ws://localhost:{reload_port}")
-    } else {
-        String::new()
-    };
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data: https: http:; connect-src 'self'{live_reload}; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'{providers}; frame-ancestors 'none'"
-    )
 }
