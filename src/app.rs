@@ -11,8 +11,9 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        AdminUserPage, AdminUsersPage, AuditPage, DevicesPage, ForgotPasswordPage, HomePage,
-        LoginPage, NotFound, ProfilePage, ResetPasswordPage, SignupPage, VerifyEmailPage,
+        AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, DevicesPage,
+        ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
+        SignupPage, VerifyEmailPage,
     },
 };
 use leptos::prelude::*;
@@ -133,6 +134,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users/:id") view=AdminUserPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("cancel-email-change") view=CancelEmailChangePage ssr=SsrMode::Async/>
                     <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 </Routes>

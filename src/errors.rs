@@ -58,6 +58,11 @@ pub enum AppError {
     /// The browser could not reach the server (only ever produced on the client).
     #[error("Could not reach the server. Check your connection and try again.")]
     Network,
+    /// A dependency (the database) did not answer: nobody is logged out for it.
+    #[error(
+        "Gatehouse is temporarily unavailable. Your session is safe: please try again in a moment."
+    )]
+    Unavailable,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
 }
@@ -97,7 +102,7 @@ impl AppError {
             Self::Conflict { .. } => 409,
             Self::TooManyRequests => 429,
             Self::BadRequest => 400,
-            Self::Network => 503,
+            Self::Network | Self::Unavailable => 503,
             Self::Internal => 500,
         }
     }

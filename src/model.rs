@@ -50,6 +50,11 @@ pub enum VerifyOutcome {
     EmailChanged {
         email: String,
     },
+    /// The link works: press the button to verify `email` (or move to it, `change`).
+    Confirm {
+        email: String,
+        change: bool,
+    },
     /// Verified before (this link or another one).
     AlreadyVerified,
     Expired,

@@ -345,10 +345,7 @@ async fn login_without_javascript_shows_the_error_on_the_login_page(backend: Bac
 
 async fn next_only_ever_redirects_to_a_local_path(backend: Backend) {
     // Many logins of one account in a row: lift the per-account login limit.
-    let app = common::spawn_with(backend, |s| {
-        s.accounts.login_attempts_per_account_per_minute = 0
-    })
-    .await;
+    let app = common::spawn_with(backend, |s| s.accounts.failed_logins_before_delay = 0).await;
     app.signup("gina", "gina@example.com").await;
     let attempts = [
         ("/profile?tab=security", "/profile?tab=security"),
@@ -529,36 +526,62 @@ async fn profile_update_needs_a_login(backend: Backend) {
 
 async fn create_admin_creates_then_promotes(backend: Backend) {
     use gatehouse::server::auth::{
-        accounts::{AdminOutcome, create_admin},
+        accounts::{AdminMode, AdminOutcome, create_admin},
         passwords::Password,
     };
     let app = spawn(backend).await;
     let pw = Password::new(STRONG_PASSWORD);
-    let (admin, outcome) = create_admin(&app.state, "boss", "boss@example.com", Some(&pw))
-        .await
-        .unwrap();
+    let (admin, outcome) = create_admin(
+        &app.state,
+        "boss",
+        "boss@example.com",
+        Some(&pw),
+        AdminMode::Create,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (admin.role.as_str(), outcome),
         ("admin", AdminOutcome::Created)
     );
     assert!(admin.email_verified_at.is_some());
-    let (_, outcome) = create_admin(&app.state, "boss", "boss@example.com", None)
-        .await
-        .unwrap();
+    let (_, outcome) = create_admin(
+        &app.state,
+        "boss",
+        "boss@example.com",
+        None,
+        AdminMode::Promote,
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome, AdminOutcome::AlreadyAdmin);
 
     app.signup("kim", "kim@example.com").await;
-    let (kim, outcome) = create_admin(&app.state, "kim", "kim@example.com", None)
-        .await
-        .unwrap();
+    app.execute("update users set email_verified_at = 1 where username = 'kim'")
+        .await;
+    let (kim, outcome) = create_admin(
+        &app.state,
+        "kim",
+        "kim@example.com",
+        None,
+        AdminMode::Promote,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (kim.role.as_str(), outcome),
         ("admin", AdminOutcome::Promoted)
     );
     let weak = Password::new("password");
     assert!(
-        create_admin(&app.state, "newboss", "nb@example.com", Some(&weak))
-            .await
-            .is_err()
+        create_admin(
+            &app.state,
+            "newboss",
+            "nb@example.com",
+            Some(&weak),
+            AdminMode::Create
+        )
+        .await
+        .is_err()
     );
 }

@@ -791,7 +791,7 @@ async fn the_openapi_document_covers_every_endpoint(backend: Backend) {
 #[tokio::test]
 async fn login_attempts_are_throttled_per_account() {
     let app = common::spawn_with(Backend::Sqlite, |s| {
-        s.accounts.login_attempts_per_account_per_minute = 3
+        s.accounts.failed_logins_before_delay = 3
     })
     .await;
     signup(&app, "tia").await;

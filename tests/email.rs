@@ -60,7 +60,12 @@ async fn verified_user(app: &TestApp, mail: &MailServer, username: &str) -> Stri
     let res = app.signup(username, &email).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let link = mail.wait_for(&email, "Verify").await.link_path();
-    assert!(app.get(&link).await.body.contains("Your email is verified"));
+    assert!(
+        app.open_link(&link)
+            .await
+            .body
+            .contains("Your email is verified")
+    );
     assert_eq!(
         app.login(username, STRONG_PASSWORD).await.status,
         StatusCode::OK
@@ -99,7 +104,7 @@ async fn signup_mails_a_verification_link_that_works_once(backend: Backend) {
         .await;
     assert_eq!(stored, 0, "only the hash is stored");
 
-    let page = app.get(&message.link_path()).await;
+    let page = app.open_link(&message.link_path()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("Your email is verified"),
@@ -111,7 +116,7 @@ async fn signup_mails_a_verification_link_that_works_once(backend: Backend) {
             .await,
         1
     );
-    let again = app.get(&message.link_path()).await;
+    let again = app.open_link(&message.link_path()).await;
     assert!(
         again.body.contains("Already verified"),
         "a second click explains"
@@ -162,7 +167,7 @@ async fn an_unverified_account_is_told_to_verify_and_can_get_a_new_link(backend:
     let second = mail.messages_to("tess@example.com").pop().unwrap();
     assert_ne!(first.token(), second.token());
     assert!(
-        app.get(&second.link_path())
+        app.open_link(&second.link_path())
             .await
             .body
             .contains("Your email is verified")
@@ -180,7 +185,7 @@ async fn expired_and_unknown_verification_links_are_explained(backend: Backend) 
     let message = mail.wait_for("uma@example.com", "Verify").await;
     app.execute("update one_time_tokens set expires_at = 0")
         .await;
-    let page = app.get(&message.link_path()).await;
+    let page = app.open_link(&message.link_path()).await;
     assert!(page.body.contains("This link has expired"), "{}", page.body);
     assert!(
         page.body.contains("Send a new verification link"),
@@ -249,7 +254,7 @@ async fn password_reset_works_end_to_end_and_ends_every_session(backend: Backend
     assert_eq!(res.status, StatusCode::OK);
     let message = mail.wait_for(&email, "Reset your").await;
     assert!(message.text.contains("60 minutes"));
-    let page = app.get(&message.link_path()).await;
+    let page = app.open_link(&message.link_path()).await;
     assert!(page.body.contains("Choose a new password"), "{}", page.body);
 
     let token = message.token();
@@ -583,7 +588,7 @@ async fn change_email_moves_the_account_only_when_the_link_is_followed(backend: 
         "nothing changes before the link"
     );
 
-    let page = app.get(&confirm.link_path()).await;
+    let page = app.open_link(&confirm.link_path()).await;
     assert!(
         page.body.contains("Your address has changed"),
         "{}",
@@ -601,7 +606,7 @@ async fn change_email_moves_the_account_only_when_the_link_is_followed(backend: 
         StatusCode::OK
     );
     assert!(
-        app.get(&confirm.link_path())
+        app.open_link(&confirm.link_path())
             .await
             .body
             .contains("already used")
@@ -685,7 +690,7 @@ async fn signup_succeeds_with_the_smtp_server_down_and_mail_goes_out_when_it_ret
     mail.restart().await;
     let message = mail.wait_for("eli@example.com", "Verify").await;
     assert!(
-        app.get(&message.link_path())
+        app.open_link(&message.link_path())
             .await
             .body
             .contains("Your email is verified")

@@ -122,7 +122,15 @@ pub async fn delete_account(
     use crate::server::auth::{deletion, passwords::Password};
     let auth = require_auth()?;
     let state = state()?;
-    match deletion::delete_own(&state, &auth, &Password::new(delete_password), &confirm).await {
+    match deletion::delete_own(
+        &state,
+        &auth,
+        &Password::new(delete_password),
+        &confirm,
+        client_info().ip.as_deref(),
+    )
+    .await
+    {
         Ok(()) => {
             let notice = "Your account and its data have been deleted. Goodbye!";
             clear_login_cookies(&state);
@@ -147,6 +155,11 @@ pub async fn my_activity() -> Result<Vec<crate::model::EventView>, AppError> {
     Ok(audit::recent_for(&state, &auth.user.id, 10)
         .await?
         .iter()
-        .map(|e| event_view(e, now))
+        .map(|e| {
+            // The owner reads the summary; raw details are for admins.
+            let mut view = event_view(e, now);
+            view.detail = "{}".into();
+            view
+        })
         .collect())
 }

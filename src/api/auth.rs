@@ -34,11 +34,12 @@ pub async fn signup(
             Ok(())
         }
         Ok((user, None)) => {
-            let notice = format!(
-                "Your account is ready. We sent a link to {} — follow it to verify your address, then log in.",
-                user.email
-            );
-            redirect_with_notice("login", "/login", &notice).await;
+            check_inbox(&user.email).await;
+            Ok(())
+        }
+        // The address has an account and signup must not say so: the same answer.
+        Err(crate::server::error::Error::SignupPending(email)) => {
+            check_inbox(&email).await;
             Ok(())
         }
         Err(e) => {
@@ -52,6 +53,14 @@ pub async fn signup(
     }
 }
 
+#[cfg(feature = "ssr")]
+async fn check_inbox(email: &str) {
+    let notice = format!(
+        "Your account is ready. We sent a link to {email} — follow it to verify your address, then log in."
+    );
+    super::ssr::redirect_with_notice("login", "/login", &notice).await;
+}
+
 /// Logs in with a username or email and goes to `next` (a local path) or the profile.
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(
@@ -61,14 +70,22 @@ pub async fn login(
 ) -> Result<(), AppError> {
     use super::ssr::*;
     use crate::{
-        server::auth::{accounts, passwords::Password},
+        server::auth::{accounts, passwords::Password, sessions},
         validate::safe_next,
     };
 
     let state = state()?;
     let next = safe_next(Some(&next));
-    match accounts::login(&state, &login, &Password::new(password), &client_info()).await {
+    let client = client_info();
+    match accounts::login(&state, &login, &Password::new(password), &client).await {
         Ok((_, tokens)) => {
+            // The browser's previous session (perhaps another account's) ends: its
+            // cookies are being replaced, so nothing could ever sign it out otherwise.
+            if let Some(replaced) = auth().filter(|a| a.session_id != tokens.session_id) {
+                sessions::logout(&state, &replaced, &client)
+                    .await
+                    .map_err(AppError::from)?;
+            }
             set_login_cookies(&state, &tokens);
             leptos_axum::redirect(next.as_deref().unwrap_or("/profile"));
             Ok(())

@@ -7,15 +7,83 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// Follows a verification (or address-change) link. Called when `/verify-email` opens.
+/// What a verification (or address-change) link would do, without spending it. Called
+/// when `/verify-email` opens; a GET, so link scanners change nothing.
+#[server(prefix = "/fn", endpoint = "verify-email-status")]
+pub async fn verify_email_status(
+    #[server(default)] token: String,
+) -> Result<VerifyOutcome, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::verification;
+    let state = state()?;
+    verification::inspect(&state, &token)
+        .await
+        .map_err(AppError::from)
+}
+
+/// Follows a verification (or address-change) link: the page's confirm button posts it.
+/// Without JavaScript the browser comes back to `/verify-email` with the outcome.
 #[server(prefix = "/fn", endpoint = "verify-email")]
 pub async fn verify_email(#[server(default)] token: String) -> Result<VerifyOutcome, AppError> {
     use super::ssr::*;
     use crate::server::auth::verification;
     let state = state()?;
-    verification::follow(&state, &token, &client_info())
+    let outcome = verification::follow(&state, &token, &client_info())
+        .await
+        .map_err(AppError::from)?;
+    let notice = match &outcome {
+        VerifyOutcome::Verified { email } => format!("Your email is verified: {email} is confirmed."),
+        VerifyOutcome::EmailChanged { email } => {
+            format!("Your address has changed: your account now uses {email}.")
+        }
+        VerifyOutcome::AlreadyVerified => "Already verified: your email address was verified before. You can log in.".into(),
+        VerifyOutcome::EmailTaken => {
+            "That address is taken: another account started using it, so your address stays as it was.".into()
+        }
+        VerifyOutcome::Expired => "This link has expired: ask for a new one on the login page.".into(),
+        VerifyOutcome::AlreadyUsed => "This link was already used: each link works once.".into(),
+        VerifyOutcome::Invalid | VerifyOutcome::Confirm { .. } => {
+            "This link is not valid: check that you copied all of it.".into()
+        }
+    };
+    form_succeeded("verify", "/verify-email", &notice).await;
+    Ok(outcome)
+}
+
+/// Whether a "this wasn't me" link still works (checked when its page opens).
+#[server(prefix = "/fn", endpoint = "cancel-email-change-status")]
+pub async fn cancel_email_change_status(
+    #[server(default)] token: String,
+) -> Result<LinkStatus, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::credentials;
+    let state = state()?;
+    credentials::cancel_link_status(&state, &token)
         .await
         .map_err(AppError::from)
+}
+
+pub const CANCELLED_NOTICE: &str = "The change of address is cancelled. Your account keeps its address. Change your password now if you think someone else knows it.";
+pub const REVERTED_NOTICE: &str = "Your old address is back, and every device was signed out. Reset your password now: someone else may know it.";
+
+/// Cancels a pending change of address from the link mailed to the old address (no login
+/// needed); a change already made is undone.
+#[server(prefix = "/fn", endpoint = "cancel-email-change")]
+pub async fn cancel_email_change(#[server(default)] token: String) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::credentials::{self, CancelOutcome};
+    let state = state()?;
+    let outcome = credentials::cancel_email_change(&state, &token, &client_info())
+        .await
+        .map(|outcome| {
+            match outcome {
+                CancelOutcome::Cancelled => CANCELLED_NOTICE,
+                CancelOutcome::Reverted => REVERTED_NOTICE,
+            }
+            .to_string()
+        })
+        .map_err(AppError::from);
+    answer_form("cancel-email", "/cancel-email-change", outcome).await
 }
 
 pub const RESEND_NOTICE: &str = "If that account exists and still needs verifying, a new link is on its way. Check your inbox (and spam folder).";

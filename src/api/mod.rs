@@ -25,6 +25,9 @@ pub fn register_server_fns() {
     register_explicit::<account::ChangePassword>();
     register_explicit::<account::ChangeEmail>();
     register_explicit::<email::VerifyEmail>();
+    register_explicit::<email::VerifyEmailStatus>();
+    register_explicit::<email::CancelEmailChangeStatus>();
+    register_explicit::<email::CancelEmailChange>();
     register_explicit::<email::ResendVerification>();
     register_explicit::<email::ForgotPassword>();
     register_explicit::<email::ResetLinkStatus>();

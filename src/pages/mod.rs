@@ -1,6 +1,7 @@
 //! One file per page.
 
 mod admin;
+mod cancel_email_change;
 mod devices;
 mod forgot_password;
 mod home;
@@ -12,6 +13,7 @@ mod signup;
 mod verify_email;
 
 pub use admin::{AdminUserPage, AdminUsersPage, AuditPage};
+pub use cancel_email_change::CancelEmailChangePage;
 pub use devices::DevicesPage;
 pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;

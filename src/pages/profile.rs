@@ -147,7 +147,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                     <ChangeEmailForm flash=email_flash has_password/>
                 </section>
             </div>
-            <ConnectedAccounts flash=connections_flash/>
+            <ConnectedAccounts flash=connections_flash has_password/>
             <RecentActivity/>
             <DeleteAccountForm flash=delete_flash has_password username/>
         </div>
@@ -353,7 +353,7 @@ struct ConnectionsState {
 
 /// Sign-in providers: connect (a round trip to the provider) or disconnect.
 #[component]
-fn ConnectedAccounts(flash: FormFlash) -> impl IntoView {
+fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl IntoView {
     let ConnectionsState { disconnect, list } = expect_context::<ConnectionsState>();
     let (error, notice) = outcome(disconnect.value(), &flash);
     view! {
@@ -389,8 +389,20 @@ fn ConnectedAccounts(flash: FormFlash) -> impl IntoView {
                                     }.into_any()
                                 } else {
                                     view! {
-                                        <form method="post" action=format!("/auth/oauth/{name}/start")>
+                                        // Connecting adds a way in: the current password proves it is the owner.
+                                        <form method="post" action=format!("/auth/oauth/{name}/start") class="connect-form">
                                             <input type="hidden" name="link" value="1"/>
+                                            {has_password.then(|| view! {
+                                                <input
+                                                    type="password"
+                                                    id=format!("connect-password-{name}")
+                                                    name="password"
+                                                    aria-label="Current password"
+                                                    autocomplete="current-password"
+                                                    placeholder="Current password"
+                                                    required=true
+                                                />
+                                            })}
                                             <button type="submit" class="btn btn-ghost">{label}</button>
                                         </form>
                                     }.into_any()

@@ -1,9 +1,12 @@
-//! `/verify-email?token=...`: follows an emailed verification or address-change link and
-//! says what happened, with a way to get a new link when it did not work.
+//! `/verify-email?token=...`: an emailed verification or address-change link. Opening it
+//! only checks the link and shows a confirm button; the button (a POST) spends it, so mail
+//! scanners and link prefetchers that fetch the link change nothing.
 
 use super::flash_resource;
 use crate::{
-    api::email::verify_email, app::use_session, components::ResendVerification,
+    api::email::{VerifyEmail, verify_email_status},
+    app::use_session,
+    components::{ResendVerification, SubmitButton},
     model::VerifyOutcome,
 };
 use leptos::prelude::*;
@@ -15,72 +18,113 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let session = use_session();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
-    let outcome = Resource::new_blocking(token, |token| async move {
+    let status = Resource::new_blocking(token, |token| async move {
         if token.is_empty() {
             Ok(None)
         } else {
-            verify_email(token).await.map(Some)
+            verify_email_status(token).await.map(Some)
         }
     });
-    let flash = flash_resource("resend");
+    let confirm = ServerAction::<VerifyEmail>::new();
+    let flash = flash_resource("resend,verify");
     view! {
         <Title text="Verify your email"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {
-                    let notice = flash.await.ok().flatten().and_then(|f| f.notice);
-                    let outcome = outcome.await;
-                    if matches!(outcome, Ok(Some(VerifyOutcome::Verified { .. } | VerifyOutcome::EmailChanged { .. }))) {
-                        // The account changed: the navigation bar and pages should see it.
-                        session.user.refetch();
-                    }
-                    let resend = move |lead: &'static str| view! {
-                        <p>{lead}</p>
-                        <ResendVerification login="" return_to="/verify-email" notice=notice.clone()/>
-                    };
-                    match outcome {
-                        Ok(Some(VerifyOutcome::Verified { email })) => view! {
-                            <p class="status-icon ok" aria-hidden="true">"✓"</p>
-                            <h1>"Your email is verified"</h1>
-                            <p>"Thank you: " <strong>{email}</strong> " is confirmed."</p>
-                            <A href="/login" attr:class="btn btn-primary">"Continue"</A>
-                        }.into_any(),
-                        Ok(Some(VerifyOutcome::EmailChanged { email })) => view! {
-                            <p class="status-icon ok" aria-hidden="true">"✓"</p>
-                            <h1>"Your address has changed"</h1>
-                            <p>"Your account now uses " <strong>{email}</strong> "."</p>
-                            <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
-                        }.into_any(),
-                        Ok(Some(VerifyOutcome::AlreadyVerified)) => view! {
-                            <h1>"Already verified"</h1>
-                            <p>"Your email address was verified before. You can log in."</p>
-                            <A href="/login" attr:class="btn btn-primary">"Log in"</A>
-                        }.into_any(),
-                        Ok(Some(VerifyOutcome::EmailTaken)) => view! {
-                            <h1>"That address is taken"</h1>
-                            <p>"Another account started using this address after you asked for the change, so your address stays as it was."</p>
-                            <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
-                        }.into_any(),
-                        Ok(Some(VerifyOutcome::Expired)) => view! {
-                            <h1>"This link has expired"</h1>
-                            {resend("Verification links work for 24 hours. Ask for a new one:")}
-                        }.into_any(),
-                        Ok(Some(VerifyOutcome::AlreadyUsed)) => view! {
-                            <h1>"This link was already used"</h1>
-                            {resend("Each link works once. If you still need to verify, ask for a new one:")}
-                        }.into_any(),
-                        Ok(Some(VerifyOutcome::Invalid)) => view! {
-                            <h1>"This link is not valid"</h1>
-                            {resend("Check that you copied the whole link from the email, or ask for a new one:")}
-                        }.into_any(),
-                        Ok(None) => view! {
-                            <h1>"Verify your email"</h1>
-                            {resend("Need a new verification link? Enter your email address or username:")}
-                        }.into_any(),
-                        Err(e) => view! {
-                            <h1>"Something went wrong"</h1>
-                            <p class="alert">{e.to_string()}</p>
-                        }.into_any(),
+                    let flash = flash.await.ok().flatten();
+                    let resend_notice = flash.as_ref().filter(|f| f.form == "resend").and_then(|f| f.notice.clone());
+                    // A browser without JavaScript comes back here with the outcome.
+                    let done = flash.filter(|f| f.form == "verify").and_then(|f| f.notice);
+                    let status = status.await;
+                    let token = token();
+                    view! {
+                        {move || {
+                            let token = token.clone();
+                            let resend_notice = resend_notice.clone();
+                            let resend = move |lead: &'static str| view! {
+                                <p>{lead}</p>
+                                <ResendVerification login="" return_to="/verify-email" notice=resend_notice.clone()/>
+                            };
+                            if let Some(done) = done.clone() {
+                                // "Heading: the rest", written by the server function.
+                                let (heading, rest) = done.split_once(": ").map(|(h, r)| (h.to_string(), r.to_string())).unwrap_or((done.clone(), String::new()));
+                                let next = if heading.starts_with("Your address") { "/profile" } else { "/login" };
+                                return view! {
+                                    <h1>{heading}</h1>
+                                    <p role="status">{rest}</p>
+                                    <A href=next attr:class="btn btn-primary">"Continue"</A>
+                                }.into_any();
+                            }
+                            let outcome = match confirm.value().get() {
+                                Some(result) => result.map(Some),
+                                None => status.clone(),
+                            };
+                            if matches!(outcome, Ok(Some(VerifyOutcome::Verified { .. } | VerifyOutcome::EmailChanged { .. }))) {
+                                // The account changed: the navigation bar and pages should see it.
+                                session.user.refetch();
+                            }
+                            match outcome {
+                                Ok(Some(VerifyOutcome::Confirm { email, change })) => view! {
+                                    <h1>{if change { "Confirm your new address" } else { "Confirm your email address" }}</h1>
+                                    <p>
+                                        {if change { "Move your account to " } else { "Confirm that " }}
+                                        <strong>{email}</strong>
+                                        {if change { "?" } else { " is your address." }}
+                                    </p>
+                                    <ActionForm action=confirm attr:class="form">
+                                        <input type="hidden" name="token" value=token.clone()/>
+                                        <SubmitButton
+                                            label=if change { "Confirm my new address" } else { "Verify my email" }
+                                            pending_label="Confirming…"
+                                            pending=confirm.pending().into()
+                                        />
+                                    </ActionForm>
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::Verified { email })) => view! {
+                                    <p class="status-icon ok" aria-hidden="true">"✓"</p>
+                                    <h1>"Your email is verified"</h1>
+                                    <p>"Thank you: " <strong>{email}</strong> " is confirmed."</p>
+                                    <A href="/login" attr:class="btn btn-primary">"Continue"</A>
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::EmailChanged { email })) => view! {
+                                    <p class="status-icon ok" aria-hidden="true">"✓"</p>
+                                    <h1>"Your address has changed"</h1>
+                                    <p>"Your account now uses " <strong>{email}</strong> "."</p>
+                                    <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::AlreadyVerified)) => view! {
+                                    <h1>"Already verified"</h1>
+                                    <p>"Your email address was verified before. You can log in."</p>
+                                    <A href="/login" attr:class="btn btn-primary">"Log in"</A>
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::EmailTaken)) => view! {
+                                    <h1>"That address is taken"</h1>
+                                    <p>"Another account started using this address after you asked for the change, so your address stays as it was."</p>
+                                    <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::Expired)) => view! {
+                                    <h1>"This link has expired"</h1>
+                                    {resend("Verification links work for 24 hours. Ask for a new one:")}
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::AlreadyUsed)) => view! {
+                                    <h1>"This link was already used"</h1>
+                                    {resend("Each link works once. If you still need to verify, ask for a new one:")}
+                                }.into_any(),
+                                Ok(Some(VerifyOutcome::Invalid)) => view! {
+                                    <h1>"This link is not valid"</h1>
+                                    {resend("Check that you copied the whole link from the email, or ask for a new one:")}
+                                }.into_any(),
+                                Ok(None) => view! {
+                                    <h1>"Verify your email"</h1>
+                                    {resend("Need a new verification link? Enter your email address or username:")}
+                                }.into_any(),
+                                Err(e) => view! {
+                                    <h1>"Something went wrong"</h1>
+                                    <p class="alert">{e.to_string()}</p>
+                                }.into_any(),
+                            }
+                        }}
                     }
                 })}
             </Suspense>

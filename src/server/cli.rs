@@ -28,13 +28,17 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
-    /// Create an admin account, or promote an existing one. The password is read from
-    /// standard input when piped, otherwise prompted for; never from the command line.
+    /// Create an admin account (the password is read from standard input when piped,
+    /// otherwise prompted for; never from the command line). With --promote, make the
+    /// existing account with exactly this username and verified email an admin instead.
     CreateAdmin {
         #[arg(long)]
         username: String,
         #[arg(long)]
         email: String,
+        /// Promote an existing account: its username and verified address must both match.
+        #[arg(long)]
+        promote: bool,
     },
     /// Print a new Ed25519 signing key (PKCS#8 PEM) for GATEHOUSE_JWT_PRIVATE_KEY.
     GenKey,
@@ -52,7 +56,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::CreateAdmin { username, email } => create_admin(&username, &email).await,
+        Command::CreateAdmin {
+            username,
+            email,
+            promote,
+        } => create_admin(&username, &email, promote).await,
         Command::GenKey => {
             print!("{}", keys::generate_pem()?);
             Ok(())
@@ -110,18 +118,21 @@ async fn shutdown_signal() {
     }
 }
 
-async fn create_admin(username: &str, email: &str) -> anyhow::Result<()> {
+async fn create_admin(username: &str, email: &str, promote: bool) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     let state = AppState::build(settings).await?;
     // Promoting an existing account needs no password.
-    let exists = crate::server::db::users::find_by_login(&state.db.pool, username.trim())
-        .await?
-        .is_some()
-        || crate::server::db::users::find_by_login(&state.db.pool, email.trim())
-            .await?
-            .is_some();
-    let password = if exists { None } else { Some(read_password()?) };
-    match accounts::create_admin(&state, username, email, password.as_ref()).await {
+    let password = if promote {
+        None
+    } else {
+        Some(read_password()?)
+    };
+    let mode = if promote {
+        accounts::AdminMode::Promote
+    } else {
+        accounts::AdminMode::Create
+    };
+    match accounts::create_admin(&state, username, email, password.as_ref(), mode).await {
         Ok((user, AdminOutcome::Created)) => {
             println!("Created admin {} <{}>.", user.username, user.email)
         }
@@ -131,6 +142,7 @@ async fn create_admin(username: &str, email: &str) -> anyhow::Result<()> {
         Ok((user, AdminOutcome::AlreadyAdmin)) => {
             println!("{} <{}> is already an admin.", user.username, user.email)
         }
+        Err(Error::Conflict(message)) => bail!("{message}"),
         Err(Error::Invalid(fields)) => {
             let problems: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
             bail!("{}", problems.join("\n"));

@@ -198,11 +198,30 @@ pub struct AccountSettings {
     pub reset_password_ttl_seconds: u64,
     /// At most one verification or reset mail per address in this many seconds.
     pub email_resend_interval_seconds: u64,
-    /// Login attempts allowed per account (username or email typed) per minute, then
-    /// 429 until the minute refills; 0 turns the limit off.
-    pub login_attempts_per_account_per_minute: u32,
-    /// The same per client IP address; 0 turns it off.
+    /// Failed password checks an account may have before each further try must wait a
+    /// growing delay (1 s, 2 s, 4 s … up to a minute); 0 turns delays off.
+    pub failed_logins_before_delay: u32,
+    /// Login attempts per client address (IPv6: per /64) per minute; 0 = no limit.
     pub login_attempts_per_ip_per_minute: u32,
+    /// Other requests that compute a password hash (signup, change password, connecting
+    /// a provider, deleting the account) per client address per minute; 0 = no limit.
+    pub hashes_per_ip_per_minute: u32,
+    /// Requests that may send mail (forgot password, resend verification, change email)
+    /// per client address per minute; 0 = no limit.
+    pub mails_per_ip_per_minute: u32,
+    /// Signup with a taken address: `hidden` answers exactly as for a new address and
+    /// mails the owner instead; `explicit` says "already exists" (closed deployments).
+    /// Unset: `hidden` in production, `explicit` in development.
+    pub signup_taken_email: Option<SignupTakenEmail>,
+    /// Audit events older than this many days are deleted (0 keeps them forever).
+    pub audit_retention_days: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupTakenEmail {
+    Hidden,
+    Explicit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,8 +258,12 @@ impl Default for AccountSettings {
             verify_email_ttl_seconds: 24 * 3600,
             reset_password_ttl_seconds: 3600,
             email_resend_interval_seconds: 60,
-            login_attempts_per_account_per_minute: 10,
+            failed_logins_before_delay: 5,
             login_attempts_per_ip_per_minute: 60,
+            hashes_per_ip_per_minute: 30,
+            mails_per_ip_per_minute: 10,
+            signup_taken_email: None,
+            audit_retention_days: 400,
         }
     }
 }
@@ -586,6 +609,19 @@ impl Settings {
             min_length: self.passwords.min_length,
             max_length: self.passwords.max_length,
             min_score: self.passwords.min_strength,
+        }
+    }
+
+    /// Whether signup says "that address has an account" (see `signup_taken_email`).
+    pub fn reveals_taken_email(&self) -> bool {
+        // Without verification a new account logs straight in, which a taken address
+        // cannot imitate: hiding only works when every signup waits for the link.
+        if !self.accounts.require_verified_email {
+            return true;
+        }
+        match self.accounts.signup_taken_email {
+            Some(mode) => mode == SignupTakenEmail::Explicit,
+            None => !self.is_production(),
         }
     }
 

@@ -32,6 +32,10 @@ pub enum Error {
     Conflict(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// Signup with an address that has an account, where signup must not say so: answer
+    /// as for a new account awaiting verification of this (normalised) address.
+    #[error("signup pending verification")]
+    SignupPending(String),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -75,6 +79,16 @@ impl From<Error> for AppError {
             Error::NotFound => AppError::NotFound,
             Error::Conflict(message) => AppError::Conflict { message },
             Error::TooManyRequests => AppError::TooManyRequests,
+            Error::SignupPending(_) => {
+                tracing::error!("a hidden signup reached a caller that cannot answer it");
+                AppError::Internal
+            }
+            // The store did not answer (down, or no connection free in time): a 503 the
+            // client retries, never a logout.
+            Error::Database(e) if is_unavailable(&e) => {
+                tracing::error!(error = ?e, "database unavailable");
+                AppError::Unavailable
+            }
             Error::Database(e) => {
                 tracing::error!(error = ?e, "database error");
                 AppError::Internal
@@ -85,4 +99,27 @@ impl From<Error> for AppError {
             }
         }
     }
+}
+
+/// Whether a database error means "the store is not reachable right now" rather than a
+/// bug in a query.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_)
+    ) || e.as_database_error().is_some_and(|d| {
+        // PostgreSQL: connection exceptions (08), insufficient resources (53), operator
+        // intervention such as a shutdown (57); SQLite: busy or locked.
+        let code = d.code().unwrap_or_default();
+        code.starts_with("08")
+            || code.starts_with("53")
+            || code.starts_with("57")
+            || code == "5"
+            || code == "6"
+    })
 }

@@ -19,7 +19,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub hasher: PasswordHasher,
-    pub login_throttle: Arc<crate::server::auth::throttle::LoginThrottle>,
+    pub throttle: Arc<crate::server::auth::throttle::Throttle>,
     pub access_tokens: Arc<AccessTokens>,
     pub cookies: Arc<CookieNames>,
     pub mailer: Arc<Mailer>,
@@ -56,7 +56,7 @@ impl AppState {
         Ok(Self {
             leptos: leptos_options(&settings),
             cookies: Arc::new(CookieNames::new(&settings)),
-            login_throttle: Arc::new(crate::server::auth::throttle::LoginThrottle::new(
+            throttle: Arc::new(crate::server::auth::throttle::Throttle::new(
                 &settings.accounts,
             )),
             mailer: Arc::new(Mailer::new(settings.clone()).context("setting up mail")?),

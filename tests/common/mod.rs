@@ -392,6 +392,24 @@ impl TestApp {
         res.json()
     }
 
+    /// Follows an emailed verification link as a person without JavaScript does: opening
+    /// it shows a confirm button (opening alone changes nothing), which posts the form;
+    /// returns the page that says what happened.
+    pub async fn open_link(&self, path: &str) -> TestResponse {
+        let page = self.get(path).await;
+        let has_button =
+            page.body.contains("Verify my email") || page.body.contains("Confirm my new address");
+        if !has_button {
+            return page;
+        }
+        let token = path.split("token=").nth(1).unwrap_or_default().to_string();
+        let res = self
+            .post_form("/fn/verify-email", &[("token", &token)], path)
+            .await;
+        let to = res.location().unwrap_or("/verify-email").to_string();
+        self.get(&to).await
+    }
+
     /// Runs a scalar SQL query against the app's database.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)

@@ -4,6 +4,7 @@ use super::{
     ClientInfo, audit,
     passwords::Password,
     sessions::{self, IssuedTokens},
+    throttle::Spend,
     verification,
 };
 use crate::{
@@ -48,6 +49,9 @@ pub async fn signup(
         &policy,
     )
     .map_err(Error::Invalid)?;
+    state
+        .throttle
+        .check_client(Spend::Hash, client.ip.as_deref())?;
     let hash = state.hasher.hash(input.password).await?;
     let now = db::now();
     // Insert and let the unique indexes decide: no check-then-insert race.
@@ -74,7 +78,19 @@ pub async fn signup(
             "An account with this email already exists. Log in instead, or use another address.",
         ),
         InsertError::Database(e) => Error::Database(e),
-    })?;
+    });
+    let user = match user {
+        Ok(user) => user,
+        Err(Error::Taken(fields))
+            if fields.contains_key("email") && !state.settings.reveals_taken_email() =>
+        {
+            // Answer exactly as for a new address; the owner hears about it by mail.
+            drop(tx);
+            tell_owner_of_signup_attempt(state, valid.email.as_str(), client).await?;
+            return Err(Error::SignupPending(valid.email.as_str().to_string()));
+        }
+        Err(e) => return Err(e),
+    };
     audit::record(
         &mut *tx,
         audit::kind::SIGNUP,
@@ -92,6 +108,49 @@ pub async fn signup(
     }
     let tokens = begin_session(state, &user, client, "signup").await?;
     Ok((user, Some(tokens)))
+}
+
+/// Someone tried to sign up with an address that has an account: mail its owner (at most
+/// once per resend interval) instead of saying so on the page.
+async fn tell_owner_of_signup_attempt(
+    state: &AppState,
+    email: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    let Some(owner) = db::users::find_by_email(&state.db.pool, email).await? else {
+        return Ok(());
+    };
+    let recent = db::audit::last_event_at(&state.db.pool, &owner.id, audit::kind::SIGNUP_ATTEMPTED)
+        .await?
+        .is_some_and(|at| {
+            db::now() - at < state.settings.accounts.email_resend_interval_seconds as i64
+        });
+    if recent {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    state
+        .mailer
+        .enqueue(
+            &mut *tx,
+            &owner.email,
+            crate::server::mail::Email::SignupAttempted {
+                name: verification::greeting(&owner),
+            },
+        )
+        .await?;
+    audit::record(
+        &mut *tx,
+        audit::kind::SIGNUP_ATTEMPTED,
+        Some(&owner.id),
+        None,
+        client,
+        json!({}),
+    )
+    .await;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
 }
 
 /// Logs in with a username or email and a password. Every failure that could tell an
@@ -115,26 +174,36 @@ pub async fn login(
     if !fields.is_empty() {
         return Err(Error::Invalid(fields));
     }
-    // Before any hashing: a throttled guess costs the server nothing.
-    state.login_throttle.check(&login, client.ip.as_deref())?;
-
+    // The client's budget first, before any lookup or hashing: a refused request costs
+    // the server nothing and touches no account's budget.
+    state
+        .throttle
+        .check_client(Spend::Login, client.ip.as_deref())?;
     let user = db::users::find_by_login(&state.db.pool, &login).await?;
+    // One budget per account, whichever spelling was typed.
+    let account_key = match &user {
+        Some(u) => u.id.clone(),
+        None => format!("name:{}", login.to_lowercase()),
+    };
+    state.throttle.check_account(&account_key)?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let verified = state.hasher.verify(password, stored_hash).await?;
+    state
+        .throttle
+        .record_password_result(&account_key, verified.ok && user.is_some());
 
-    let failed = |user_id: Option<String>, reason: &'static str| async move {
-        audit::record(
-            &state.db.pool,
+    // Audited after answering, so no failure costs more time than another.
+    let failed = |user_id: Option<String>, reason: &'static str| {
+        audit::record_later(
+            state,
             audit::kind::LOGIN_FAILED,
-            user_id.as_deref(),
-            None,
+            user_id,
             client,
             json!({ "reason": reason }),
-        )
-        .await;
+        );
     };
     let Some(user) = user else {
-        failed(None, "unknown_user").await;
+        failed(None, "unknown_user");
         return Err(Error::InvalidCredentials);
     };
     if !verified.ok {
@@ -143,16 +212,16 @@ pub async fn login(
         } else {
             "no_password"
         };
-        failed(Some(user.id.clone()), reason).await;
+        failed(Some(user.id.clone()), reason);
         return Err(Error::InvalidCredentials);
     }
     // Only someone who knows the password learns that the account is deactivated.
     if !user.is_active() {
-        failed(Some(user.id.clone()), "deactivated").await;
+        failed(Some(user.id.clone()), "deactivated");
         return Err(Error::AccountDeactivated);
     }
     if state.settings.accounts.require_verified_email && user.email_verified_at.is_none() {
-        failed(Some(user.id.clone()), "email_not_verified").await;
+        failed(Some(user.id.clone()), "email_not_verified");
         return Err(Error::EmailNotVerified);
     }
     if verified.needs_rehash {
@@ -233,20 +302,55 @@ pub enum AdminOutcome {
     AlreadyAdmin,
 }
 
-/// Creates an admin account, or promotes the existing account with that username/email.
-/// The email is taken as verified: the operator vouches for it.
+/// What `create-admin` is asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminMode {
+    /// Make a new admin account; refused when the username or address is taken.
+    Create,
+    /// Make the existing account with exactly this username *and* verified address an
+    /// admin. Nothing is ever promoted on a partial match or an unverified address.
+    Promote,
+}
+
+/// Creates an admin account (its address taken as verified: the operator vouches for
+/// it), or with [`AdminMode::Promote`] promotes an exact, verified existing account.
 pub async fn create_admin(
     state: &AppState,
     username: &str,
     email: &str,
     password: Option<&Password>,
+    mode: AdminMode,
 ) -> Result<(UserRow, AdminOutcome)> {
     let client = ClientInfo::new(None, Some("gatehouse create-admin".into()));
-    let existing = match db::users::find_by_login(&state.db.pool, username.trim()).await? {
-        Some(user) => Some(user),
-        None => db::users::find_by_login(&state.db.pool, email.trim()).await?,
-    };
-    if let Some(user) = existing {
+    let by_name = db::users::find_by_login(&state.db.pool, username.trim()).await?;
+    let by_email = db::users::find_by_email(&state.db.pool, email.trim()).await?;
+    if mode == AdminMode::Promote {
+        let user = match (by_name, by_email) {
+            (Some(a), Some(b))
+                if a.id == b.id && a.username.eq_ignore_ascii_case(username.trim()) =>
+            {
+                a
+            }
+            _ => {
+                return Err(Error::Conflict(format!(
+                    "No account has both the username {:?} and the address {:?}; nothing was changed.",
+                    username.trim(),
+                    email.trim()
+                )));
+            }
+        };
+        if user.email_verified_at.is_none() {
+            return Err(Error::Conflict(format!(
+                "{} has not verified {}; an unverified account is never promoted. Nothing was changed.",
+                user.username, user.email
+            )));
+        }
+        if !user.is_active() {
+            return Err(Error::Conflict(format!(
+                "{} is deactivated; reactivate it first. Nothing was changed.",
+                user.username
+            )));
+        }
         if user.role == ROLE_ADMIN {
             return Ok((user, AdminOutcome::AlreadyAdmin));
         }
@@ -264,6 +368,12 @@ pub async fn create_admin(
             .await?
             .ok_or(Error::NotFound)?;
         return Ok((user, AdminOutcome::Promoted));
+    }
+    if let Some(existing) = by_name.or(by_email) {
+        return Err(Error::Conflict(format!(
+            "An account already uses that username or address ({}). Nothing was changed; to make an existing, verified account an admin, run create-admin --promote with its exact username and address.",
+            existing.username
+        )));
     }
     let Some(password) = password else {
         return Err(Error::field(

@@ -109,18 +109,27 @@ async fn find(state: &AppState, id: &str) -> Result<UserRow> {
         .ok_or(Error::NotFound)
 }
 
-/// Refuses a change that would leave no active admin.
-async fn keep_an_admin(state: &AppState, target: &UserRow, what: &str) -> Result<()> {
-    if target.role == ROLE_ADMIN
-        && target.is_active()
-        && db::users::count_active_admins(&state.db.pool).await? <= 1
-    {
-        return Err(Error::Conflict(format!(
-            "{} is the last active admin and cannot be {what}. Make someone else an admin first.",
-            target.username
-        )));
+/// Refuses a change that would leave no active admin. Runs inside the transaction of the
+/// change, after locking the admins, so two concurrent requests cannot both pass.
+pub(super) async fn keep_an_admin(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    target: &UserRow,
+    refusal: impl FnOnce() -> String,
+) -> Result<()> {
+    if target.role == ROLE_ADMIN && target.is_active() {
+        db::users::lock_active_admins(&mut **tx).await?;
+        if db::users::count_active_admins(&mut **tx).await? <= 1 {
+            return Err(Error::Conflict(refusal()));
+        }
     }
     Ok(())
+}
+
+fn last_admin(target: &UserRow, what: &str) -> String {
+    format!(
+        "{} is the last active admin and cannot be {what}. Make someone else an admin first.",
+        target.username
+    )
 }
 
 pub async fn set_role(
@@ -138,12 +147,13 @@ pub async fn set_role(
     if target.role == role {
         return Ok(target);
     }
+    let mut tx = state.db.begin().await?;
     if role == ROLE_USER {
-        keep_an_admin(state, &target, "demoted").await?;
+        keep_an_admin(&mut tx, &target, || last_admin(&target, "demoted")).await?;
     }
-    db::users::set_role(&state.db.pool, id, role, db::now()).await?;
+    db::users::set_role(&mut *tx, id, role, db::now()).await?;
     audit::record(
-        &state.db.pool,
+        &mut *tx,
         audit::kind::ROLE_CHANGED,
         Some(id),
         Some(&admin.id),
@@ -151,6 +161,7 @@ pub async fn set_role(
         json!({ "from": target.role, "to": role }),
     )
     .await;
+    tx.commit().await?;
     find(state, id).await
 }
 
@@ -168,11 +179,11 @@ pub async fn set_active(
     if target.is_active() == active {
         return Ok(target);
     }
-    if !active {
-        keep_an_admin(state, &target, "deactivated").await?;
-    }
     let now = db::now();
     let mut tx = state.db.begin().await?;
+    if !active {
+        keep_an_admin(&mut tx, &target, || last_admin(&target, "deactivated")).await?;
+    }
     if active {
         db::users::set_deactivated(&mut *tx, id, None, now).await?;
         audit::record(
@@ -235,8 +246,10 @@ pub async fn sign_out_user(
 pub async fn delete_user(state: &AppState, auth: &Authenticated, id: &str) -> Result<String> {
     let admin = require_admin(auth)?;
     let target = find(state, id).await?;
-    keep_an_admin(state, &target, "deleted").await?;
-    super::deletion::erase(state, &target, &admin.id, "admin").await?;
+    super::deletion::erase(state, &target, &admin.id, "admin", || {
+        last_admin(&target, "deleted")
+    })
+    .await?;
     Ok(target.username)
 }
 

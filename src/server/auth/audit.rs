@@ -7,6 +7,7 @@ use serde_json::Value;
 /// Event kinds, as stored in `audit_events.kind`.
 pub mod kind {
     pub const SIGNUP: &str = "signup";
+    pub const SIGNUP_ATTEMPTED: &str = "signup_attempted";
     pub const LOGIN_OK: &str = "login_ok";
     pub const LOGIN_FAILED: &str = "login_failed";
     pub const LOGOUT: &str = "logout";
@@ -18,6 +19,7 @@ pub mod kind {
     pub const EMAIL_VERIFIED: &str = "email_verified";
     pub const EMAIL_CHANGE_REQUESTED: &str = "email_change_requested";
     pub const EMAIL_CHANGED: &str = "email_changed";
+    pub const EMAIL_CHANGE_CANCELLED: &str = "email_change_cancelled";
     pub const PASSWORD_CHANGED: &str = "password_changed";
     pub const PASSWORD_RESET_REQUESTED: &str = "password_reset_requested";
     pub const PASSWORD_RESET: &str = "password_reset";
@@ -54,6 +56,23 @@ pub async fn record<'c>(
     }
 }
 
+/// Records an event after the answer has gone: for events on paths whose timing must not
+/// depend on the event (a failed login of an unknown name costs what a wrong password
+/// costs).
+pub fn record_later(
+    state: &crate::server::state::AppState,
+    kind: &'static str,
+    user_id: Option<String>,
+    client: &ClientInfo,
+    detail: Value,
+) {
+    let pool = state.db.pool.clone();
+    let client = client.clone();
+    tokio::spawn(async move {
+        record(&pool, kind, user_id.as_deref(), None, &client, detail).await;
+    });
+}
+
 /// An event in words for people: "New sign-in from Firefox 128 on Linux".
 pub fn summary(kind: &str, detail: &str, user_agent: Option<&str>) -> String {
     let detail: Value = serde_json::from_str(detail).unwrap_or(Value::Null);
@@ -67,6 +86,7 @@ pub fn summary(kind: &str, detail: &str, user_agent: Option<&str>) -> String {
     let device = super::devices::describe(user_agent);
     match kind {
         kind::SIGNUP => "Account created".into(),
+        kind::SIGNUP_ATTEMPTED => "Someone tried to sign up with your address".into(),
         kind::LOGIN_OK => match field("method").strip_prefix("oauth:") {
             Some(provider) => format!("New sign-in with {provider} from {device}"),
             None => format!("New sign-in from {device}"),
@@ -81,6 +101,9 @@ pub fn summary(kind: &str, detail: &str, user_agent: Option<&str>) -> String {
         kind::EMAIL_VERIFIED => "Email address verified".into(),
         kind::EMAIL_CHANGE_REQUESTED => "Email address change requested".into(),
         kind::EMAIL_CHANGED => "Email address changed".into(),
+        kind::EMAIL_CHANGE_CANCELLED => {
+            "Email address change cancelled from the old address".into()
+        }
         kind::PASSWORD_CHANGED => "Password changed".into(),
         kind::PASSWORD_RESET_REQUESTED => "Password reset requested".into(),
         kind::PASSWORD_RESET => "Password reset with an emailed link".into(),

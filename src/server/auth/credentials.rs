@@ -23,6 +23,7 @@ async fn confirm_current(
     auth: &Authenticated,
     password: &Password,
     field: &str,
+    client_ip: Option<&str>,
 ) -> Result<()> {
     let Some(hash) = auth.user.password_hash.as_deref() else {
         return Err(Error::field(field, NO_PASSWORD));
@@ -30,7 +31,13 @@ async fn confirm_current(
     if password.expose().is_empty() {
         return Err(Error::field(field, "Enter your current password."));
     }
-    if !state.hasher.verify(password, Some(hash)).await?.ok {
+    // A stolen session must not become a way to guess the password: same budgets as login.
+    state
+        .throttle
+        .check_password_attempt(&auth.user.id, client_ip)?;
+    let ok = state.hasher.verify(password, Some(hash)).await?.ok;
+    state.throttle.record_password_result(&auth.user.id, ok);
+    if !ok {
         return Err(Error::field(field, "That is not your current password."));
     }
     Ok(())
@@ -64,8 +71,14 @@ pub async fn change_password(
     if let Err(e) = validate::password_confirmation(new.expose(), confirm.expose()) {
         fields.insert("new_password_confirm".into(), e);
     }
-    if let Err(Error::Invalid(current_errors)) =
-        confirm_current(state, auth, current, "current_password").await
+    if let Err(Error::Invalid(current_errors)) = confirm_current(
+        state,
+        auth,
+        current,
+        "current_password",
+        client.ip.as_deref(),
+    )
+    .await
     {
         fields.extend(current_errors);
     }
@@ -102,9 +115,10 @@ pub(super) async fn store_new_password(
     client: &ClientInfo,
 ) -> Result<()> {
     let now = db::now();
-    db::users::set_password_hash(&mut **tx, &user.id, hash, now).await?;
-    db::one_time_tokens::invalidate_for_user(&mut **tx, &user.id, one_time::RESET_PASSWORD, now)
-        .await?;
+    // A new credentials epoch: every link issued before (reset, verification, a pending
+    // change of address or its cancel link) is dead, whoever asked for it.
+    db::users::change_password_hash(&mut **tx, &user.id, hash, now).await?;
+    db::one_time_tokens::invalidate_all_for_user(&mut **tx, &user.id, now).await?;
     let (reason, kind) = if by_reset {
         ("password_reset", audit::kind::PASSWORD_RESET)
     } else {
@@ -112,12 +126,21 @@ pub(super) async fn store_new_password(
     };
     let revoked = db::sessions::revoke_all_for_user(&mut **tx, &user.id, keep, reason, now).await?;
     let name = verification::greeting(user);
+    let providers = db::identities::for_user(&mut **tx, &user.id)
+        .await?
+        .into_iter()
+        .map(|i| super::oauth::display_name(state, &i.provider))
+        .collect();
     state
         .mailer
         .enqueue(
             &mut **tx,
             &user.email,
-            Email::PasswordChanged { name, by_reset },
+            Email::PasswordChanged {
+                name,
+                by_reset,
+                providers,
+            },
         )
         .await?;
     audit::record(
@@ -157,13 +180,20 @@ pub async fn change_email(
         }
     };
     if let Err(Error::Invalid(current_errors)) =
-        confirm_current(state, auth, current, "email_password").await
+        confirm_current(state, auth, current, "email_password", client.ip.as_deref()).await
     {
         fields.extend(current_errors);
     }
     let Some(email) = email.filter(|_| fields.is_empty()) else {
         return Err(Error::Invalid(fields));
     };
+    state
+        .throttle
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
+    // At most one confirmation per account per resend interval (README's promise).
+    if verification::recently_sent(state, user, one_time::CHANGE_EMAIL).await? {
+        return Err(Error::TooManyRequests);
+    }
     if db::users::find_by_login(&state.db.pool, email.as_str())
         .await?
         .is_some()
@@ -184,16 +214,34 @@ pub async fn change_email(
     let mut tx = state.db.begin().await?;
     db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
         .await?;
-    let raw = one_time::issue(
+    db::one_time_tokens::invalidate_for_user(
         &mut *tx,
         &user.id,
+        one_time::CANCEL_EMAIL_CHANGE,
+        now,
+    )
+    .await?;
+    let raw = one_time::issue(
+        &mut *tx,
+        user,
         one_time::CHANGE_EMAIL,
         Some(email.as_str()),
         ttl,
     )
     .await?;
+    // The old address can undo this with one click, without logging in.
+    // It carries the old address, so it can also undo a change already confirmed.
+    let cancel_raw = one_time::issue(
+        &mut *tx,
+        user,
+        one_time::CANCEL_EMAIL_CHANGE,
+        Some(&user.email),
+        ttl,
+    )
+    .await?;
     let name = verification::greeting(user);
     let link = state.mailer.link("/verify-email", &raw);
+    let cancel_link = state.mailer.link("/cancel-email-change", &cancel_raw);
     state
         .mailer
         .enqueue(
@@ -214,6 +262,7 @@ pub async fn change_email(
             Email::EmailChangeRequested {
                 name,
                 new_email: email.as_str(),
+                cancel_link,
             },
         )
         .await?;
@@ -229,4 +278,77 @@ pub async fn change_email(
     tx.commit().await?;
     state.mailer.wake();
     Ok(email.into_inner())
+}
+
+/// What following a "this wasn't me" link did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// The pending change was called off; the address never changed.
+    Cancelled,
+    /// The change had already gone through: the old address is back, and every session
+    /// (the intruder's too) has ended.
+    Reverted,
+}
+
+/// Whether a cancel link still works (the page asks before showing its button).
+pub async fn cancel_link_status(state: &AppState, raw: &str) -> Result<crate::model::LinkStatus> {
+    use crate::model::LinkStatus;
+    Ok(
+        match one_time::check(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await {
+            Ok(_) => LinkStatus::Valid,
+            Err(Error::Link(crate::server::error::LinkProblem::Expired)) => LinkStatus::Expired,
+            Err(Error::Link(crate::server::error::LinkProblem::Used)) => LinkStatus::Used,
+            Err(Error::Link(_)) => LinkStatus::Invalid,
+            Err(e) => return Err(e),
+        },
+    )
+}
+
+/// Follows the one-click link mailed to the old address: no login needed, since its
+/// owner may be locked out. Kills the pending change; if the change already happened,
+/// puts the old address back and ends every session.
+pub async fn cancel_email_change(
+    state: &AppState,
+    raw: &str,
+    client: &ClientInfo,
+) -> Result<CancelOutcome> {
+    let one_time::LiveLink { token, user } =
+        one_time::check(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await?;
+    let old = token.email.clone().unwrap_or_default();
+    let now = db::now();
+    let mut tx = state.db.begin().await?;
+    if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
+        return Err(Error::Link(crate::server::error::LinkProblem::Used));
+    }
+    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
+        .await?;
+    let outcome = if old.is_empty() || old.eq_ignore_ascii_case(&user.email) {
+        CancelOutcome::Cancelled
+    } else {
+        match db::users::set_email(&mut *tx, &user.id, &old, now).await {
+            Ok(()) => {}
+            // Someone else took the old address meanwhile: nothing to go back to.
+            Err(db::users::InsertError::Taken(_)) => {
+                return Err(Error::Conflict(
+                    "Your old address now belongs to another account, so it cannot be restored. Contact the administrator.".into(),
+                ));
+            }
+            Err(db::users::InsertError::Database(e)) => return Err(e.into()),
+        }
+        db::one_time_tokens::invalidate_all_for_user(&mut *tx, &user.id, now).await?;
+        db::sessions::revoke_all_for_user(&mut *tx, &user.id, None, "email_change_reverted", now)
+            .await?;
+        CancelOutcome::Reverted
+    };
+    audit::record(
+        &mut *tx,
+        audit::kind::EMAIL_CHANGE_CANCELLED,
+        Some(&user.id),
+        None,
+        client,
+        json!({ "reverted": outcome == CancelOutcome::Reverted }),
+    )
+    .await;
+    tx.commit().await?;
+    Ok(outcome)
 }

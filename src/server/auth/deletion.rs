@@ -3,18 +3,13 @@
 //! dropped; the audit trail keeps its events but loses what identifies the person. One
 //! event records the deletion itself, with no personal data.
 
-use super::{
-    ClientInfo, accounts::ROLE_ADMIN, audit, passwords::Password, sessions::Authenticated,
-};
+use super::{ClientInfo, audit, passwords::Password, sessions::Authenticated};
 use crate::server::{
     db::{self, users::UserRow},
     error::{Error, Result},
     state::AppState,
 };
 use serde_json::json;
-
-/// Accounts without a password prove themselves by a login this recent.
-pub const RECENT_LOGIN_SECONDS: i64 = 600;
 
 /// The owner deletes their own account: `confirm` must be their username, and they need
 /// their password (or, without one, a login in the last ten minutes).
@@ -23,6 +18,7 @@ pub async fn delete_own(
     auth: &Authenticated,
     password: &Password,
     confirm: &str,
+    client_ip: Option<&str>,
 ) -> Result<()> {
     let user = &auth.user;
     if !confirm.trim().eq_ignore_ascii_case(&user.username) {
@@ -36,7 +32,10 @@ pub async fn delete_own(
             if password.expose().is_empty() {
                 return Err(Error::field("delete_password", "Enter your password."));
             }
-            if !state.hasher.verify(password, Some(hash)).await?.ok {
+            state.throttle.check_password_attempt(&user.id, client_ip)?;
+            let ok = state.hasher.verify(password, Some(hash)).await?.ok;
+            state.throttle.record_password_result(&user.id, ok);
+            if !ok {
                 return Err(Error::field(
                     "delete_password",
                     "That password is not right.",
@@ -47,23 +46,17 @@ pub async fn delete_own(
             let session = db::sessions::find_by_id(&state.db.pool, &auth.session_id)
                 .await?
                 .ok_or(Error::Unauthorized)?;
-            if db::now() - session.created_at > RECENT_LOGIN_SECONDS {
+            if db::now() - session.created_at > super::sessions::RECENT_LOGIN_SECONDS {
                 return Err(Error::Conflict(
                     "For your safety, log out and log in again, then delete your account within 10 minutes.".into(),
                 ));
             }
         }
     }
-    if user.role == ROLE_ADMIN
-        && user.is_active()
-        && db::users::count_active_admins(&state.db.pool).await? <= 1
-    {
-        return Err(Error::Conflict(
-            "You are the last admin. Make someone else an admin before deleting your account."
-                .into(),
-        ));
-    }
-    erase(state, user, &user.id, "self").await
+    erase(state, user, &user.id, "self", || {
+        "You are the last admin. Make someone else an admin before deleting your account.".into()
+    })
+    .await
 }
 
 /// Removes the account and what identifies its owner, in one transaction.
@@ -72,8 +65,10 @@ pub(super) async fn erase(
     user: &UserRow,
     actor_id: &str,
     by: &str,
+    last_admin: impl FnOnce() -> String,
 ) -> Result<()> {
     let mut tx = state.db.begin().await?;
+    super::admin::keep_an_admin(&mut tx, user, last_admin).await?;
     db::outbox::forget_recipient(&mut *tx, &user.email).await?;
     db::audit::scrub_user(&mut *tx, &user.id).await?;
     if !db::users::delete(&mut *tx, &user.id).await? {

@@ -11,16 +11,35 @@ pub const REVOKED_SESSION_RETENTION_SECONDS: i64 = 86_400;
 pub struct Purged {
     pub sessions: u64,
     pub browser_states: u64,
+    pub one_time_tokens: u64,
+    pub outbox: u64,
+    pub audit_events: u64,
 }
+
+/// Spent or expired one-time links and sent mail are kept this long (a week) for
+/// support questions ("I never got the mail"), then deleted.
+pub const SPENT_ROW_RETENTION_SECONDS: i64 = 7 * 86_400;
 
 pub async fn purge(state: &AppState) -> Result<Purged> {
     let now = db::now();
     let sessions =
         db::sessions::purge(&state.db.pool, now, now - REVOKED_SESSION_RETENTION_SECONDS).await?;
     let browser_states = db::browser_states::delete_expired(&state.db.pool, now).await?;
-    state.login_throttle.forget_idle();
+    let one_time_tokens =
+        db::one_time_tokens::purge(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
+    let outbox = db::outbox::purge_done(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
+    let days = state.settings.accounts.audit_retention_days as i64;
+    let audit_events = if days > 0 {
+        db::audit::purge_before(&state.db.pool, now - days * 86_400).await?
+    } else {
+        0
+    };
+    state.throttle.forget_idle();
     Ok(Purged {
         sessions,
         browser_states,
+        one_time_tokens,
+        outbox,
+        audit_events,
     })
 }

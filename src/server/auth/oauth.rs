@@ -37,6 +37,10 @@ pub struct Pending {
     pub next: Option<String>,
     /// Set when a logged-in user is connecting a provider to their account.
     pub link_user_id: Option<String>,
+    /// The session that proved itself (password or a fresh login) to start the link: the
+    /// callback must come back on that same session.
+    #[serde(default)]
+    pub link_session_id: Option<String>,
     pub started_at: i64,
 }
 
@@ -82,6 +86,9 @@ pub enum OAuthError {
     LinkedElsewhere,
     #[error("linking needs the same login")]
     LinkSessionLost,
+    /// Connecting a provider is a sensitive change: confirm the password (or log in again).
+    #[error("recent authentication required")]
+    ReauthRequired { has_password: bool },
     #[error(transparent)]
     App(#[from] Error),
 }
@@ -118,6 +125,14 @@ impl OAuthError {
             Self::LinkSessionLost => {
                 format!("Please log in again, then connect {provider} from your profile.")
             }
+            Self::ReauthRequired { has_password: true } => {
+                format!("To connect {provider}, enter your current password. Nothing was changed.")
+            }
+            Self::ReauthRequired {
+                has_password: false,
+            } => format!(
+                "For your safety, log out and log in again, then connect {provider} within 10 minutes."
+            ),
             Self::App(Error::AccountDeactivated) => {
                 crate::errors::AppError::AccountDeactivated.to_string()
             }
@@ -145,6 +160,16 @@ pub fn provider<'a>(
         .oauth
         .get(name)
         .ok_or(OAuthError::UnknownProvider)
+}
+
+/// A provider's name for people ("GitHub"), or its configured key when unknown.
+pub fn display_name(state: &AppState, name: &str) -> String {
+    state
+        .settings
+        .oauth
+        .get(name)
+        .map(|p| p.display_name.clone())
+        .unwrap_or_else(|| name.to_string())
 }
 
 fn redirect_uri(state: &AppState, name: &str) -> String {
@@ -186,7 +211,7 @@ pub fn begin(
     state: &AppState,
     name: &str,
     next: Option<String>,
-    link_user_id: Option<String>,
+    link: Option<&Authenticated>,
 ) -> Result<(String, Pending), OAuthError> {
     let p = provider(state, name)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -200,7 +225,8 @@ pub fn begin(
         state: csrf.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
         next: validate::safe_next(next.as_deref()),
-        link_user_id,
+        link_user_id: link.map(|a| a.user.id.clone()),
+        link_session_id: link.map(|a| a.session_id.clone()),
         started_at: db::now(),
     };
     Ok((url.to_string(), pending))
@@ -268,7 +294,10 @@ pub async fn complete(
     let profile = fetch_profile(state, name, token.access_token().secret()).await?;
 
     if let Some(user_id) = &pending.link_user_id {
-        let Some(current) = current.filter(|a| &a.user.id == user_id) else {
+        // The same account, on the very session that re-authenticated to start this.
+        let Some(current) = current.filter(|a| {
+            &a.user.id == user_id && pending.link_session_id.as_deref() == Some(&a.session_id)
+        }) else {
             return Err(OAuthError::LinkSessionLost);
         };
         return link(state, &current.user, name, &profile, client_info, false).await;
@@ -317,16 +346,9 @@ async fn account_for_new_identity(
         .and_then(|e| validate::Email::parse(e).ok())
         .filter(|_| profile.email_verified);
     let Some(email) = email else {
-        // No verified address: never match an account by it, and do not create one.
-        let unverified_match = match profile.email.as_deref() {
-            Some(e) => db::users::find_by_email(&state.db.pool, e).await?.is_some(),
-            None => false,
-        };
-        return if unverified_match {
-            Ok(None)
-        } else {
-            Err(OAuthError::EmailMissing)
-        };
+        // No verified address: never match an account by it, and do not create one. The
+        // answer must not depend on whether an account uses that address.
+        return Err(OAuthError::EmailMissing);
     };
     if let Some(existing) = db::users::find_by_email(&state.db.pool, email.as_str()).await? {
         if existing.email_verified_at.is_none() {
@@ -380,7 +402,71 @@ async fn link(
         json!({ "provider": name, "automatic": automatic }),
     )
     .await;
+    tell_owner(state, user, name, true, automatic).await?;
     Ok(Completion::Linked)
+}
+
+/// Mails the account's owner that a way in was added or removed ("not you? ...").
+async fn tell_owner(
+    state: &AppState,
+    user: &UserRow,
+    name: &str,
+    connected: bool,
+    automatic: bool,
+) -> Result<(), Error> {
+    let provider = display_name(state, name);
+    state
+        .mailer
+        .enqueue(
+            &state.db.pool,
+            &user.email,
+            crate::server::mail::Email::ProviderChanged {
+                name: super::verification::greeting(user),
+                provider: &provider,
+                connected,
+                automatic,
+            },
+        )
+        .await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// Checks that the person starting to connect a provider is the owner, now: their
+/// current password, or (an account without one) a login in the last ten minutes.
+/// Counts against the same throttle as any password check.
+pub async fn confirm_link(
+    state: &AppState,
+    auth: &Authenticated,
+    password: &super::passwords::Password,
+    client_info: &ClientInfo,
+) -> Result<(), OAuthError> {
+    match auth.user.password_hash.as_deref() {
+        Some(hash) => {
+            if password.expose().is_empty() {
+                return Err(OAuthError::ReauthRequired { has_password: true });
+            }
+            state
+                .throttle
+                .check_password_attempt(&auth.user.id, client_info.ip.as_deref())?;
+            let verified = state
+                .hasher
+                .verify(password, Some(hash))
+                .await
+                .map_err(Error::from)?;
+            state
+                .throttle
+                .record_password_result(&auth.user.id, verified.ok);
+            if !verified.ok {
+                return Err(OAuthError::ReauthRequired { has_password: true });
+            }
+            Ok(())
+        }
+        None if auth.logged_in_recently() => Ok(()),
+        None => Err(OAuthError::ReauthRequired {
+            has_password: false,
+        }),
+    }
 }
 
 async fn create_account(
@@ -599,33 +685,41 @@ pub async fn linked(
     Ok(db::identities::for_user(&state.db.pool, &auth.user.id).await?)
 }
 
-/// Disconnects a provider, unless it is the account's last way to log in.
+/// Disconnects a provider, unless it is the account's last way to log in. The check and
+/// the delete run under a lock of the account's row, so two concurrent disconnects of the
+/// last two providers cannot both pass.
 pub async fn unlink(
     state: &AppState,
     auth: &Authenticated,
     name: &str,
     client_info: &ClientInfo,
 ) -> Result<(), Error> {
-    let identities = db::identities::for_user(&state.db.pool, &auth.user.id).await?;
+    let mut tx = state.db.begin().await?;
+    db::users::lock(&mut *tx, &auth.user.id).await?;
+    let user = db::users::find_by_id(&mut *tx, &auth.user.id)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let identities = db::identities::for_user(&mut *tx, &user.id).await?;
     if !identities.iter().any(|i| i.provider == name) {
         return Err(Error::NotFound);
     }
-    if auth.user.password_hash.is_none() && identities.len() <= 1 {
+    if user.password_hash.is_none() && identities.len() <= 1 {
         return Err(Error::Conflict(
             "This is the only way you can log in. Set a password first (with “Forgot your password?”) or connect another provider, then disconnect this one.".into(),
         ));
     }
-    db::identities::delete(&state.db.pool, &auth.user.id, name).await?;
+    db::identities::delete(&mut *tx, &user.id, name).await?;
     audit::record(
-        &state.db.pool,
+        &mut *tx,
         audit::kind::OAUTH_UNLINKED,
-        Some(&auth.user.id),
-        Some(&auth.user.id),
+        Some(&user.id),
+        Some(&user.id),
         client_info,
         json!({ "provider": name }),
     )
     .await;
-    Ok(())
+    tx.commit().await?;
+    tell_owner(state, &user, name, false, false).await
 }
 
 #[cfg(test)]

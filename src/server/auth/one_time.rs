@@ -6,6 +6,7 @@ use crate::server::{
     db::{
         self, Exec,
         one_time_tokens::{NewToken, TokenRow},
+        users::UserRow,
     },
     error::{Error, LinkProblem, Result},
     state::AppState,
@@ -14,11 +15,13 @@ use crate::server::{
 pub const VERIFY_EMAIL: &str = "verify_email";
 pub const RESET_PASSWORD: &str = "reset_password";
 pub const CHANGE_EMAIL: &str = "change_email";
+/// The one-click "this wasn't me" link in the notice sent to the old address.
+pub const CANCEL_EMAIL_CHANGE: &str = "cancel_email_change";
 
 /// Creates a token and returns the raw value to put in the link (never stored).
 pub async fn issue<'c>(
     e: impl Exec<'c>,
-    user_id: &str,
+    user: &UserRow,
     purpose: &str,
     email: Option<&str>,
     ttl_seconds: u64,
@@ -26,18 +29,28 @@ pub async fn issue<'c>(
     let (raw, hash) = new_token();
     let now = db::now();
     let token = NewToken {
-        user_id,
+        user_id: &user.id,
         purpose,
         token_hash: &hash,
         email,
         expires_at: now + ttl_seconds as i64,
+        credentials_epoch: user.credentials_epoch,
     };
     db::one_time_tokens::insert(e, token, now).await?;
     Ok(raw)
 }
 
-/// Finds a live token for one of `purposes`, or says why the link does not work.
-pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<TokenRow> {
+/// A link that still works, and the account it belongs to.
+#[derive(Debug)]
+pub struct LiveLink {
+    pub token: TokenRow,
+    pub user: UserRow,
+}
+
+/// Finds a live token for one of `purposes`, or says why the link does not work. A link
+/// issued before the account's last password change or reset, or of a deactivated
+/// account, does not work: securing the account ends everything set up before.
+pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<LiveLink> {
     let raw = raw.trim();
     // Real tokens are 43 base64url characters; anything else is not worth a query.
     if raw.len() != 43
@@ -54,10 +67,14 @@ pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<Tok
     if row.used_at.is_some() {
         return Err(Error::Link(LinkProblem::Used));
     }
+    let user = db::users::find_by_id(&state.db.pool, &row.user_id)
+        .await?
+        .filter(|u| u.is_active() && u.credentials_epoch == row.credentials_epoch)
+        .ok_or(Error::Link(LinkProblem::Invalid))?;
     if row.expires_at <= db::now() {
         return Err(Error::Link(LinkProblem::Expired));
     }
-    Ok(row)
+    Ok(LiveLink { token: row, user })
 }
 
 #[cfg(test)]

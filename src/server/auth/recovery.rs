@@ -18,6 +18,9 @@ use serde_json::json;
 /// sent another within the resend interval). Only a malformed address is an error.
 pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Result<()> {
     let email = validate::Email::parse(email).map_err(|e| Error::field("email", e))?;
+    state
+        .throttle
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
     let Some(user) = db::users::find_by_login(&state.db.pool, email.as_str()).await? else {
         return Ok(());
     };
@@ -31,7 +34,7 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
     let mut tx = state.db.begin().await?;
     let raw = one_time::issue(
         &mut *tx,
-        &user.id,
+        &user,
         one_time::RESET_PASSWORD,
         Some(&user.email),
         ttl,
@@ -80,11 +83,8 @@ pub async fn reset(
     confirm: &Password,
     client: &ClientInfo,
 ) -> Result<UserRow> {
-    let token = one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await?;
-    let user = db::users::find_by_id(&state.db.pool, &token.user_id)
-        .await?
-        .filter(UserRow::is_active)
-        .ok_or(Error::Link(LinkProblem::Invalid))?;
+    let one_time::LiveLink { token, user } =
+        one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await?;
     let mut fields = validate::FieldErrors::new();
     let policy = state.settings.password_policy();
     let inputs = [

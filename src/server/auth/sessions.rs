@@ -3,7 +3,7 @@
 
 use super::{
     ClientInfo, audit,
-    tokens::{TokenError, hash_refresh_token, new_refresh_token},
+    tokens::{TokenError, hash_refresh_token, new_refresh_token, open_successor, seal_successor},
 };
 use crate::server::{
     db::{self, sessions::NewSession, users::UserRow},
@@ -20,8 +20,8 @@ pub struct IssuedTokens {
     pub issued_at: i64,
     pub access_token: String,
     pub access_expires_at: i64,
-    /// `None` when a grace-window reuse was answered with a new access token only: the
-    /// client already holds (or is about to receive) the current refresh token.
+    /// `None` only when a grace-window reuse could not recover the successor (a session
+    /// rotated before successors were sealed): the client keeps the token it has.
     pub refresh_token: Option<String>,
     pub refresh_expires_at: i64,
 }
@@ -41,11 +41,25 @@ impl std::fmt::Debug for IssuedTokens {
 pub struct Authenticated {
     pub user: UserRow,
     pub session_id: String,
+    /// When this session's login happened (for "recently authenticated" checks).
+    pub authenticated_at: i64,
+}
+
+/// How recent a login must be to stand in for a password (accounts without one).
+pub const RECENT_LOGIN_SECONDS: i64 = 600;
+
+impl Authenticated {
+    /// Whether the login behind this session is recent enough for a sensitive change.
+    pub fn logged_in_recently(&self) -> bool {
+        db::now() - self.authenticated_at <= RECENT_LOGIN_SECONDS
+    }
 }
 
 /// Why an access token was not accepted.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum AccessRefused {
+    /// The store could not be asked: neither yes nor no (answer 503, keep the cookies).
+    Unavailable(sqlx::Error),
     /// Expired: worth trying the refresh token.
     Expired,
     /// Malformed, forged, or for another issuer/audience.
@@ -102,10 +116,7 @@ pub async fn authenticate(
         })?;
     let found = db::sessions::find_with_user(&state.db.pool, &claims.sid)
         .await
-        .map_err(|e| {
-            tracing::error!(error = ?e, "loading session");
-            AccessRefused::Invalid
-        })?;
+        .map_err(AccessRefused::Unavailable)?;
     let now = db::now();
     match found {
         Some(row)
@@ -117,6 +128,7 @@ pub async fn authenticate(
             Ok(Authenticated {
                 user: row.user,
                 session_id: row.session_id,
+                authenticated_at: row.session_created_at,
             })
         }
         _ => Err(AccessRefused::Revoked),
@@ -138,6 +150,12 @@ pub async fn refresh(
 ) -> Result<(IssuedTokens, Authenticated)> {
     let hash = hash_refresh_token(refresh_token);
     let Some(session) = db::sessions::find_by_token_hash(&state.db.pool, &hash).await? else {
+        // Two or more rotations old: someone kept a copy. End the session it belonged to.
+        if let Some(session_id) = db::sessions::find_by_retired_hash(&state.db.pool, &hash).await?
+            && let Some(session) = db::sessions::find_by_id(&state.db.pool, &session_id).await?
+        {
+            revoke_for_reuse(state, &session, client, "older").await?;
+        }
         return Err(Error::Unauthorized);
     };
     let now = db::now();
@@ -153,18 +171,26 @@ pub async fn refresh(
 
     if session.refresh_token_hash == hash {
         let (new_token, new_hash) = new_refresh_token();
+        let sealed = seal_successor(&new_token, refresh_token.trim()).unwrap_or_default();
         let expires_at = (now + tokens.refresh_ttl_seconds as i64)
             .min(session.created_at + tokens.session_max_age_seconds as i64);
-        if db::sessions::rotate(
-            &state.db.pool,
+        let mut tx = state.db.begin().await?;
+        let rotated = db::sessions::rotate(
+            &mut *tx,
             &session.id,
             &hash,
             &new_hash,
+            &sealed,
             expires_at,
             now,
         )
-        .await?
-        {
+        .await?;
+        if rotated {
+            // The token that now falls out of the grace window joins the history.
+            if let Some(old) = &session.previous_token_hash {
+                db::sessions::retire_token_hash(&mut *tx, &session.id, old, now).await?;
+            }
+            tx.commit().await?;
             let (access_token, access_expires_at) =
                 state
                     .access_tokens
@@ -182,47 +208,52 @@ pub async fn refresh(
                 Authenticated {
                     user,
                     session_id: session.id,
+                    authenticated_at: session.created_at,
                 },
             ));
         }
+        tx.rollback().await?;
         // A concurrent request rotated it first: this token is now the previous one.
         let Some(current) = db::sessions::find_by_id(&state.db.pool, &session.id).await? else {
             return Err(Error::Unauthorized);
         };
-        return access_only_within_grace(state, current, user, &hash, now, grace).await;
+        return within_grace(state, current, user, refresh_token, now, grace, client).await;
     }
     // It matched the previous token.
-    if session.rotated_at.is_some_and(|at| now - at <= grace) {
-        return access_only_within_grace(state, session, user, &hash, now, grace).await;
-    }
-    db::sessions::revoke(&state.db.pool, &session.id, "refresh_token_reuse", now).await?;
-    tracing::warn!(session_id = %session.id, user_id = %user.id, "refresh token reuse detected; session revoked");
-    audit::record(
-        &state.db.pool,
-        audit::kind::REFRESH_REUSE,
-        Some(&user.id),
-        None,
-        client,
-        json!({ "session_id": session.id, "rotated_at": session.rotated_at }),
-    )
-    .await;
-    Err(Error::Unauthorized)
+    within_grace(state, session, user, refresh_token, now, grace, client).await
 }
 
-async fn access_only_within_grace(
+/// A refresh with the token just rotated out: inside the grace window (two tabs, or an
+/// API client that lost a race) the caller gets the same successor the winner got, so no
+/// client is left holding only a dead token; after it, the token was stolen.
+async fn within_grace(
     state: &AppState,
     session: db::sessions::SessionRow,
     user: UserRow,
-    hash: &str,
+    refresh_token: &str,
     now: i64,
     grace: i64,
+    client: &ClientInfo,
 ) -> Result<(IssuedTokens, Authenticated)> {
-    let within = session.revoked_at.is_none()
-        && session.previous_token_hash.as_deref() == Some(hash)
-        && session.rotated_at.is_some_and(|at| now - at <= grace);
-    if !within {
+    let hash = hash_refresh_token(refresh_token);
+    if session.revoked_at.is_some() {
         return Err(Error::Unauthorized);
     }
+    let is_previous = session.previous_token_hash.as_deref() == Some(hash.as_str());
+    if !is_previous {
+        // Rotated again since: this token is two generations old.
+        revoke_for_reuse(state, &session, client, "older").await?;
+        return Err(Error::Unauthorized);
+    }
+    if !session.rotated_at.is_some_and(|at| now - at <= grace) {
+        revoke_for_reuse(state, &session, client, "previous").await?;
+        return Err(Error::Unauthorized);
+    }
+    let successor = session
+        .successor_sealed
+        .as_deref()
+        .and_then(|sealed| open_successor(sealed, refresh_token.trim()))
+        .filter(|t| hash_refresh_token(t) == session.refresh_token_hash);
     db::sessions::touch(&state.db.pool, &session.id, now).await?;
     let (access_token, access_expires_at) =
         state
@@ -233,7 +264,7 @@ async fn access_only_within_grace(
         issued_at: now,
         access_token,
         access_expires_at,
-        refresh_token: None,
+        refresh_token: successor,
         refresh_expires_at: session.expires_at,
     };
     Ok((
@@ -241,8 +272,39 @@ async fn access_only_within_grace(
         Authenticated {
             user,
             session_id: session.id,
+            authenticated_at: session.created_at,
         },
     ))
+}
+
+/// A rotated-out refresh token came back after its grace window: theft. The session ends
+/// and the event is audited.
+async fn revoke_for_reuse(
+    state: &AppState,
+    session: &db::sessions::SessionRow,
+    client: &ClientInfo,
+    generation: &str,
+) -> Result<()> {
+    if db::sessions::revoke(
+        &state.db.pool,
+        &session.id,
+        "refresh_token_reuse",
+        db::now(),
+    )
+    .await?
+    {
+        tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reuse detected; session revoked");
+        audit::record(
+            &state.db.pool,
+            audit::kind::REFRESH_REUSE,
+            Some(&session.user_id),
+            None,
+            client,
+            json!({ "session_id": session.id, "rotated_at": session.rotated_at, "generation": generation }),
+        )
+        .await;
+    }
+    Ok(())
 }
 
 /// Ends a session: its refresh token and any access token it issued stop working.
@@ -304,10 +366,8 @@ mod tests {
             .iter()
             .filter(|t| t.refresh_token.is_some())
             .count();
-        assert_eq!(
-            rotated, 1,
-            "exactly one request rotates; the other gets an access token only"
-        );
+        assert_eq!(rotated, 2, "both requests get a refresh token");
+        assert_eq!(a.refresh_token, b.refresh_token, "the same successor");
         assert_eq!(a.session_id, b.session_id);
     }
 
@@ -356,12 +416,12 @@ mod tests {
         let started = start(&state, &user(&state).await, &client).await.unwrap();
         let auth = authenticate(&state, &started.access_token).await.unwrap();
         logout(&state, &auth, &client).await.unwrap();
-        assert_eq!(
+        assert!(matches!(
             authenticate(&state, &started.access_token)
                 .await
                 .unwrap_err(),
             AccessRefused::Revoked
-        );
+        ));
         let refused = refresh(&state, started.refresh_token.as_deref().unwrap(), &client).await;
         assert!(matches!(refused, Err(Error::Unauthorized)));
     }

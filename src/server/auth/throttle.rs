@@ -1,47 +1,230 @@
-//! Login throttling: a token bucket per account name typed and per client address
-//! (governor), so password guessing costs minutes, not milliseconds, and a flood from one
-//! address cannot keep the password hasher busy for everyone.
+//! Throttles that protect owners and never lock them out.
+//!
+//! - Per client first: every endpoint that burns a password hash or sends mail counts
+//!   against its client's budget (the IP address, or its /64 for IPv6), before anything
+//!   else; a request refused there touches no account's budget.
+//! - Per account: only real password failures count, keyed by the resolved account (the
+//!   user id, so `alice` and `alice@example.com` share one budget; the normalised name for
+//!   unknown accounts). After a few free failures each further one must wait a growing
+//!   delay (1 s, 2 s, 4 s … capped), never a lockout: the owner waits seconds, and an
+//!   attacker gets well under ASVS 2.2.1's 100 failed tries an hour.
+//! - Memory is bounded: each table holds at most `capacity` keys; when full, expired
+//!   entries go first, then the oldest.
 
 use crate::server::{config::AccountSettings, error::Error};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
-pub struct LoginThrottle {
-    per_account: Option<DefaultKeyedRateLimiter<String>>,
-    per_ip: Option<DefaultKeyedRateLimiter<String>>,
+/// Keys each table may hold before it evicts.
+const DEFAULT_CAPACITY: usize = 100_000;
+/// The longest delay between two failed tries of one account.
+const MAX_DELAY: Duration = Duration::from_secs(60);
+/// Failures are forgotten after this long without a new one.
+const FAILURE_MEMORY: Duration = Duration::from_secs(3600);
+
+/// What a client spends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Spend {
+    /// A login attempt.
+    Login,
+    /// Another request that computes a password hash (signup, change password,
+    /// re-authentication, deleting the account).
+    Hash,
+    /// A request that may send mail (forgot password, resend verification, change email).
+    Mail,
 }
 
-impl LoginThrottle {
-    pub fn new(settings: &AccountSettings) -> Self {
-        let limiter = |per_minute: u32| {
-            NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)))
-        };
+/// Fixed-window counters with a bounded number of keys.
+struct Windows {
+    window: Duration,
+    capacity: usize,
+    entries: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Windows {
+    fn new(window: Duration, capacity: usize) -> Self {
         Self {
-            per_account: limiter(settings.login_attempts_per_account_per_minute),
-            per_ip: limiter(settings.login_attempts_per_ip_per_minute),
+            window,
+            capacity,
+            entries: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts one attempt; refuses (429) when the account or the address is over its limit.
-    pub fn check(&self, login: &str, ip: Option<&str>) -> Result<(), Error> {
-        let over = |limiter: &Option<DefaultKeyedRateLimiter<String>>, key: String| {
-            limiter.as_ref().is_some_and(|l| l.check_key(&key).is_err())
+    /// Counts one use of `key`; `false` when it already had `limit` in this window.
+    fn hit(&self, key: &str, limit: u32, now: Instant) -> bool {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if !entries.contains_key(key) && entries.len() >= self.capacity {
+            let window = self.window;
+            entries.retain(|_, (start, _)| now.duration_since(*start) < window);
+            evict_oldest(&mut entries, self.capacity, |(start, _)| *start);
+        }
+        let entry = entries.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            return false;
+        }
+        entry.1 += 1;
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or_default()
+    }
+}
+
+/// Drops the oldest half when a table is still full after dropping expired entries.
+fn evict_oldest<V>(entries: &mut HashMap<String, V>, capacity: usize, at: impl Fn(&V) -> Instant) {
+    if entries.len() < capacity {
+        return;
+    }
+    let mut times: Vec<Instant> = entries.values().map(&at).collect();
+    times.sort_unstable();
+    let cutoff = times[times.len() / 2];
+    entries.retain(|_, v| at(v) > cutoff);
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+impl Failures {
+    /// How long after the last failure the next try is allowed, once `free` failures
+    /// have been used (0: never).
+    fn delay(&self, free: u32) -> Duration {
+        if free == 0 || self.count < free {
+            return Duration::ZERO;
+        }
+        let exponent = (self.count - free).min(16);
+        Duration::from_secs(1u64 << exponent).min(MAX_DELAY)
+    }
+}
+
+pub struct Throttle {
+    limits: HashMap<Spend, u32>,
+    clients: Windows,
+    failures: Mutex<HashMap<String, Failures>>,
+    free_failures: u32,
+    capacity: usize,
+}
+
+impl Throttle {
+    pub fn new(settings: &AccountSettings) -> Self {
+        Self::with_capacity(settings, DEFAULT_CAPACITY)
+    }
+
+    pub fn with_capacity(settings: &AccountSettings, capacity: usize) -> Self {
+        let limits = HashMap::from([
+            (Spend::Login, settings.login_attempts_per_ip_per_minute),
+            (Spend::Hash, settings.hashes_per_ip_per_minute),
+            (Spend::Mail, settings.mails_per_ip_per_minute),
+        ]);
+        Self {
+            limits,
+            clients: Windows::new(Duration::from_secs(60), capacity),
+            failures: Mutex::new(HashMap::new()),
+            free_failures: settings.failed_logins_before_delay,
+            capacity,
+        }
+    }
+
+    /// Counts one request of `spend` from this client; 429 when over its budget. Comes
+    /// before any account is looked at. 0 in the settings turns a limit off.
+    pub fn check_client(&self, spend: Spend, ip: Option<&str>) -> Result<(), Error> {
+        let limit = self.limits.get(&spend).copied().unwrap_or(0);
+        let Some(ip) = ip.filter(|_| limit > 0) else {
+            return Ok(());
         };
-        if over(&self.per_account, login.trim().to_lowercase())
-            || ip.is_some_and(|ip| over(&self.per_ip, ip.to_string()))
+        let key = format!("{spend:?}:{}", client_key(ip));
+        if self.clients.hit(&key, limit, Instant::now()) {
+            Ok(())
+        } else {
+            tracing::warn!(?spend, "client throttled");
+            Err(Error::TooManyRequests)
+        }
+    }
+
+    /// Whether the account may try a password now (its growing delay has passed).
+    pub fn check_account(&self, account: &str) -> Result<(), Error> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = failures.get(account)
+            && f.last.elapsed() < f.delay(self.free_failures)
         {
-            tracing::warn!("login attempts throttled");
+            tracing::warn!("account password tries delayed");
             return Err(Error::TooManyRequests);
         }
         Ok(())
     }
 
-    /// Forgets keys whose buckets are full again (the hourly purge calls this).
-    pub fn forget_idle(&self) {
-        for limiter in [&self.per_account, &self.per_ip].into_iter().flatten() {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
+    /// A password check about to run for a known account: the client's hash budget, then
+    /// the account's delay.
+    pub fn check_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
+        self.check_client(Spend::Hash, ip)?;
+        self.check_account(account)
+    }
+
+    /// Records a password check's result: a failure grows the account's delay, a success
+    /// clears it.
+    pub fn record_password_result(&self, account: &str, ok: bool) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if ok {
+            failures.remove(account);
+            return;
         }
+        let now = Instant::now();
+        if !failures.contains_key(account) && failures.len() >= self.capacity {
+            failures.retain(|_, f| now.duration_since(f.last) < FAILURE_MEMORY);
+            evict_oldest(&mut failures, self.capacity, |f| f.last);
+        }
+        let entry = failures.entry(account.to_string()).or_insert(Failures {
+            count: 0,
+            last: now,
+        });
+        if now.duration_since(entry.last) >= FAILURE_MEMORY {
+            entry.count = 0;
+        }
+        entry.count += 1;
+        entry.last = now;
+    }
+
+    /// Forgets what no longer matters (the hourly purge calls this).
+    pub fn forget_idle(&self) {
+        let now = Instant::now();
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.retain(|_, f| now.duration_since(f.last) < FAILURE_MEMORY);
+        }
+        if let Ok(mut clients) = self.clients.entries.lock() {
+            let window = self.clients.window;
+            clients.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+    }
+
+    /// Keys held, for tests of the memory bound.
+    pub fn keys_held(&self) -> usize {
+        self.clients.len() + self.failures.lock().map(|f| f.len()).unwrap_or_default()
+    }
+}
+
+/// The budget key of an address: IPv4 as it is, IPv6 by its /64 (one subscriber usually
+/// holds a whole /64). Anything unparseable is used as given.
+pub fn client_key(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_string(),
     }
 }
 
@@ -49,38 +232,96 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_account_and_address_gets_its_own_bucket() {
-        let settings = AccountSettings {
-            login_attempts_per_account_per_minute: 3,
+    const FREE_FAILURES: u32 = 3;
+
+    fn settings() -> AccountSettings {
+        AccountSettings {
+            failed_logins_before_delay: FREE_FAILURES,
             login_attempts_per_ip_per_minute: 5,
+            hashes_per_ip_per_minute: 3,
+            mails_per_ip_per_minute: 2,
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_client_gets_its_own_budget_per_kind_of_request() {
+        let t = Throttle::new(&settings());
+        for _ in 0..5 {
+            assert!(t.check_client(Spend::Login, Some("10.0.0.1")).is_ok());
+        }
+        assert!(t.check_client(Spend::Login, Some("10.0.0.1")).is_err());
+        assert!(t.check_client(Spend::Login, Some("10.0.0.2")).is_ok());
+        assert!(t.check_client(Spend::Mail, Some("10.0.0.1")).is_ok());
+        assert!(
+            t.check_client(Spend::Login, None).is_ok(),
+            "no address, no key"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_budget_per_64() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            client_key("2001:db8:1:2:ffff::9"),
+            client_key("2001:db8:1:2::1")
+        );
+        assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
+        assert_eq!(client_key("::ffff:192.0.2.1"), "192.0.2.1");
+        let t = Throttle::new(&settings());
+        for i in 0..2 {
+            assert!(
+                t.check_client(Spend::Mail, Some(&format!("2001:db8::{i}")))
+                    .is_ok()
+            );
+        }
+        assert!(t.check_client(Spend::Mail, Some("2001:db8::77")).is_err());
+    }
+
+    #[test]
+    fn failures_grow_a_delay_and_a_success_clears_it() {
+        let t = Throttle::new(&settings());
+        for _ in 0..FREE_FAILURES {
+            assert!(t.check_account("user-1").is_ok());
+            t.record_password_result("user-1", false);
+        }
+        // The third failure started a one-second delay.
+        assert!(t.check_account("user-1").is_err(), "delayed");
+        assert!(t.check_account("user-2").is_ok(), "another account is not");
+        t.record_password_result("user-1", true);
+        assert!(t.check_account("user-1").is_ok(), "success clears it");
+    }
+
+    #[test]
+    fn delays_are_capped_and_allow_under_a_hundred_failures_an_hour() {
+        let f = |count| Failures {
+            count,
+            last: Instant::now(),
         };
-        let t = LoginThrottle::new(&settings);
-        for _ in 0..3 {
-            assert!(t.check("Ann", Some("10.0.0.1")).is_ok());
-        }
-        assert!(
-            matches!(
-                t.check("ann", Some("10.0.0.2")),
-                Err(Error::TooManyRequests)
-            ),
-            "same account, any case or address"
+        assert_eq!(
+            f(FREE_FAILURES + 1).delay(FREE_FAILURES),
+            Duration::from_secs(2)
         );
-        assert!(t.check("bob", Some("10.0.0.1")).is_ok(), "another account");
-        assert!(t.check("cid", Some("10.0.0.1")).is_ok(), "its fifth");
-        assert!(
-            t.check("dee", Some("10.0.0.1")).is_err(),
-            "the address used its 5"
-        );
-        assert!(t.check("dan", None).is_ok());
-        let off = LoginThrottle::new(&AccountSettings {
-            login_attempts_per_account_per_minute: 0,
-            login_attempts_per_ip_per_minute: 0,
-            ..Default::default()
-        });
-        for _ in 0..100 {
-            assert!(off.check("ann", Some("10.0.0.1")).is_ok());
+        assert_eq!(f(50).delay(FREE_FAILURES), MAX_DELAY);
+        assert_eq!(f(50).delay(0), Duration::ZERO, "0 turns delays off");
+        // Worst case for an attacker: every try exactly when its delay ends.
+        let mut total = Duration::ZERO;
+        let mut tries = 0;
+        while total < Duration::from_secs(3600) {
+            tries += 1;
+            total += f(tries).delay(FREE_FAILURES);
         }
+        assert!(tries <= 100, "{tries} tries in an hour");
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_keys() {
+        let t = Throttle::with_capacity(&settings(), 1000);
+        for i in 0..20_000u32 {
+            let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            let _ = t.check_client(Spend::Login, Some(&ip));
+            t.record_password_result(&format!("name-{i}"), false);
+        }
+        assert!(t.keys_held() <= 2000, "{}", t.keys_held());
     }
 }

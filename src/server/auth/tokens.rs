@@ -161,6 +161,31 @@ pub fn hash_refresh_token(token: &str) -> String {
         .collect()
 }
 
+/// The one-time pad that seals a successor refresh token under its predecessor: only a
+/// holder of the predecessor (never stored) can open it.
+fn successor_pad(previous: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"gatehouse refresh successor\0");
+    hasher.update(previous.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Seals `successor` (a refresh token) so that `previous` opens it: base64url.
+pub fn seal_successor(successor: &str, previous: &str) -> Option<String> {
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(successor).ok()?.try_into().ok()?;
+    let pad = successor_pad(previous);
+    let sealed: Vec<u8> = bytes.iter().zip(pad).map(|(b, p)| b ^ p).collect();
+    Some(URL_SAFE_NO_PAD.encode(sealed))
+}
+
+/// Opens what [`seal_successor`] sealed, given the predecessor token.
+pub fn open_successor(sealed: &str, previous: &str) -> Option<String> {
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(sealed).ok()?.try_into().ok()?;
+    let pad = successor_pad(previous);
+    let opened: Vec<u8> = bytes.iter().zip(pad).map(|(b, p)| b ^ p).collect();
+    Some(URL_SAFE_NO_PAD.encode(opened))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +220,23 @@ mod tests {
         h.typ = Some(ACCESS_TOKEN_TYP.into());
         h.kid = Some(t.key.kid.clone());
         h
+    }
+
+    #[test]
+    fn a_sealed_successor_opens_only_with_its_predecessor() {
+        let (previous, _) = new_refresh_token();
+        let (successor, _) = new_refresh_token();
+        let sealed = seal_successor(&successor, &previous).unwrap();
+        assert_ne!(sealed, successor);
+        assert_eq!(
+            open_successor(&sealed, &previous).as_deref(),
+            Some(successor.as_str())
+        );
+        let (other, _) = new_refresh_token();
+        assert_ne!(
+            open_successor(&sealed, &other).as_deref(),
+            Some(successor.as_str())
+        );
     }
 
     #[test]

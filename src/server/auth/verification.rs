@@ -24,7 +24,7 @@ pub async fn queue(state: &AppState, e: &mut sqlx::AnyConnection, user: &UserRow
     let ttl = state.settings.accounts.verify_email_ttl_seconds;
     let raw = one_time::issue(
         &mut *e,
-        &user.id,
+        user,
         one_time::VERIFY_EMAIL,
         Some(&user.email),
         ttl,
@@ -45,16 +45,28 @@ pub async fn queue(state: &AppState, e: &mut sqlx::AnyConnection, user: &UserRow
         .await
 }
 
-/// Follows a verification or address-change link.
+/// What a verification or address-change link would do, without spending it: the page
+/// shows a confirm button, so mail scanners and link prefetchers that fetch the link
+/// change nothing.
+pub async fn inspect(state: &AppState, raw: &str) -> Result<VerifyOutcome> {
+    let purposes = [one_time::VERIFY_EMAIL, one_time::CHANGE_EMAIL];
+    match one_time::check(state, raw, &purposes).await {
+        Ok(one_time::LiveLink { token, .. }) => Ok(VerifyOutcome::Confirm {
+            email: token.email.unwrap_or_default(),
+            change: token.purpose == one_time::CHANGE_EMAIL,
+        }),
+        Err(Error::Link(problem)) => explain(state, raw, problem).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Follows a verification or address-change link (a POST from the confirm button).
 pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<VerifyOutcome> {
     let purposes = [one_time::VERIFY_EMAIL, one_time::CHANGE_EMAIL];
-    let token = match one_time::check(state, raw, &purposes).await {
-        Ok(token) => token,
+    let one_time::LiveLink { token, user } = match one_time::check(state, raw, &purposes).await {
+        Ok(link) => link,
         Err(Error::Link(problem)) => return explain(state, raw, problem).await,
         Err(e) => return Err(e),
-    };
-    let Some(user) = db::users::find_by_id(&state.db.pool, &token.user_id).await? else {
-        return Ok(VerifyOutcome::Invalid);
     };
     let address = token.email.clone().unwrap_or_default();
     let now = db::now();
@@ -143,6 +155,9 @@ pub async fn resend(state: &AppState, login: &str, client: &ClientInfo) -> Resul
             "Enter your email address or username.",
         ));
     }
+    state
+        .throttle
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
     let Some(user) = db::users::find_by_login(&state.db.pool, login).await? else {
         return Ok(());
     };

@@ -156,3 +156,25 @@ pub async fn scrub_user<'c>(e: impl Exec<'c>, user_id: &str) -> sqlx::Result<u64
     .await?;
     Ok(result.rows_affected())
 }
+
+/// When the newest event of this kind about a user happened.
+pub async fn last_event_at<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    kind: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("select max(created_at) from audit_events where user_id = $1 and kind = $2")
+        .bind(user_id)
+        .bind(kind)
+        .fetch_one(e)
+        .await
+}
+
+/// Deletes events older than `before` (retention). Returns how many.
+pub async fn purge_before<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> {
+    let result = sqlx::query("delete from audit_events where created_at < $1")
+        .bind(before)
+        .execute(e)
+        .await?;
+    Ok(result.rows_affected())
+}

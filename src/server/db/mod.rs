@@ -132,6 +132,8 @@ pub fn violated_unique_index(err: &sqlx::Error) -> Option<&'static str> {
         "users_username_key",
         "users_email_key",
         "sessions_refresh_token_hash_key",
+        "identities_provider_subject_key",
+        "identities_user_provider_key",
     ];
     KNOWN
         .iter()

@@ -12,6 +12,8 @@ pub struct TokenRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// The account's credentials epoch when the link was issued.
+    pub credentials_epoch: i64,
 }
 
 pub struct NewToken<'a> {
@@ -20,12 +22,13 @@ pub struct NewToken<'a> {
     pub token_hash: &'a str,
     pub email: Option<&'a str>,
     pub expires_at: i64,
+    pub credentials_epoch: i64,
 }
 
 pub async fn insert<'c>(e: impl Exec<'c>, token: NewToken<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into one_time_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
+        "insert into one_time_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at, credentials_epoch) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(super::new_id())
     .bind(token.user_id)
@@ -34,6 +37,7 @@ pub async fn insert<'c>(e: impl Exec<'c>, token: NewToken<'_>, now: i64) -> sqlx
     .bind(token.email)
     .bind(now)
     .bind(token.expires_at)
+    .bind(token.credentials_epoch)
     .execute(e)
     .await?;
     Ok(())
@@ -44,7 +48,7 @@ pub async fn find_by_hash<'c>(
     token_hash: &str,
 ) -> sqlx::Result<Option<TokenRow>> {
     sqlx::query_as::<_, TokenRow>(
-        "select id, user_id, purpose, email, created_at, expires_at, used_at from one_time_tokens \
+        "select id, user_id, purpose, email, created_at, expires_at, used_at, credentials_epoch from one_time_tokens \
          where token_hash = $1",
     )
     .bind(token_hash)
@@ -76,6 +80,33 @@ pub async fn invalidate_for_user<'c>(
     .bind(user_id)
     .bind(purpose)
     .bind(now)
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Kills every outstanding link of a user, whatever its purpose (the password changed).
+pub async fn invalidate_all_for_user<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "update one_time_tokens set used_at = $2 where user_id = $1 and used_at is null",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Deletes links that were used or expired before `before` (retention).
+pub async fn purge<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "delete from one_time_tokens where (used_at is not null and used_at < $1) or expires_at < $1",
+    )
+    .bind(before)
     .execute(e)
     .await?;
     Ok(result.rows_affected())

@@ -128,3 +128,15 @@ pub async fn forget_recipient<'c>(e: impl Exec<'c>, recipient: &str) -> sqlx::Re
         .await?;
     Ok(result.rows_affected())
 }
+
+/// Deletes messages that were sent or given up on before `before` (their bodies are
+/// already gone). Returns how many.
+pub async fn purge_done<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "delete from outbox where status <> 'pending' and coalesce(sent_at, next_attempt_at, created_at) < $1",
+    )
+    .bind(before)
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -18,10 +18,12 @@ pub struct SessionRow {
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// The current refresh token sealed under the previous one (see `tokens::seal_successor`).
+    pub successor_sealed: Option<String>,
 }
 
 const COLUMNS: &str = "id, user_id, refresh_token_hash, previous_token_hash, rotated_at, user_agent, ip, \
-     created_at, last_used_at, expires_at, revoked_at, revoked_reason";
+     created_at, last_used_at, expires_at, revoked_at, revoked_reason, successor_sealed";
 
 pub struct NewSession<'a> {
     pub id: &'a str,
@@ -69,20 +71,22 @@ pub async fn find_by_id<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<Option<S
         .await
 }
 
-/// Replaces the current refresh token, keeping the old hash for the grace window.
-/// Compare-and-swap on the current hash: of two concurrent rotations exactly one wins
-/// (returns `true`); the loser sees `false` and is handled as a grace-window reuse.
+/// Replaces the current refresh token, keeping the old hash for the grace window and the
+/// new token sealed under the old one. Compare-and-swap on the current hash: of two
+/// concurrent rotations exactly one wins (returns `true`); the loser sees `false` and is
+/// handled as a grace-window reuse.
 pub async fn rotate<'c>(
     e: impl Exec<'c>,
     id: &str,
     expected_hash: &str,
     new_hash: &str,
+    successor_sealed: &str,
     expires_at: i64,
     now: i64,
 ) -> sqlx::Result<bool> {
     let result = sqlx::query(
         "update sessions set previous_token_hash = refresh_token_hash, refresh_token_hash = $3, \
-         rotated_at = $4, last_used_at = $4, expires_at = $5 \
+         successor_sealed = $6, rotated_at = $4, last_used_at = $4, expires_at = $5 \
          where id = $1 and refresh_token_hash = $2 and revoked_at is null",
     )
     .bind(id)
@@ -90,9 +94,40 @@ pub async fn rotate<'c>(
     .bind(new_hash)
     .bind(now)
     .bind(expires_at)
+    .bind(successor_sealed)
     .execute(e)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Remembers a refresh token that dropped out of a session's grace window, so showing it
+/// again is recognised as theft however many rotations ago it was.
+pub async fn retire_token_hash<'c>(
+    e: impl Exec<'c>,
+    session_id: &str,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into refresh_token_history (token_hash, session_id, retired_at) values ($1, $2, $3)",
+    )
+    .bind(token_hash)
+    .bind(session_id)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// The session an old (two or more generations back) refresh token belonged to.
+pub async fn find_by_retired_hash<'c>(
+    e: impl Exec<'c>,
+    token_hash: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select session_id from refresh_token_history where token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(e)
+        .await
 }
 
 pub async fn touch<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
@@ -143,6 +178,8 @@ pub async fn revoke_all_for_user<'c>(
 #[derive(Debug, FromRow)]
 pub struct SessionWithUser {
     pub session_id: String,
+    /// When the session began: the time of the login that proved who this is.
+    pub session_created_at: i64,
     pub session_expires_at: i64,
     pub session_revoked_at: Option<i64>,
     #[sqlx(flatten)]
@@ -156,7 +193,7 @@ static FIND_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "select s.id as session_id, s.expires_at as session_expires_at, s.revoked_at as session_revoked_at, \
+        "select s.id as session_id, s.created_at as session_created_at, s.expires_at as session_expires_at, s.revoked_at as session_revoked_at, \
          {user_columns} from sessions s join users u on u.id = s.user_id where s.id = $1"
     )
 });

@@ -19,6 +19,8 @@ pub struct UserRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_login_at: Option<i64>,
+    /// Bumped by every password change or reset: one-time links from before are dead.
+    pub credentials_epoch: i64,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -43,7 +45,7 @@ impl UserRow {
 
 /// Columns in `UserRow` order, for `select`s.
 pub(super) const COLUMNS: &str = "id, username, email, password_hash, display_name, bio, avatar_url, role, \
-     email_verified_at, deactivated_at, created_at, updated_at, last_login_at";
+     email_verified_at, deactivated_at, created_at, updated_at, last_login_at, credentials_epoch";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -183,6 +185,26 @@ pub async fn set_password_hash<'c>(
     Ok(())
 }
 
+/// Sets a new password chosen by its owner (change or reset) and starts a new credentials
+/// epoch, so every one-time link issued before is dead.
+pub async fn change_password_hash<'c>(
+    e: impl Exec<'c>,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set password_hash = $2, updated_at = $3, \
+         credentials_epoch = credentials_epoch + 1 where id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
 pub async fn record_login<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("update users set last_login_at = $2 where id = $1")
         .bind(id)
@@ -197,6 +219,27 @@ pub async fn set_role<'c>(e: impl Exec<'c>, id: &str, role: &str, now: i64) -> s
         .bind(id)
         .bind(role)
         .bind(now)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Locks the rows of every active admin until the transaction ends (a no-op update, which
+/// takes row locks in PostgreSQL and the write lock in SQLite), so a check of "another
+/// admin remains" and the change it allows cannot interleave with a concurrent one.
+pub async fn lock_active_admins<'c>(e: impl Exec<'c>) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set updated_at = updated_at where role = 'admin' and deactivated_at is null",
+    )
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// Locks one account's row until the transaction ends (see [`lock_active_admins`]).
+pub async fn lock<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<()> {
+    sqlx::query("update users set updated_at = updated_at where id = $1")
+        .bind(id)
         .execute(e)
         .await?;
     Ok(())

@@ -42,6 +42,9 @@ struct StartForm {
     /// "1" when a logged-in user connects the provider to their account.
     #[serde(default)]
     link: String,
+    /// Connecting needs the current password (accounts that have one).
+    #[serde(default)]
+    password: String,
 }
 
 fn not_configured(provider: &str) -> Response {
@@ -60,18 +63,25 @@ async fn start(
     Path(provider): Path<String>,
     session: Session,
     Extension(auth): Extension<RequestAuth>,
+    Extension(client): Extension<ClientInfo>,
     Form(form): Form<StartForm>,
 ) -> Response {
     if !state.settings.oauth.contains_key(&provider) {
         return not_configured(&provider);
     }
-    let link_user_id = match (form.link == "1", auth.0) {
+    let link = match (form.link == "1", auth.0) {
         (false, _) => None,
-        (true, Some(auth)) => Some(auth.user.id),
+        (true, Some(auth)) => {
+            let password = crate::server::auth::passwords::Password::new(form.password);
+            if let Err(e) = oauth::confirm_link(&state, &auth, &password, &client).await {
+                return fail(&session, &provider, &state, true, e).await;
+            }
+            Some(auth)
+        }
         (true, None) => return Redirect::to("/login?next=/profile").into_response(),
     };
     let next = (!form.next.is_empty()).then_some(form.next);
-    match oauth::begin(&state, &provider, next, link_user_id) {
+    match oauth::begin(&state, &provider, next, link.as_ref()) {
         Ok((url, pending)) => {
             if let Err(e) = session.insert(PENDING_KEY, &pending).await {
                 tracing::error!(error = ?e, "storing the OAuth state");

@@ -28,6 +28,8 @@ pub enum Email<'a> {
     PasswordChanged {
         name: &'a str,
         by_reset: bool,
+        /// Sign-in providers still connected, so an owner can spot one they never added.
+        providers: Vec<String>,
     },
     ConfirmNewEmail {
         name: &'a str,
@@ -37,6 +39,21 @@ pub enum Email<'a> {
     EmailChangeRequested {
         name: &'a str,
         new_email: &'a str,
+        /// One click, no login: cancels the pending change.
+        cancel_link: String,
+    },
+    /// A sign-in provider was connected (`connected`, perhaps `automatic`ally at a first
+    /// sign-in) or disconnected.
+    ProviderChanged {
+        name: &'a str,
+        provider: &'a str,
+        connected: bool,
+        automatic: bool,
+    },
+    /// Someone tried to sign up with an address that has an account (signup does not
+    /// say so on the page).
+    SignupAttempted {
+        name: &'a str,
     },
 }
 

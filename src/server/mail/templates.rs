@@ -11,6 +11,7 @@ pub struct Templates {
     product: String,
     site: String,
     forgot_link: String,
+    profile_link: String,
     verify_hours: u64,
     reset_minutes: u64,
 }
@@ -58,6 +59,22 @@ const SOURCES: &[(&str, &str)] = &[
         "email_change_requested.txt",
         include_str!("templates/email_change_requested.txt"),
     ),
+    (
+        "provider_changed.html",
+        include_str!("templates/provider_changed.html"),
+    ),
+    (
+        "provider_changed.txt",
+        include_str!("templates/provider_changed.txt"),
+    ),
+    (
+        "signup_attempted.html",
+        include_str!("templates/signup_attempted.html"),
+    ),
+    (
+        "signup_attempted.txt",
+        include_str!("templates/signup_attempted.txt"),
+    ),
 ];
 
 impl Templates {
@@ -72,6 +89,7 @@ impl Templates {
             product: settings.product_name.clone(),
             site: settings.server.public_url.clone(),
             forgot_link: format!("{}/forgot-password", settings.server.public_url),
+            profile_link: format!("{}/profile", settings.server.public_url),
             verify_hours: settings.accounts.verify_email_ttl_seconds.div_ceil(3600),
             reset_minutes: settings.accounts.reset_password_ttl_seconds.div_ceil(60),
         })
@@ -90,10 +108,14 @@ impl Templates {
                 format!("Reset your {product} password"),
                 context! { name, link, minutes => self.reset_minutes },
             ),
-            Email::PasswordChanged { name, by_reset } => (
+            Email::PasswordChanged {
+                name,
+                by_reset,
+                providers,
+            } => (
                 "password_changed",
                 format!("Your {product} password was changed"),
-                context! { name, reset => by_reset },
+                context! { name, reset => by_reset, providers },
             ),
             Email::ConfirmNewEmail {
                 name,
@@ -104,10 +126,33 @@ impl Templates {
                 format!("Confirm your new email address for {product}"),
                 context! { name, email => new_email, link, hours => self.verify_hours },
             ),
-            Email::EmailChangeRequested { name, new_email } => (
+            Email::EmailChangeRequested {
+                name,
+                new_email,
+                cancel_link,
+            } => (
                 "email_change_requested",
                 format!("A change of your {product} email address was requested"),
-                context! { name, new_email },
+                context! { name, new_email, cancel_link },
+            ),
+            Email::ProviderChanged {
+                name,
+                provider,
+                connected,
+                automatic,
+            } => (
+                "provider_changed",
+                if *connected {
+                    format!("{provider} was connected to your {product} account")
+                } else {
+                    format!("{provider} was disconnected from your {product} account")
+                },
+                context! { name, provider, connected, automatic },
+            ),
+            Email::SignupAttempted { name } => (
+                "signup_attempted",
+                format!("Someone tried to sign up to {product} with your address"),
+                context! { name },
             ),
         };
         let values = context! { ..values, ..context! {
@@ -115,6 +160,7 @@ impl Templates {
             product,
             site => &self.site,
             forgot_link => &self.forgot_link,
+            profile_link => &self.profile_link,
         }};
         let render = |ext: &str| {
             self.env
@@ -160,6 +206,7 @@ mod tests {
             Email::PasswordChanged {
                 name: "Ann",
                 by_reset: true,
+                providers: vec!["GitHub".into()],
             },
             Email::ConfirmNewEmail {
                 name: "Ann",
@@ -169,7 +216,15 @@ mod tests {
             Email::EmailChangeRequested {
                 name: "Ann",
                 new_email: "new@example.com",
+                cancel_link: link.clone(),
             },
+            Email::ProviderChanged {
+                name: "Ann",
+                provider: "GitHub",
+                connected: true,
+                automatic: true,
+            },
+            Email::SignupAttempted { name: "Ann" },
         ] {
             let r = t.render(&email).unwrap();
             assert!(
@@ -186,6 +241,7 @@ mod tests {
             .render(&Email::PasswordChanged {
                 name: "<script>x</script>",
                 by_reset: false,
+                providers: vec![],
             })
             .unwrap();
         assert!(!r.html.contains("<script>x"));

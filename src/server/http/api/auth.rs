@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/auth/logout-all", post(logout_all))
-        .route("/auth/me", get(me).patch(update_me))
+        .route("/auth/me", get(me).patch(update_me).delete(delete_me))
         .route("/auth/change-password", put(change_password))
         .route("/auth/sessions", get(list_sessions))
         .route("/auth/sessions/{id}", delete(end_session))
@@ -95,7 +95,9 @@ pub struct SignupResponse {
 
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupBody,
     responses((status = 201, description = "Account created", body = SignupResponse),
-        (status = 409, description = "Username or email taken", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+        (status = 202, description = "Check your inbox (deployments that do not reveal taken addresses answer this for new and taken addresses alike)", body = Message),
+        (status = 409, description = "Username or email taken", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody),
+        (status = 429, description = "Too many requests", body = super::ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
@@ -106,7 +108,7 @@ pub async fn signup(
         body.password_confirm
             .unwrap_or_else(|| password.expose().to_string()),
     );
-    let (user, tokens) = accounts::signup(
+    let created = accounts::signup(
         &state,
         accounts::SignupInput {
             username: &body.username,
@@ -117,7 +119,22 @@ pub async fn signup(
         },
         &client,
     )
-    .await?;
+    .await;
+    // Where signup must not reveal taken addresses, new and taken ones answer alike.
+    let check_inbox = || {
+        (
+            StatusCode::ACCEPTED,
+            message(
+                "Check your inbox: follow the link we sent to verify the address, then log in.",
+            ),
+        )
+            .into_response()
+    };
+    let (user, tokens) = match created {
+        Err(crate::server::error::Error::SignupPending(_)) => return Ok(check_inbox()),
+        Ok((_, None)) if !state.settings.reveals_taken_email() => return Ok(check_inbox()),
+        other => other?,
+    };
     let tokens = tokens.map(|t| token_response(t, None));
     let response = SignupResponse {
         user: user_view(&user),
@@ -179,7 +196,9 @@ pub async fn token(
             "Send grant_type=password, username and password as application/x-www-form-urlencoded.",
         ));
     };
-    if form.grant_type.as_deref() != Some("password") {
+    // FastAPI's OAuth2PasswordRequestForm makes grant_type optional; when given, it must be
+    // `password`.
+    if form.grant_type.as_deref().is_some_and(|g| g != "password") {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -250,6 +269,40 @@ pub async fn logout_all(
     responses((status = 200, description = "The account", body = UserView), (status = 401, description = "No valid token", body = super::ErrorBody)))]
 pub async fn me(Caller(auth): Caller) -> Json<UserView> {
     Json(user_view(&auth.user))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DeleteMeBody {
+    /// The current password (accounts without one: a login in the last ten minutes).
+    #[serde(default)]
+    password: String,
+    /// The username, typed out to confirm.
+    confirm: String,
+}
+
+#[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeBody,
+    responses((status = 204, description = "Account deleted"),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 401, description = "No valid token", body = super::ErrorBody),
+        (status = 409, description = "Last admin, or the login is not recent enough", body = super::ErrorBody),
+        (status = 415, description = "Not JSON", body = super::ErrorBody),
+        (status = 422, description = "Wrong password or confirmation", body = super::ErrorBody),
+        (status = 429, description = "Too many password tries", body = super::ErrorBody)))]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+    Body(body): Body<DeleteMeBody>,
+) -> ApiResult<StatusCode> {
+    crate::server::auth::deletion::delete_own(
+        &state,
+        &auth,
+        &Password::new(body.password),
+        &body.confirm,
+        client.ip.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Only these may change here; anything else in the body is refused, not ignored.
@@ -393,7 +446,7 @@ pub async fn verify_email(
         V::AlreadyVerified => Ok(message("This address was already verified.")),
         V::Expired => Err(AppError::LinkExpired.into()),
         V::AlreadyUsed => Err(AppError::LinkUsed.into()),
-        V::Invalid => Err(AppError::LinkInvalid.into()),
+        V::Invalid | V::Confirm { .. } => Err(AppError::LinkInvalid.into()),
         V::EmailTaken => Err(AppError::Conflict {
             message: "Another account uses this address now.".into(),
         }

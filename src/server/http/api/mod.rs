@@ -112,6 +112,10 @@ impl IntoResponse for ApiError {
             fields: self.fields.as_ref(),
         };
         let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, super::RETRY_AFTER_SECONDS.into());
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             let challenge = if self.code == "invalid_credentials" {
                 "Bearer".to_string()

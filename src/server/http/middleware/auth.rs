@@ -14,9 +14,9 @@ use crate::server::{
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, header},
+    http::{HeaderMap, Method, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use std::net::SocketAddr;
 
@@ -46,11 +46,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             // A revoked session's refresh token is dead too: no point trying.
             Err(AccessRefused::Revoked) => may_refresh = false,
             Err(AccessRefused::Expired | AccessRefused::Invalid) => {}
+            // Neither yes nor no: an outage is not a logout.
+            Err(AccessRefused::Unavailable(e)) => {
+                tracing::error!(error = ?e, "checking a session: store unavailable");
+                return unavailable(req.uri().path());
+            }
         }
     }
 
     let mut set_cookies = Vec::new();
-    let mut keep_cookies = false;
     if auth.is_none()
         && may_refresh
         && let Some(token) = &refresh
@@ -63,13 +67,23 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(Error::Unauthorized) => {}
             // A database hiccup is no reason to log anyone out.
             Err(e) => {
-                tracing::error!(error = ?e, "refreshing session");
-                keep_cookies = true;
+                tracing::error!(error = ?e, "refreshing session: store unavailable");
+                return unavailable(req.uri().path());
             }
         }
     }
-    if auth.is_none() && had_cookies && !keep_cookies {
+    if auth.is_none() && had_cookies {
         set_cookies = names.cleared();
+    }
+
+    // Pages behind a login decide here, before any rendering: a real redirect that works
+    // without JavaScript (and before the wasm has loaded).
+    if auth.is_none() && req.method() == Method::GET && is_protected_page(req.uri().path()) {
+        let mut res = redirect_to_login(req.uri());
+        for value in set_cookies {
+            res.headers_mut().append(header::SET_COOKIE, value);
+        }
+        return res;
     }
 
     req.extensions_mut().insert(RequestAuth(auth));
@@ -82,6 +96,65 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
     res
 }
+
+/// Pages only a logged-in person can see.
+fn is_protected_page(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    matches!(path, "/profile" | "/sessions" | "/admin") || path.starts_with("/admin/")
+}
+
+/// `303 See Other` to the login page, coming back here afterwards.
+fn redirect_to_login(uri: &axum::http::Uri) -> Response {
+    let next = match uri.query() {
+        None => uri.path().to_string(),
+        Some(_) => {
+            let full = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            url::form_urlencoded::byte_serialize(full.as_bytes()).collect()
+        }
+    };
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/login?next={next}"))],
+    )
+        .into_response()
+}
+
+/// The answer while the store is down: 503 with `Retry-After`, cookies untouched. Pages
+/// get a calm page, server functions and the API their JSON error.
+pub fn unavailable(path: &str) -> Response {
+    let retry = (
+        header::RETRY_AFTER,
+        super::super::RETRY_AFTER_SECONDS.to_string(),
+    );
+    let json = path.starts_with(super::SERVER_FN_PREFIX) || path.starts_with("/api/");
+    if json {
+        let body = if path.starts_with("/api/") {
+            serde_json::json!({ "detail": crate::errors::AppError::Unavailable.to_string(), "code": "unavailable" })
+        } else {
+            serde_json::to_value(crate::errors::AppError::Unavailable).unwrap_or_default()
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, [retry], axum::Json(body)).into_response();
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            retry,
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        UNAVAILABLE_PAGE,
+    )
+        .into_response()
+}
+
+// The site's own stylesheet (a static file, served without the database); no inline
+// style, which the Content-Security-Policy would refuse.
+const UNAVAILABLE_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Temporarily unavailable</title><link rel="stylesheet" href="/pkg/gatehouse.css"></head>
+<body><main><section class="card narrow"><h1>Temporarily unavailable</h1>
+<p>Gatehouse cannot reach its database right now. <strong>Your session is safe</strong>: you are still logged in, and nothing you saved is lost.</p>
+<p>Please try again in a minute.</p></section></main></body></html>"#;
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

@@ -29,6 +29,12 @@ pub async fn map(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if parts.status == StatusCode::SERVICE_UNAVAILABLE {
+            parts.headers.insert(
+                axum::http::header::RETRY_AFTER,
+                crate::server::http::RETRY_AFTER_SECONDS.into(),
+            );
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }
