@@ -300,8 +300,12 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(backend: Backend) {
     );
     assert_eq!(wrong.json()["code"], "invalid_credentials");
     assert!(app.me().await.is_null());
+    // Recorded after the answer, so that both failures cost the same time.
     let failures = app
-        .count("select count(*) from audit_events where kind = 'login_failed'")
+        .count_eventually(
+            "select count(*) from audit_events where kind = 'login_failed'",
+            2,
+        )
         .await;
     assert_eq!(failures, 2);
     let leaked = app
@@ -392,7 +396,7 @@ async fn profile_needs_a_login_and_sends_back_after_it(backend: Backend) {
     let res = app.get("/profile").await;
     assert_eq!(
         res.status,
-        StatusCode::FOUND,
+        StatusCode::SEE_OTHER,
         "a real redirect, not a page: {}",
         res.body
     );

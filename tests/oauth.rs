@@ -304,7 +304,26 @@ async fn connect_from_the_profile_and_disconnect_with_the_last_login_rule(backen
     let (app, provider) = setup(backend).await;
     // A password account connects GitHub.
     app.signup("zack", "zack@example.com").await;
-    let to_provider = start(&app, "github", &[("link", "1")]).await;
+    // Connecting adds a way in: it needs the current password.
+    let refused = app
+        .post_form(
+            "/auth/oauth/github/start",
+            &[("link", "1"), ("password", "not my password")],
+            "/profile",
+        )
+        .await;
+    refused.assert_redirect_to("/profile");
+    assert_eq!(
+        app.count("select count(*) from identities").await,
+        0,
+        "nothing connected"
+    );
+    let to_provider = start(
+        &app,
+        "github",
+        &[("link", "1"), ("password", common::STRONG_PASSWORD)],
+    )
+    .await;
     let back = provider
         .authorize(&to_provider, "zack-at-github@example.com", true)
         .await;
@@ -369,7 +388,12 @@ async fn connect_from_the_profile_and_disconnect_with_the_last_login_rule(backen
         StatusCode::OK
     );
     // Someone else cannot connect a provider account that is already connected.
-    let to_provider = start(&app, "github", &[("link", "1")]).await;
+    let to_provider = start(
+        &app,
+        "github",
+        &[("link", "1"), ("password", common::STRONG_PASSWORD)],
+    )
+    .await;
     let back = provider
         .authorize(&to_provider, "amy-gh@example.com", true)
         .await;

@@ -51,7 +51,32 @@ pub struct Settings {
     /// Client secrets of the providers, by provider name. Never from the settings file:
     /// [`Settings::load`] reads them from `GATEHOUSE_OAUTH_<NAME>_CLIENT_SECRET`.
     #[serde(skip)]
-    pub oauth_secrets: BTreeMap<String, String>,
+    pub oauth_secrets: Secrets,
+}
+
+/// Secrets by name. `Debug` names them and never prints a value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets(BTreeMap<String, String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "[redacted]")))
+            .finish()
+    }
+}
+
+impl std::ops::Deref for Secrets {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Secrets {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,6 +321,13 @@ pub struct ServerSettings {
     pub site_root: PathBuf,
     /// Take the client IP from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// The proxies (CIDRs) allowed to set `X-Forwarded-For`: the client is the right-most
+    /// address in it that is not one of these. Required with `trust_forwarded_for` in
+    /// production.
+    pub trusted_proxies: Vec<String>,
+    /// `trusted_proxies`, parsed.
+    #[serde(skip)]
+    pub trusted_proxy_nets: Vec<ipnet::IpNet>,
     /// Web origins (`https://app.example.com`) whose pages may call the JSON API with a
     /// bearer token. Empty: none (same-origin and non-browser clients only).
     pub cors_origins: Vec<String>,
@@ -368,7 +400,7 @@ impl Default for Settings {
             accounts: AccountSettings::default(),
             mail: MailSettings::default(),
             oauth: BTreeMap::new(),
-            oauth_secrets: BTreeMap::new(),
+            oauth_secrets: Secrets::default(),
         }
     }
 }
@@ -381,6 +413,8 @@ impl Default for ServerSettings {
             data_dir: "data".into(),
             site_root: "target/site".into(),
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            trusted_proxy_nets: Vec::new(),
             cors_origins: Vec::new(),
         }
     }
@@ -589,12 +623,58 @@ impl Settings {
             );
         }
 
+        self.server.trusted_proxy_nets = self
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|cidr| {
+                cidr.parse::<ipnet::IpNet>()
+                    .or_else(|_| cidr.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| {
+                        format!(
+                            "server.trusted_proxies holds {cidr:?}; write CIDRs like \"10.0.0.0/8\""
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<_>>()?;
         if self.mode == Mode::Production && public.scheme() != "https" {
             bail!(
                 "production mode needs an https public URL (server.public_url is {}); \
                  put Gatehouse behind TLS or run in development mode",
                 self.server.public_url
             );
+        }
+        if self.mode == Mode::Production {
+            ensure!(
+                !self.server.trust_forwarded_for || !self.server.trusted_proxies.is_empty(),
+                "server.trust_forwarded_for is on but server.trusted_proxies is empty: anyone could \
+                 choose their own address; list your proxies' CIDRs"
+            );
+            ensure!(
+                !self.mail.smtp_host.is_empty(),
+                "production mode needs an SMTP server (mail.smtp_host): without one, mail with live \
+                 links would be written to disk"
+            );
+            let loopback = matches!(
+                self.mail.smtp_host.as_str(),
+                "localhost" | "127.0.0.1" | "::1"
+            );
+            ensure!(
+                self.mail.tls != MailTls::None || loopback,
+                "mail.tls = \"none\" sends passwords and links in clear text; use it only for a relay on localhost"
+            );
+            for (name, provider) in &self.oauth {
+                for url in [
+                    &provider.authorize_url,
+                    &provider.token_url,
+                    &provider.userinfo_url,
+                ] {
+                    ensure!(
+                        url.starts_with("https://"),
+                        "oauth.{name} endpoint {url} is not https; production needs https endpoints"
+                    );
+                }
+            }
         }
         Ok(self)
     }
@@ -651,6 +731,7 @@ mod tests {
             jail.set_env("GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS", "2");
             jail.set_env("DATABASE_URL", "postgres://db.example/gh");
             jail.set_env("GATEHOUSE_MODE", "production");
+            jail.set_env("GATEHOUSE_MAIL__SMTP_HOST", "smtp.example");
             // Variables that share the prefix but are not settings are left alone.
             jail.set_env("GATEHOUSE_JWT_PRIVATE_KEY", "secret");
             jail.set_env("GATEHOUSE_LOG", "debug");
@@ -704,6 +785,61 @@ mod tests {
                 .contains("oauth.corp-sso.authorize_url"),
             "generic providers need endpoints"
         );
+    }
+
+    #[test]
+    fn debug_never_prints_a_secret() {
+        let mut s = Settings::default();
+        s.oauth_secrets
+            .insert("github".into(), "very-secret-value".into());
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("very-secret-value"), "{printed}");
+        assert!(printed.contains("github"));
+    }
+
+    #[test]
+    fn production_refuses_unsafe_mail_proxies_and_providers() {
+        let prod = || {
+            let mut s = Settings {
+                mode: Mode::Production,
+                ..Settings::default()
+            };
+            s.server.public_url = "https://id.example".into();
+            s.mail.smtp_host = "smtp.example".into();
+            s
+        };
+        assert!(prod().finish().is_ok());
+        let mut s = prod();
+        s.mail.smtp_host.clear();
+        assert!(s.finish().unwrap_err().to_string().contains("SMTP"));
+        let mut s = prod();
+        s.mail.tls = MailTls::None;
+        assert!(s.finish().unwrap_err().to_string().contains("clear text"));
+        let mut s = prod();
+        s.server.trust_forwarded_for = true;
+        assert!(
+            s.finish()
+                .unwrap_err()
+                .to_string()
+                .contains("trusted_proxies")
+        );
+        let mut s = prod();
+        s.server.trust_forwarded_for = true;
+        s.server.trusted_proxies = vec!["10.0.0.0/8".into(), "127.0.0.1".into()];
+        assert_eq!(s.finish().unwrap().server.trusted_proxy_nets.len(), 2);
+        let mut s = prod();
+        s.oauth.insert(
+            "corp".into(),
+            OAuthProviderSettings {
+                client_id: "x".into(),
+                authorize_url: "http://sso.example/auth".into(),
+                token_url: "https://sso.example/token".into(),
+                userinfo_url: "https://sso.example/me".into(),
+                ..Default::default()
+            },
+        );
+        s.oauth_secrets.insert("corp".into(), "y".into());
+        assert!(s.finish().unwrap_err().to_string().contains("not https"));
     }
 
     #[test]

@@ -410,6 +410,19 @@ impl TestApp {
         self.get(&to).await
     }
 
+    /// Waits (up to 5 s) until a count reaches `want`: for rows written after the answer
+    /// went out, such as failed-login audit events. Returns the last count.
+    pub async fn count_eventually(&self, sql: &str, want: i64) -> i64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let n = self.count(sql).await;
+            if n >= want || std::time::Instant::now() > deadline {
+                return n;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Runs a scalar SQL query against the app's database.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)

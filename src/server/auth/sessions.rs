@@ -245,7 +245,7 @@ async fn within_grace(
         revoke_for_reuse(state, &session, client, "older").await?;
         return Err(Error::Unauthorized);
     }
-    if !session.rotated_at.is_some_and(|at| now - at <= grace) {
+    if session.rotated_at.is_none_or(|at| now - at > grace) {
         revoke_for_reuse(state, &session, client, "previous").await?;
         return Err(Error::Unauthorized);
     }

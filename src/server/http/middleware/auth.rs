@@ -27,7 +27,8 @@ pub struct RequestAuth(pub Option<Authenticated>);
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let client = client_info(&state, &req);
     req.extensions_mut().insert(client.clone());
-    if is_static_path(req.uri().path()) {
+    // Probes and static files need no login (and must answer while the store is down).
+    if is_static_path(req.uri().path()) || matches!(req.uri().path(), "/healthz" | "/readyz") {
         return next.run(req).await;
     }
 
@@ -164,32 +165,91 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// The client's address (from `X-Forwarded-For` only when configured to trust it) and
-/// user agent.
+/// The client's address and user agent. Behind trusted proxies (`trust_forwarded_for`),
+/// the address is the right-most one in `X-Forwarded-For` that is not a trusted proxy,
+/// so a client cannot choose its own address by sending the header itself.
 pub fn client_info(state: &AppState, req: &Request) -> ClientInfo {
     let headers = req.headers();
-    let forwarded = state
-        .settings
-        .server
-        .trust_forwarded_for
-        .then(|| {
-            headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()
-                .map(|s| s.trim().to_string())
-        })
-        .flatten()
-        .filter(|s| !s.is_empty());
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| addr.ip());
+    let server = &state.settings.server;
+    let address = if server.trust_forwarded_for {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        forwarded_client(peer, &forwarded, &server.trusted_proxy_nets)
+    } else {
+        peer
+    };
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    ClientInfo::new(forwarded.or(peer), user_agent)
+    ClientInfo::new(address.map(|a| a.to_string()), user_agent)
+}
+
+/// Walks the hops from the nearest (the peer) outwards and returns the first that is not
+/// a trusted proxy. With no proxies listed, only the peer itself is trusted.
+fn forwarded_client(
+    peer: Option<std::net::IpAddr>,
+    forwarded: &[&str],
+    trusted: &[ipnet::IpNet],
+) -> Option<std::net::IpAddr> {
+    let is_trusted = |ip: std::net::IpAddr| {
+        if trusted.is_empty() {
+            Some(ip) == peer
+        } else {
+            trusted.iter().any(|net| net.contains(&ip))
+        }
+    };
+    // A peer that is not a trusted proxy is the client, whatever the header says.
+    if !peer.is_some_and(is_trusted) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+            break;
+        };
+        client = Some(ip);
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_address_that_is_not_a_trusted_proxy() {
+        let proxies: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        // client -> proxy 10.0.0.5 -> proxy 10.0.0.9 (peer)
+        let got = forwarded_client(Some(ip("10.0.0.9")), &["203.0.113.7", "10.0.0.5"], &proxies);
+        assert_eq!(got, Some(ip("203.0.113.7")));
+        // A forged left-most entry does not win.
+        let got = forwarded_client(Some(ip("10.0.0.9")), &["1.2.3.4", "203.0.113.7"], &proxies);
+        assert_eq!(got, Some(ip("203.0.113.7")));
+        // A peer that is not a trusted proxy is the client, whatever it says.
+        let got = forwarded_client(Some(ip("198.51.100.1")), &["1.2.3.4"], &proxies);
+        assert_eq!(got, Some(ip("198.51.100.1")));
+        // Garbage in the header stops the walk at the last good hop.
+        let got = forwarded_client(Some(ip("10.0.0.9")), &["not-an-ip"], &proxies);
+        assert_eq!(got, Some(ip("10.0.0.9")));
+        // No proxies listed: the peer is the proxy, the entry it added is the client.
+        let got = forwarded_client(Some(ip("127.0.0.1")), &["1.2.3.4", "203.0.113.7"], &[]);
+        assert_eq!(got, Some(ip("203.0.113.7")));
+    }
 }
