@@ -24,6 +24,7 @@ on_both_backends!(
     bad_bodies_are_4xx_with_a_message,
     jwks_publishes_the_verifying_key,
     the_openapi_document_covers_every_endpoint,
+    seed_document_examples_work_against_api_v1,
 );
 
 /// An API client: no cookie jar, a bearer token when given.
@@ -842,4 +843,634 @@ async fn login_attempts_are_throttled_per_account() {
         )
         .await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Every request example in `shared/reference/*.txt` that has a Gatehouse equivalent,
+/// replayed against `/api/v1` in the example's own shape, translated as the README's
+/// "Coming from the FastAPI tutorials" table says. Examples with no equivalent on purpose
+/// (tokens in URLs, a GET that spends a token) are checked to be refused.
+async fn seed_document_examples_work_against_api_v1(backend: Backend) {
+    const FRONTEND: &str = "https://app.yourdomain.com";
+    let app = common::spawn_with(backend, |s| s.server.cors_origins = vec![FRONTEND.into()]).await;
+    // The seed examples' own passwords ("Pass123", "password123") are too weak here.
+    const NEW_PASSWORD: &str = "a brand new passphrase";
+    let form = |path: &str, body: String| {
+        Request::post(format!("/api/v1{path}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let encode = |fields: &[(&str, &str)]| {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish()
+    };
+    // The one-time token of the newest mail to `to` whose subject starts with `subject`
+    // (links are mailed, never answered: the seeds' "DEV ONLY" tokens have no equivalent).
+    async fn mailed_token(app: &TestApp, to: &str, subject: &str) -> String {
+        let sql = format!(
+            "select text_body from outbox where recipient = '{to}' and subject like '{subject}%' \
+             order by created_at desc"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let bodies: Vec<String> = sqlx::query_scalar(&sql)
+                .fetch_all(&app.state.db.pool)
+                .await
+                .unwrap();
+            if let Some(body) = bodies.first() {
+                return body
+                    .split("token=")
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .unwrap_or_else(|| panic!("no token in {body}"))
+                    .to_string();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no mail {subject:?} to {to}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    // ---- 000: the FastLaunchAPI starter kit -------------------------------------------
+    // POST /auth/create-user {username, email, password} -> POST /auth/signup.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/signup",
+        Some(json!({ "username": "john_doe", "email": "john@example.com", "password": STRONG_PASSWORD })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let created = res.json();
+    assert_eq!(created["user"]["username"], "john_doe");
+    assert_eq!(created["user"]["email"], "john@example.com");
+    assert_eq!(created["verification_required"], false);
+    let john_id = created["user"]["id"].as_str().unwrap().to_string();
+
+    // POST /auth/token, form-encoded username=&password= (no grant_type) -> same path.
+    let res = app
+        .another_browser()
+        .send(form(
+            "/auth/token",
+            encode(&[("username", "john_doe"), ("password", STRONG_PASSWORD)]),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let john = res.json();
+    assert!(john["access_token"].is_string() && john["refresh_token"].is_string());
+    assert!(
+        john["token_type"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("bearer")
+    );
+    let john_access = token(&john);
+
+    // GET /auth/get-user (bearer) -> GET /auth/me.
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&john_access)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let me = res.json();
+    assert_eq!(me["id"], john_id.as_str());
+    assert_eq!(me["username"], "john_doe");
+    assert_eq!(me["email"], "john@example.com");
+    assert_eq!(me["email_verified"], false, "the seed's is_verified");
+    assert_eq!(me["has_password"], true, "the seed's is_oauth, inverted");
+
+    // PATCH /auth/update-user -> PATCH /auth/me. The seed's body as is: its
+    // niche_preference is not a Gatehouse field, refused like the seed's protected ones.
+    let seed_patch = json!({
+        "display_name": "John Doe",
+        "bio": "Software developer",
+        "niche_preference": "technology",
+        "avatar_url": "https://example.com/avatar.jpg"
+    });
+    let res = api(
+        &app,
+        Method::PATCH,
+        "/auth/me",
+        Some(seed_patch),
+        Some(&john_access),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.json()["code"], "protected_field");
+    let res = api(
+        &app,
+        Method::PATCH,
+        "/auth/me",
+        Some(json!({
+            "display_name": "John Doe",
+            "bio": "Software developer",
+            "avatar_url": "https://example.com/avatar.jpg"
+        })),
+        Some(&john_access),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let me = res.json();
+    assert_eq!(me["display_name"], "John Doe");
+    assert_eq!(me["bio"], "Software developer");
+    assert_eq!(me["avatar_url"], "https://example.com/avatar.jpg");
+    // ... and the seed's protected email is protected here too.
+    let res = api(
+        &app,
+        Method::PATCH,
+        "/auth/me",
+        Some(json!({ "email": "other@example.com" })),
+        Some(&john_access),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+
+    // POST /auth/refresh {refresh_token} -> same path; the refresh token rotates.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/refresh",
+        Some(json!({ "refresh_token": john["refresh_token"] })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let fresh = res.json();
+    assert!(fresh["access_token"].is_string());
+    assert!(fresh["refresh_token"].is_string());
+    assert_ne!(fresh["refresh_token"], john["refresh_token"]);
+
+    // GET /auth/verify-email?token=... has no equivalent: a GET never spends a token and
+    // tokens never travel in API URLs. The same token works in a POST body (001's
+    // /auth/email/verification/confirm {token}), below.
+    let verify_token = mailed_token(&app, "john@example.com", "Verify").await;
+    let res = api(
+        &app,
+        Method::GET,
+        &format!("/auth/verify-email?token={verify_token}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED, "{}", res.body);
+
+    // POST /auth/request-password-reset {email} -> same path: one answer for everyone.
+    for email in ["john@example.com", "nobody@example.com"] {
+        let res = api(
+            &app,
+            Method::POST,
+            "/auth/request-password-reset",
+            Some(json!({ "email": email })),
+            None,
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{email}: {}", res.body);
+        assert!(res.json()["detail"].is_string());
+    }
+
+    // ---- 001: the long tutorial (its test script, quick start and reference) -----------
+    // GET /api/v1/health -> GET /healthz; GET /api/v1/health/database -> GET /readyz.
+    let plain_get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    let res = app.another_browser().send(plain_get("/healthz")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["status"], "ok");
+    let res = app.another_browser().send(plain_get("/readyz")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["database"], "ok");
+
+    // The quick reference's register body verbatim: "Pass123" is too weak here (422).
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/signup",
+        Some(json!({ "username": "user", "email": "user@example.com", "password": "Pass123" })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.json()["fields"]["password"].is_string());
+
+    // POST /auth/register {username, email, password, full_name} -> POST /auth/signup,
+    // full_name -> display_name.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/signup",
+        Some(json!({
+            "username": "auth_test_user",
+            "email": "authtest@example.com",
+            "password": STRONG_PASSWORD,
+            "display_name": "Auth Test User"
+        })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.json()["user"]["display_name"], "Auth Test User");
+
+    // POST /auth/login {username, password}, wrong -> POST /auth/login {login, password}.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/login",
+        Some(json!({ "login": "wrong_user", "password": "wrong_password" })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers[header::WWW_AUTHENTICATE], "Bearer");
+    // ... and right: access_token, refresh_token, token_type, expires_in.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/login",
+        Some(json!({ "login": "auth_test_user", "password": STRONG_PASSWORD })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let tokens = res.json();
+    assert!(tokens["refresh_token"].is_string());
+    assert_eq!(tokens["expires_in"], 900);
+    let access = token(&tokens);
+    // POST /auth/login/form (OAuth2 form, "username or email") -> POST /auth/token.
+    let res = app
+        .another_browser()
+        .send(form(
+            "/auth/token",
+            encode(&[
+                ("username", "authtest@example.com"),
+                ("password", STRONG_PASSWORD),
+            ]),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // GET /users without a token: 401; with a user's token: 403 (admins only here).
+    let res = api(&app, Method::GET, "/users", None, None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = api(&app, Method::GET, "/users", None, Some(&access)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // POST /users (an admin creates an account) has no equivalent: accounts come from
+    // signup or `gatehouse create-admin`.
+    let res = api(
+        &app,
+        Method::POST,
+        "/users",
+        Some(json!({ "username": "new_user", "email": "newuser@example.com", "password": "Password123" })),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // GET /users/me and GET /auth/me -> GET /auth/me.
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&access)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["username"], "auth_test_user");
+
+    // POST /auth/refresh {refresh_token} -> same path.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/refresh",
+        Some(json!({ "refresh_token": tokens["refresh_token"] })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let access = token(&res.json());
+
+    // (Before the password change below, which ends every pending one-time link.)
+    // POST /auth/email/verification/request (bearer) -> POST /auth/resend-verification
+    // {login}; POST /auth/email/verification/confirm {token} -> POST /auth/verify-email.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/resend-verification",
+        Some(json!({ "login": "auth_test_user" })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    let t = mailed_token(&app, "authtest@example.com", "Verify").await;
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/verify-email",
+        Some(json!({ "token": t })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()["detail"].is_string());
+    // POST /auth/password/change {current_password, new_password} -> PUT
+    // /auth/change-password (003's path), 204; the new password logs in.
+    let res = api(
+        &app,
+        Method::PUT,
+        "/auth/change-password",
+        Some(json!({ "current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD })),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/login",
+        Some(json!({ "login": "auth_test_user", "password": NEW_PASSWORD })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let access = token(&res.json());
+
+    // 000's token, refused on GET above, was not spent by it.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/verify-email",
+        Some(json!({ "token": verify_token })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&john_access)).await;
+    assert_eq!(res.json()["email_verified"], true);
+
+    // POST /auth/password/reset/confirm {token, new_password} (and 000's
+    // /auth/reset-password) -> POST /auth/reset-password; every session ends.
+    let reset = mailed_token(&app, "john@example.com", "Reset").await;
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/reset-password",
+        Some(json!({ "token": reset, "new_password": NEW_PASSWORD })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()["detail"].is_string());
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&john_access)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = app
+        .another_browser()
+        .send(form(
+            "/auth/token",
+            encode(&[("username", "john_doe"), ("password", NEW_PASSWORD)]),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // An expired or forged token: 401 with a Bearer challenge.
+    let expired =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwiZXhwIjoxNjAwMDAwMDAwfQ.invalid";
+    let res = api(&app, Method::GET, "/auth/me", None, Some(expired)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        res.headers[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+
+    // The CORS preflight (OPTIONS /api/v1/auth/login) from a listed origin.
+    let res = app
+        .another_browser()
+        .send(
+            Request::builder()
+                .method(Method::OPTIONS)
+                .uri("/api/v1/auth/login")
+                .header(header::ORIGIN, FRONTEND)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.status);
+    assert_eq!(res.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], FRONTEND);
+
+    // POST /auth/logout (bearer) -> same path, 204; the token is dead at once.
+    let res = api(&app, Method::POST, "/auth/logout", None, Some(&access)).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&access)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+
+    // ---- 003: the starter project -------------------------------------------------------
+    // POST /auth/signup {email, username, password, full_name}: full_name -> display_name.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/signup",
+        Some(json!({
+            "email": "user@example.com",
+            "username": "testuser",
+            "password": STRONG_PASSWORD,
+            "display_name": "Test User"
+        })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let testuser_id = res.json()["user"]["id"].as_str().unwrap().to_string();
+    // POST /auth/login {email, password} -> POST /auth/login {login, password}.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/login",
+        Some(json!({ "login": "user@example.com", "password": STRONG_PASSWORD })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let first = res.json();
+    // GET /auth/me (bearer).
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&token(&first))).await;
+    assert_eq!(res.json()["email"], "user@example.com");
+    // POST /auth/refresh {refresh_token}.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/refresh",
+        Some(json!({ "refresh_token": first["refresh_token"] })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let first = res.json();
+    // GET /auth/active-sessions -> GET /auth/sessions.
+    let res = api(
+        &app,
+        Method::GET,
+        "/auth/sessions",
+        None,
+        Some(&token(&first)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let list = res.json();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["current"] == true),
+        "{list}"
+    );
+    // POST /auth/logout, bearer plus {refresh_token}: 204, and that refresh token is
+    // revoked too (the body is accepted and not needed).
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/logout",
+        Some(json!({ "refresh_token": first["refresh_token"] })),
+        Some(&token(&first)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/refresh",
+        Some(json!({ "refresh_token": first["refresh_token"] })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(res.json()["code"], "invalid_grant");
+    // POST /auth/logout-all (bearer).
+    let a = login(&app, "testuser").await;
+    let b = login(&app, "testuser").await;
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/logout-all",
+        None,
+        Some(&token(&a)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()["sessions_ended"].as_u64().unwrap() >= 2);
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&token(&b))).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+
+    // ---- 002: the short guide -------------------------------------------------------------
+    // POST /register {email, password, full_name} -> POST /auth/signup: Gatehouse also
+    // needs a username; full_name -> display_name.
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/signup",
+        Some(json!({
+            "username": "guide",
+            "email": "guide@example.com",
+            "password": STRONG_PASSWORD,
+            "display_name": "Guide Reader"
+        })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let guide_id = res.json()["user"]["id"].as_str().unwrap().to_string();
+    // client.post("/login", data={email, password}) -> POST /auth/token form, the address
+    // as username; a wrong password is 401.
+    let res = app
+        .another_browser()
+        .send(form(
+            "/auth/token",
+            encode(&[("username", "guide@example.com"), ("password", "wrong")]),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = app
+        .another_browser()
+        .send(form(
+            "/auth/token",
+            encode(&[
+                ("username", "guide@example.com"),
+                ("password", STRONG_PASSWORD),
+            ]),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let guide = token(&res.json());
+    // GET /me -> GET /auth/me {id, email}.
+    let res = api(&app, Method::GET, "/auth/me", None, Some(&guide)).await;
+    assert_eq!(res.json()["id"], guide_id.as_str());
+    assert_eq!(res.json()["email"], "guide@example.com");
+
+    // ---- The admin examples (001's /users routes, 002's delete, 003's user admin) --------
+    signup(&app, "boss").await;
+    app.execute("update users set role = 'admin' where username = 'boss'")
+        .await;
+    let boss = token(&login(&app, "boss").await);
+    // GET /users (003's GET /users/) and 001's GET /users/stats/count -> GET /users {total}.
+    let res = api(&app, Method::GET, "/users", None, Some(&boss)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let total = res.json()["total"].as_i64().unwrap();
+    assert!(total >= 5, "{total}");
+    // GET /users/{id}.
+    let res = api(
+        &app,
+        Method::GET,
+        &format!("/users/{testuser_id}"),
+        None,
+        Some(&boss),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["username"], "testuser");
+    // 003's PUT /users/{id}/activate -> PATCH /users/{id} {"active": true}.
+    for active in [false, true] {
+        let res = api(
+            &app,
+            Method::PATCH,
+            &format!("/users/{testuser_id}"),
+            Some(json!({ "active": active })),
+            Some(&boss),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(res.json()["active"], active);
+    }
+    // 002's DELETE /users/{user_id} (admin) -> same path, 204.
+    let res = api(
+        &app,
+        Method::DELETE,
+        &format!("/users/{guide_id}"),
+        None,
+        Some(&boss),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = api(
+        &app,
+        Method::GET,
+        &format!("/users/{guide_id}"),
+        None,
+        Some(&boss),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // 003's DELETE /users/me -> DELETE /auth/me {password, confirm: username}, 204.
+    let t = token(&login(&app, "testuser").await);
+    let res = api(
+        &app,
+        Method::DELETE,
+        "/auth/me",
+        Some(json!({ "password": STRONG_PASSWORD, "confirm": "testuser" })),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/login",
+        Some(json!({ "login": "testuser", "password": STRONG_PASSWORD })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
