@@ -127,6 +127,15 @@ async fn a_verified_account_with_the_same_verified_address_is_linked(backend: Ba
             .await,
         1
     );
+    // The owner hears about the automatic link.
+    assert_eq!(
+        app.count(
+            "select count(*) from outbox where recipient = 'quin@example.com' \
+             and subject like 'Google was connected%'"
+        )
+        .await,
+        1
+    );
 }
 
 async fn an_unverified_account_is_never_taken_over(backend: Backend) {
@@ -159,6 +168,13 @@ async fn a_provider_address_that_is_not_verified_links_nothing(backend: Backend)
     res.assert_redirect_to("/login");
     assert!(app.me().await.is_null());
     assert_eq!(app.count("select count(*) from identities").await, 0);
+    // The answer must not say that this address has an account here: word for word what
+    // an address without an account gets.
+    let with_account = app.get("/login").await.body;
+    assert!(
+        with_account.contains("did not share a verified email address"),
+        "{with_account}"
+    );
     // And with no account at that address, no account is made from an unverified one.
     let res = sign_in(&app, &provider, "google", "unverified:tina@example.com").await;
     res.assert_redirect_to("/login");
@@ -356,6 +372,17 @@ async fn connect_from_the_profile_and_disconnect_with_the_last_login_rule(backen
             .await,
         1
     );
+    // The owner is told of both changes by mail.
+    for subject in ["GitHub was connected%", "GitHub was disconnected%"] {
+        assert_eq!(
+            app.count(&format!(
+                "select count(*) from outbox where subject like '{subject}'"
+            ))
+            .await,
+            1,
+            "{subject}"
+        );
+    }
 
     // An account made through Google has no password: Google is its last way in.
     let other = app.another_browser();

@@ -32,6 +32,8 @@ on_both_backends!(
     own_activity_does_not_expose_internal_details,
     the_password_grant_accepts_a_missing_grant_type_and_me_can_be_deleted,
     retention_purges_spent_links_and_old_audit_events,
+    the_data_folder_and_the_outbox_are_private,
+    a_token_for_another_service_is_refused_by_gatehouse_admin_api_included,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
@@ -739,4 +741,53 @@ async fn retention_purges_spent_links_and_old_audit_events(backend: Backend) {
     assert!(purged.audit_events >= 1, "{purged:?}");
     assert_eq!(purged.one_time_tokens, 1, "{purged:?}");
     assert_eq!(app.count("select count(*) from audit_events").await, 0);
+}
+
+async fn the_data_folder_and_the_outbox_are_private(backend: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn(backend).await;
+    let data = app.state.settings.server.data_dir.clone();
+    for dir in [data.clone(), data.join("outbox"), data.join("secrets")] {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+}
+
+async fn a_token_for_another_service_is_refused_by_gatehouse_admin_api_included(backend: Backend) {
+    let app = spawn_with(backend, |s| {
+        s.tokens.service_audiences = vec!["billing".into()]
+    })
+    .await;
+    app.signup("sal", "sal@example.com").await;
+    app.execute("update users set role = 'admin'").await;
+    let own = api_login(&app, "sal", STRONG_PASSWORD).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/service-token",
+        Some(json!({ "audience": "payroll" })),
+        Some(&own),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/service-token",
+        Some(json!({ "audience": "billing" })),
+        Some(&own),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let service = res.json()["access_token"].as_str().unwrap().to_string();
+    assert_eq!(res.json()["audience"], "billing");
+    for path in ["/auth/me", "/users"] {
+        let res = api(&app, Method::GET, path, None, Some(&service)).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path}: {}", res.body);
+        let res = api(&app, Method::GET, path, None, Some(&own)).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+    }
 }

@@ -346,8 +346,12 @@ pub struct DatabaseSettings {
 pub struct TokenSettings {
     /// `iss` claim; empty means the public URL.
     pub issuer: String,
-    /// `aud` claim of access tokens.
+    /// `aud` claim of access tokens: Gatehouse's own API accepts only this audience.
     pub audience: String,
+    /// Other services a signed-in client may get an access token for
+    /// (`POST /api/v1/auth/service-token`); such tokens verify with the JWKS but are
+    /// refused by Gatehouse's own API, admin endpoints included.
+    pub service_audiences: Vec<String>,
     pub access_ttl_seconds: u64,
     /// Idle lifetime of a session: each refresh extends it by this much.
     pub refresh_ttl_seconds: u64,
@@ -434,6 +438,7 @@ impl Default for TokenSettings {
         Self {
             issuer: String::new(),
             audience: "gatehouse".into(),
+            service_audiences: Vec::new(),
             access_ttl_seconds: 15 * 60,
             refresh_ttl_seconds: 7 * 24 * 3600,
             session_max_age_seconds: 30 * 24 * 3600,
@@ -564,6 +569,12 @@ impl Settings {
             "tokens.refresh_reuse_grace_seconds must be at most 300"
         );
         ensure!(!t.audience.is_empty(), "tokens.audience must not be empty");
+        ensure!(
+            t.service_audiences
+                .iter()
+                .all(|a| !a.is_empty() && *a != t.audience),
+            "tokens.service_audiences must be non-empty and differ from tokens.audience"
+        );
         ensure!(
             !self.cookies.name_prefix.is_empty()
                 && self

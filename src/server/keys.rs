@@ -26,7 +26,16 @@ pub const ROTATION_SKEW_SECONDS: i64 = 60;
 #[derive(Clone, Debug)]
 pub struct KeyRing {
     pub current: SigningKeyPair,
-    pub retired: Vec<SigningKeyPair>,
+    pub retired: Vec<RetiredKey>,
+}
+
+/// A key that no longer signs: it verifies, and is published, until `until` (unix
+/// seconds): its retirement plus one token lifetime. Checked on every use, so a
+/// long-running process drops it on time without a restart.
+#[derive(Clone, Debug)]
+pub struct RetiredKey {
+    pub key: SigningKeyPair,
+    pub until: i64,
 }
 
 /// A signing key with its public half and key id.
@@ -96,25 +105,31 @@ pub fn load_ring(
 ) -> anyhow::Result<KeyRing> {
     let current = load(production, data_dir)?;
     let mut retired = Vec::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Ok(pem) = std::env::var(PREVIOUS_KEY_ENV)
         && !pem.trim().is_empty()
     {
-        retired.push(SigningKeyPair::from_pem(&pem).with_context(|| {
-            format!("{PREVIOUS_KEY_ENV} is set but is not an Ed25519 PKCS#8 PEM key")
-        })?);
+        // Its retirement time is unknown; at the latest it was retired when this process
+        // started with a new current key.
+        retired.push(RetiredKey {
+            key: SigningKeyPair::from_pem(&pem).with_context(|| {
+                format!("{PREVIOUS_KEY_ENV} is set but is not an Ed25519 PKCS#8 PEM key")
+            })?,
+            until: now + retired_for_seconds,
+        });
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for (retired_at, path) in retired_files(data_dir) {
         if now - retired_at <= retired_for_seconds
             && let Ok(pem) = std::fs::read_to_string(&path)
         {
-            retired
-                .push(SigningKeyPair::from_pem(&pem).with_context(|| {
-                    format!("{} is not a valid key; delete it", path.display())
-                })?);
+            retired.push(RetiredKey {
+                key: SigningKeyPair::from_pem(&pem)
+                    .with_context(|| format!("{} is not a valid key; delete it", path.display()))?,
+                until: retired_at + retired_for_seconds,
+            });
         }
     }
-    retired.retain(|k| k.kid != current.kid);
+    retired.retain(|k| k.key.kid != current.kid);
     Ok(KeyRing { current, retired })
 }
 
@@ -154,7 +169,8 @@ pub fn rotate(data_dir: &Path, retired_for_seconds: i64) -> anyhow::Result<(Stri
         }
     }
     let dir = retired_dir(data_dir);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::server::create_private_dir(&dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let retired_path = dir.join(format!("{now}-{}.pem", old.kid));
     std::fs::rename(&path, &retired_path)
         .with_context(|| format!("moving {} to {}", path.display(), retired_path.display()))?;
@@ -195,7 +211,8 @@ pub fn load(production: bool, data_dir: &Path) -> anyhow::Result<SigningKeyPair>
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let dir = path.parent().context("key path has no folder")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::server::create_private_dir(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -278,6 +295,32 @@ mod rotation_tests {
         assert_eq!(kids, [new_kid.clone(), old_kid.clone()]);
         let (new_token, _) = t.issue("u1", "s1", "user", now).unwrap();
         assert!(new_token.len() > 10 && t.verify(&new_token).is_ok());
+
+        // A long-running process drops the key on time, without a restart.
+        let expired: Vec<RetiredKey> = after
+            .retired
+            .iter()
+            .map(|k| RetiredKey {
+                key: k.key.clone(),
+                until: now - 1,
+            })
+            .collect();
+        let running = AccessTokens::new(
+            after.current.clone(),
+            "https://id.example".into(),
+            "gatehouse".into(),
+            900,
+        )
+        .with_retired(expired);
+        assert!(
+            running.verify(&old_token).is_err(),
+            "refused after its time"
+        );
+        assert_eq!(
+            running.jwks()["keys"].as_array().unwrap().len(),
+            1,
+            "unpublished"
+        );
 
         // Once the lifetime has passed, the old key is gone: its tokens are refused.
         let later = load_ring(false, dir.path(), -1).unwrap();

@@ -12,3 +12,20 @@ pub mod keys;
 pub mod mail;
 pub mod state;
 pub mod views;
+
+/// Creates a folder (and its parents) that only the server's user can enter (0700): the
+/// data folder holds the database, signing keys and mail with live links.
+pub fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)?;
+    // A folder made earlier (or by someone else's umask) is tightened too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}

@@ -36,6 +36,8 @@ impl FromRef<AppState> for LeptosOptions {
 impl AppState {
     /// Connects to the database, applies migrations and loads the signing key.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::server::create_private_dir(&settings.server.data_dir)
+            .with_context(|| format!("creating {}", settings.server.data_dir.display()))?;
         let keys = keys::load_ring(
             settings.is_production(),
             &settings.server.data_dir,

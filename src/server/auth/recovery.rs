@@ -21,10 +21,22 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
     state
         .throttle
         .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
-    let Some(user) = db::users::find_by_login(&state.db.pool, email.as_str()).await? else {
+    // The rest happens after answering: the answer, and its timing, are the same whether
+    // or not the address has an account.
+    let (state, client) = (state.clone(), client.clone());
+    tokio::spawn(async move {
+        if let Err(e) = send_reset_link(&state, email.as_str(), &client).await {
+            tracing::error!(error = ?e, "sending a reset link");
+        }
+    });
+    Ok(())
+}
+
+async fn send_reset_link(state: &AppState, email: &str, client: &ClientInfo) -> Result<()> {
+    let Some(user) = db::users::find_by_login(&state.db.pool, email).await? else {
         return Ok(());
     };
-    if !user.email.eq_ignore_ascii_case(email.as_str())
+    if !user.email.eq_ignore_ascii_case(email)
         || !user.is_active()
         || verification::recently_sent(state, &user, one_time::RESET_PASSWORD).await?
     {

@@ -1,7 +1,7 @@
 //! Access tokens (short-lived EdDSA JWTs) and refresh tokens (opaque, random, stored only
 //! as SHA-256 hashes).
 
-use crate::server::keys::SigningKeyPair;
+use crate::server::keys::{RetiredKey, SigningKeyPair};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, Header, Validation, errors::ErrorKind};
 use rand::RngCore;
@@ -37,8 +37,9 @@ pub enum TokenError {
 #[derive(Clone, Debug)]
 pub struct AccessTokens {
     key: SigningKeyPair,
-    /// Keys that signed before the last rotation: they verify, and are published.
-    retired: Vec<SigningKeyPair>,
+    /// Keys that signed before the last rotation: they verify, and are published, until
+    /// their time is up.
+    retired: Vec<RetiredKey>,
     issuer: String,
     audience: String,
     ttl_seconds: i64,
@@ -56,15 +57,26 @@ impl AccessTokens {
     }
 
     /// Adds retired keys: tokens they signed still verify until they expire.
-    pub fn with_retired(mut self, retired: Vec<SigningKeyPair>) -> Self {
+    pub fn with_retired(mut self, retired: Vec<RetiredKey>) -> Self {
         self.retired = retired;
         self
     }
 
+    /// The current key, then the retired keys whose time is not up yet.
+    fn live_keys(&self) -> impl Iterator<Item = &SigningKeyPair> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        std::iter::once(&self.key).chain(
+            self.retired
+                .iter()
+                .filter(move |r| r.until >= now)
+                .map(|r| &r.key),
+        )
+    }
+
     /// The JSON Web Key Set that verifies these tokens: the current key first.
     pub fn jwks(&self) -> serde_json::Value {
-        let keys: Vec<_> = std::iter::once(&self.key)
-            .chain(&self.retired)
+        let keys: Vec<_> = self
+            .live_keys()
             .map(|k| {
                 serde_json::json!({
                     "kty": "OKP",
@@ -82,9 +94,7 @@ impl AccessTokens {
     /// The key with this id, if it is ours.
     fn key_for(&self, kid: Option<&str>) -> Option<&SigningKeyPair> {
         let kid = kid?;
-        std::iter::once(&self.key)
-            .chain(&self.retired)
-            .find(|k| k.kid == kid)
+        self.live_keys().find(|k| k.kid == kid)
     }
 
     pub fn ttl_seconds(&self) -> i64 {
@@ -99,6 +109,19 @@ impl AccessTokens {
         role: &str,
         now: i64,
     ) -> anyhow::Result<(String, i64)> {
+        self.issue_for(&self.audience.clone(), user_id, session_id, role, now)
+    }
+
+    /// Signs a token for another service (`audience`): it verifies with our JWKS, and
+    /// [`Self::verify`] (Gatehouse's own API) refuses it.
+    pub fn issue_for(
+        &self,
+        audience: &str,
+        user_id: &str,
+        session_id: &str,
+        role: &str,
+        now: i64,
+    ) -> anyhow::Result<(String, i64)> {
         let exp = now + self.ttl_seconds;
         let claims = AccessClaims {
             sub: user_id.into(),
@@ -108,7 +131,7 @@ impl AccessTokens {
             nbf: now,
             exp,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: audience.to_string(),
             jti: uuid::Uuid::new_v4().to_string(),
         };
         let mut header = Header::new(Algorithm::EdDSA);
@@ -220,6 +243,15 @@ mod tests {
         h.typ = Some(ACCESS_TOKEN_TYP.into());
         h.kid = Some(t.key.kid.clone());
         h
+    }
+
+    #[test]
+    fn a_token_for_another_service_is_not_accepted_by_gatehouse() {
+        let t = tokens();
+        let (token, _) = t.issue_for("billing", "u1", "s1", "admin", now()).unwrap();
+        assert_eq!(t.verify(&token), Err(TokenError::Invalid));
+        let (own, _) = t.issue("u1", "s1", "admin", now()).unwrap();
+        assert!(t.verify(&own).is_ok());
     }
 
     #[test]

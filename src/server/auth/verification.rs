@@ -158,6 +158,17 @@ pub async fn resend(state: &AppState, login: &str, client: &ClientInfo) -> Resul
     state
         .throttle
         .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
+    // After answering: the same answer and timing whether or not the account exists.
+    let (state, client, login) = (state.clone(), client.clone(), login.to_string());
+    tokio::spawn(async move {
+        if let Err(e) = send_new_link(&state, &login, &client).await {
+            tracing::error!(error = ?e, "resending a verification link");
+        }
+    });
+    Ok(())
+}
+
+async fn send_new_link(state: &AppState, login: &str, client: &ClientInfo) -> Result<()> {
     let Some(user) = db::users::find_by_login(&state.db.pool, login).await? else {
         return Ok(());
     };

@@ -107,7 +107,8 @@ fn sqlite_url(url: &str) -> anyhow::Result<String> {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::server::create_private_dir(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
     Ok(if rest.contains("mode=") {
         format!("sqlite://{rest}")

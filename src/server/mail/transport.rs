@@ -23,7 +23,8 @@ impl Transport {
         let mail = &settings.mail;
         if mail.smtp_host.is_empty() {
             let dir = settings.server.data_dir.join("outbox");
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            crate::server::create_private_dir(&dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
             return Ok(Self::Files(AsyncFileTransport::new(&dir), dir));
         }
         let host = mail.smtp_host.as_str();

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(logout))
         .route("/auth/logout-all", post(logout_all))
         .route("/auth/me", get(me).patch(update_me).delete(delete_me))
+        .route("/auth/service-token", post(service_token))
         .route("/auth/change-password", put(change_password))
         .route("/auth/sessions", get(list_sessions))
         .route("/auth/sessions/{id}", delete(end_session))
@@ -269,6 +270,62 @@ pub async fn logout_all(
     responses((status = 200, description = "The account", body = UserView), (status = 401, description = "No valid token", body = super::ErrorBody)))]
 pub async fn me(Caller(auth): Caller) -> Json<UserView> {
     Json(user_view(&auth.user))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ServiceTokenBody {
+    /// One of the configured `tokens.service_audiences`.
+    audience: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServiceToken {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    audience: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/service-token", tag = "auth", security(("bearer" = [])), request_body = ServiceTokenBody,
+    responses((status = 200, description = "An access token for that service (refused by Gatehouse's own API)", body = ServiceToken),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 401, description = "No valid token", body = super::ErrorBody),
+        (status = 415, description = "Not JSON", body = super::ErrorBody),
+        (status = 422, description = "Not a configured service audience", body = super::ErrorBody)))]
+pub async fn service_token(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    Body(body): Body<ServiceTokenBody>,
+) -> ApiResult<Json<ServiceToken>> {
+    if !state
+        .settings
+        .tokens
+        .service_audiences
+        .contains(&body.audience)
+    {
+        return Err(crate::server::error::Error::field(
+            "audience",
+            "Not a service this server issues tokens for.",
+        )
+        .into());
+    }
+    let now = db::now();
+    let (access_token, exp) = state
+        .access_tokens
+        .issue_for(
+            &body.audience,
+            &auth.user.id,
+            &auth.session_id,
+            &auth.user.role,
+            now,
+        )
+        .map_err(crate::server::error::Error::Internal)?;
+    Ok(Json(ServiceToken {
+        access_token,
+        token_type: "Bearer",
+        expires_in: exp - now,
+        audience: body.audience,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

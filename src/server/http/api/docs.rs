@@ -18,7 +18,7 @@ use utoipa::{
     ),
     paths(
         auth::signup, auth::login, auth::token, auth::refresh, auth::logout, auth::logout_all,
-        auth::me, auth::update_me, auth::delete_me, auth::change_password, auth::list_sessions, auth::end_session,
+        auth::me, auth::update_me, auth::delete_me, auth::service_token, auth::change_password, auth::list_sessions, auth::end_session,
         auth::verify_email, auth::resend_verification, auth::request_password_reset,
         auth::reset_password, users::list, users::one, users::update, users::remove,
     ),

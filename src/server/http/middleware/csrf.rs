@@ -46,8 +46,15 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: &str, has_cookies: boo
     if let Some(origin) = get("origin") {
         // The request's own host is same-origin by definition (and cannot be forged by a
         // page in a browser); the public URL covers proxies that rewrite Host.
-        let own = get("host").map(|host| [format!("http://{host}"), format!("https://{host}")]);
-        return origin == public_origin || own.is_some_and(|own| own.iter().any(|o| o == origin));
+        // Our own host counts in the scheme people reach us by: over https, a page served
+        // over plain http (say, by someone on the network) is another origin.
+        let scheme = if public_origin.starts_with("https://") {
+            "https"
+        } else {
+            "http"
+        };
+        let own = get("host").map(|host| format!("{scheme}://{host}"));
+        return origin == public_origin || own.is_some_and(|own| own == origin);
     }
     match get("sec-fetch-site") {
         Some(site) => site == "same-origin" || site == "none",
@@ -82,11 +89,25 @@ mod tests {
                 ("origin", "http://localhost:3000"),
                 ("host", "localhost:3000")
             ]),
+            "http://127.0.0.1:3000",
+            true
+        ));
+        assert!(is_same_origin(
+            &headers(&[("origin", "https://id.internal"), ("host", "id.internal")]),
             PUBLIC,
             true
         ));
         assert!(is_same_origin(
             &headers(&[("sec-fetch-site", "same-origin")]),
+            PUBLIC,
+            true
+        ));
+    }
+
+    #[test]
+    fn over_https_a_plain_http_origin_is_refused() {
+        assert!(!is_same_origin(
+            &headers(&[("origin", "http://id.example"), ("host", "id.example")]),
             PUBLIC,
             true
         ));
