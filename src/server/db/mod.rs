@@ -51,7 +51,9 @@ impl Db {
         let options = AnyConnectOptions::from_str(&url).context("parsing database.url")?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            // While the database is down a request waits this long for a connection, then
+            // answers 503: short enough for a person, long enough for a busy pool.
+            .acquire_timeout(Duration::from_secs(3))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
