@@ -20,6 +20,7 @@ on_both_backends!(
     no_email_from_the_provider_is_explained,
     a_broken_provider_is_a_page_not_a_500,
     connect_from_the_profile_and_disconnect_with_the_last_login_rule,
+    a_second_account_at_the_same_provider_is_already_connected_not_a_500,
     unconfigured_providers_answer_404,
 );
 
@@ -473,4 +474,33 @@ async fn unconfigured_providers_answer_404(backend: Backend) {
             .body
             .contains("Continue with GitHub")
     );
+}
+
+async fn a_second_account_at_the_same_provider_is_already_connected_not_a_500(backend: Backend) {
+    let (app, provider) = setup(backend).await;
+    app.signup("zora", "zora@example.com").await;
+    let connect = |login: &'static str| {
+        let (app, provider) = (&app, &provider);
+        async move {
+            let to_provider = start(
+                app,
+                "github",
+                &[("link", "1"), ("password", common::STRONG_PASSWORD)],
+            )
+            .await;
+            let back = provider.authorize(&to_provider, login, true).await;
+            app.get(back.trim_start_matches("http://gatehouse.test"))
+                .await
+        }
+    };
+    connect("zora-one@example.com")
+        .await
+        .assert_redirect_to("/profile");
+    // Another GitHub account for the same Gatehouse account: refused in words.
+    let res = connect("zora-two@example.com").await;
+    res.assert_redirect_to("/profile");
+    let page = app.get("/profile").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("already connected"), "{}", page.body);
+    assert_eq!(app.count("select count(*) from identities").await, 1);
 }

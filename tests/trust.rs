@@ -34,6 +34,7 @@ on_both_backends!(
     retention_purges_spent_links_and_old_audit_events,
     the_data_folder_and_the_outbox_are_private,
     a_token_for_another_service_is_refused_by_gatehouse_admin_api_included,
+    a_reset_lists_the_providers_still_connected,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
@@ -790,4 +791,39 @@ async fn a_token_for_another_service_is_refused_by_gatehouse_admin_api_included(
         let res = api(&app, Method::GET, path, None, Some(&own)).await;
         assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
     }
+}
+
+async fn a_reset_lists_the_providers_still_connected(backend: Backend) {
+    let mail = MailServer::start().await;
+    let app = app_with_mail(backend, &mail, |_| {}).await;
+    let email = verified_user(&app, &mail, "tess").await;
+    // Someone with the session connected a provider of theirs.
+    app.execute(
+        "insert into identities (id, user_id, provider, subject, email, linked_at) \
+         select 'i1', id, 'github', 'intruder-42', 'x@example.com', 1 from users",
+    )
+    .await;
+    app.call("/fn/forgot-password", &[("email", &email)]).await;
+    let reset = mail.wait_for(&email, "Reset").await;
+    let res = app
+        .post_form(
+            "/fn/reset-password",
+            &[
+                ("token", &reset.token()),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+            &reset.link_path(),
+        )
+        .await;
+    res.assert_redirect_to("/login");
+    let page = app.get("/login").await;
+    assert!(
+        page.body.contains("Still connected: github"),
+        "{}",
+        page.body
+    );
+    let notice = mail.wait_for(&email, "password was changed").await;
+    assert!(notice.text.contains("still connected"), "{}", notice.text);
+    assert!(notice.text.contains("/profile"), "{}", notice.text);
 }

@@ -159,10 +159,17 @@ pub async fn reset_password(
     let state = state()?;
     let (password, confirm) = (Password::new(password), Password::new(password_confirm));
     match recovery::reset(&state, &token, &password, &confirm, &client_info()).await {
-        Ok(_) => {
+        Ok((_, providers)) => {
             // Whoever was logged in here is logged out like every other session.
             clear_login_cookies(&state);
-            redirect_with_notice("login", "/login", "Your password has been changed and every device signed out. Log in with your new password.").await;
+            let mut notice = "Your password has been changed and every device signed out. Log in with your new password.".to_string();
+            if !providers.is_empty() {
+                notice.push_str(&format!(
+                    " Still connected: {}. If you did not connect one, disconnect it from your profile after logging in.",
+                    providers.join(", ")
+                ));
+            }
+            redirect_with_notice("login", "/login", &notice).await;
             Ok(())
         }
         Err(e) => {

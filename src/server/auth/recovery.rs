@@ -87,14 +87,16 @@ pub async fn link_status(state: &AppState, raw: &str) -> Result<LinkStatus> {
 }
 
 /// Sets a new password with a reset link. Every session of the user ends, other reset
-/// links die, and a notice goes to the address.
+/// links die, and a notice goes to the address. Returns the account and the sign-in
+/// providers still connected to it (by name, for people), so the owner can check that
+/// each is theirs: an intruder may have connected one.
 pub async fn reset(
     state: &AppState,
     raw: &str,
     password: &Password,
     confirm: &Password,
     client: &ClientInfo,
-) -> Result<UserRow> {
+) -> Result<(UserRow, Vec<String>)> {
     let one_time::LiveLink { token, user } =
         one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await?;
     let mut fields = validate::FieldErrors::new();
@@ -131,5 +133,10 @@ pub async fn reset(
         .await?;
     tx.commit().await?;
     state.mailer.wake();
-    Ok(user)
+    let providers = db::identities::for_user(&state.db.pool, &user.id)
+        .await?
+        .into_iter()
+        .map(|i| super::oauth::display_name(state, &i.provider))
+        .collect();
+    Ok((user, providers))
 }

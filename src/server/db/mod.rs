@@ -138,10 +138,31 @@ pub fn violated_unique_index(err: &sqlx::Error) -> Option<&'static str> {
         "identities_provider_subject_key",
         "identities_user_provider_key",
     ];
+    // SQLite names an index on plain columns by its columns instead.
+    const BY_COLUMNS: &[(&str, &str)] = &[
+        (
+            "identities.user_id, identities.provider",
+            "identities_user_provider_key",
+        ),
+        (
+            "identities.provider, identities.subject",
+            "identities_provider_subject_key",
+        ),
+        (
+            "sessions.refresh_token_hash",
+            "sessions_refresh_token_hash_key",
+        ),
+    ];
     KNOWN
         .iter()
         .find(|known| name == **known || message.contains(**known))
         .copied()
+        .or_else(|| {
+            BY_COLUMNS
+                .iter()
+                .find(|(columns, _)| message.contains(columns))
+                .map(|(_, index)| *index)
+        })
 }
 
 /// Seconds since the Unix epoch: the one clock every table uses.

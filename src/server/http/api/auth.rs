@@ -565,8 +565,15 @@ pub async fn reset_password(
     Body(body): Body<ResetBody>,
 ) -> ApiResult<Json<Message>> {
     let new = Password::new(body.new_password);
-    recovery::reset(&state, &body.token, &new, &new, &client).await?;
-    Ok(message(
-        "Your password has been changed and every session ended. Log in with the new password.",
-    ))
+    let (_, providers) = recovery::reset(&state, &body.token, &new, &new, &client).await?;
+    let mut text =
+        "Your password has been changed and every session ended. Log in with the new password."
+            .to_string();
+    if !providers.is_empty() {
+        text.push_str(&format!(
+            " Still connected: {}. Disconnect any you did not connect.",
+            providers.join(", ")
+        ));
+    }
+    Ok(message(&text))
 }
