@@ -7,6 +7,8 @@ const oauthPort = Number(process.env.E2E_OAUTH_PORT ?? 4100);
 
 export default defineConfig({
   testDir: './tests',
+  // Fails the run if the server log shows a panic (start-server.sh writes the log).
+  globalTeardown: './global-teardown.ts',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,

@@ -42,4 +42,8 @@ export GATEHOUSE_OAUTH__GITHUB__USERINFO_URL="$oauth/user"
 export GATEHOUSE_OAUTH__GITHUB__EMAILS_URL="$oauth/user/emails"
 export GATEHOUSE_LOG="${GATEHOUSE_LOG:-warn}"
 unset DATABASE_URL GATEHOUSE_JWT_PRIVATE_KEY GATEHOUSE_SMTP_USERNAME GATEHOUSE_SMTP_PASSWORD LEPTOS_SITE_ROOT
+# Everything the server prints also goes to a log that global-teardown.ts reads: a panic
+# anywhere in it fails the run, even when every test passed.
+export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
+exec > >(tee "$data/server.log") 2>&1
 exec "$bin" serve
