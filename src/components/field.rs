@@ -1,8 +1,9 @@
 //! A labelled form field with its hint and its error, announced to screen readers.
 //! Inputs are uncontrolled (the browser keeps what was typed); a signal mirrors the value
-//! for inline validation.
+//! for inline validation. The signal starts from the element's own value once hydrated:
+//! a person (or a password manager) may have filled the field before the wasm arrived.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
 /// The live state of one field.
 #[derive(Clone, Copy)]
@@ -67,6 +68,20 @@ pub fn Field(
         error_id.clone()
     };
     let initial = state.value.get_untracked();
+    let input_ref = NodeRef::<html::Input>::new();
+    let textarea_ref = NodeRef::<html::Textarea>::new();
+    // Effects run only in the browser, once the element is hydrated: take what it holds.
+    Effect::new(move |_| {
+        let typed = input_ref
+            .get()
+            .map(|el| el.value())
+            .or_else(|| textarea_ref.get().map(|el| el.value()));
+        if let Some(typed) = typed
+            && state.value.with_untracked(|v| *v != typed)
+        {
+            state.value.set(typed);
+        }
+    });
     let on_input = move |ev: leptos::ev::Event| {
         state.value.set(event_target_value(&ev));
         state.server_error.set(None);
@@ -81,6 +96,7 @@ pub fn Field(
     let control = if multiline {
         view! {
             <textarea
+                node_ref=textarea_ref
                 id=id.clone()
                 name=name
                 rows="4"
@@ -98,6 +114,7 @@ pub fn Field(
     } else {
         view! {
             <input
+                node_ref=input_ref
                 id=id.clone()
                 name=name
                 type=kind
