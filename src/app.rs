@@ -74,6 +74,20 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
+/// A resource source keyed on action versions (`action.version()`), safe to read at any
+/// time. A resource's source is a memo that its async task may re-run after the owner of
+/// the actions is gone: a refetch that ends after the server's render of the page did
+/// (the server panicked with "already disposed" there), or a navigation away while an
+/// action's result is arriving. `Action::version()` panics on a disposed action, and so
+/// does reading a disposed signal; the reference-counted signals held here live as long
+/// as the memo does.
+pub fn versions_key<const N: usize>(
+    versions: [RwSignal<usize>; N],
+) -> impl Fn() -> [usize; N] + Send + Sync + Clone + 'static {
+    let versions: [ArcRwSignal<usize>; N] = versions.map(ArcRwSignal::from);
+    move || versions.each_ref().map(|version| version.get())
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -84,16 +98,14 @@ pub fn App() -> impl IntoView {
     let delete_account = ServerAction::<DeleteAccount>::new();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let user = Resource::new(
-        move || {
-            (
-                signup.version().get(),
-                login.version().get(),
-                logout.version().get(),
-                sign_out_everywhere.version().get(),
-                delete_account.version().get(),
-                update_profile.version().get(),
-            )
-        },
+        versions_key([
+            signup.version(),
+            login.version(),
+            logout.version(),
+            sign_out_everywhere.version(),
+            delete_account.version(),
+            update_profile.version(),
+        ]),
         |_| current_user(),
     );
     let site = Resource::new(|| (), |_| get_site_info());
@@ -197,5 +209,29 @@ pub fn Logo() -> impl IntoView {
         <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
             <path d="M4 28V12L16 4l12 8v16h-7v-9a5 5 0 0 0-10 0v9z" fill="currentColor"/>
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::versions_key;
+    use leptos::prelude::*;
+
+    #[test]
+    fn versions_key_outlives_the_actions_it_watches() {
+        let page = Owner::new();
+        let (key, version) = page.with(|| {
+            let action = Action::new(|_: &()| async {});
+            let version = action.version();
+            (versions_key([version]), ArcRwSignal::from(version))
+        });
+        // A resource's source memo, as `Resource::new` makes it, outside the page's owner.
+        let source = ArcMemo::new(move |_| key());
+        assert_eq!(source.get(), [0]);
+
+        // The page goes away, then the source is asked again (as a resource's task does).
+        page.cleanup();
+        version.set(1);
+        assert_eq!(source.get(), [1]);
     }
 }

@@ -4,6 +4,7 @@
 use super::{AdminTabs, RequireAdmin};
 use crate::{
     api::admin::{AdminDeleteUser, AdminSetActive, AdminSetRole, AdminSignOutUser, admin_user},
+    app::versions_key,
     components::Alert,
     errors::AppError,
     model::{AdminUserDetail, FormFlash},
@@ -26,7 +27,13 @@ struct Actions {
 #[component]
 pub fn AdminUserPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    // `try_with`: the resource below may re-read it after this page is gone.
+    let id = move || {
+        params
+            .try_with(|p| p.get("id"))
+            .flatten()
+            .unwrap_or_default()
+    };
     let flash = flash_resource("admin-user");
     let actions = Actions {
         role: ServerAction::new(),
@@ -49,17 +56,12 @@ pub fn AdminUserPage() -> impl IntoView {
             }
         });
     }
-    let detail = Resource::new(
-        move || {
-            (
-                id(),
-                actions.role.version().get(),
-                actions.active.version().get(),
-                actions.sign_out.version().get(),
-            )
-        },
-        |(id, ..)| admin_user(id),
-    );
+    let reloads = versions_key([
+        actions.role.version(),
+        actions.active.version(),
+        actions.sign_out.version(),
+    ]);
+    let detail = Resource::new(move || (id(), reloads()), |(id, _)| admin_user(id));
     view! {
         <Title text="User · Admin"/>
         <RequireAdmin let:_admin>
