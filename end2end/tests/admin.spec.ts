@@ -1,31 +1,5 @@
-import { Browser, Page, test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { PASSWORD, createAccount, fillLogin, uniqueUser, waitForHydration, watchConsole } from './helpers';
-
-const root = join(__dirname, '..', '..');
-
-/** Makes an admin with the server's own CLI, against the test server's database. */
-function createAdmin(user: { username: string; email: string }) {
-  const bin = process.env.E2E_SERVER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release', 'gatehouse');
-  execFileSync(bin, ['create-admin', '--username', user.username, '--email', user.email], {
-    input: PASSWORD,
-    env: {
-      ...process.env,
-      GATEHOUSE_CONFIG: join(root, 'Leptos.toml'),
-      GATEHOUSE_SERVER__DATA_DIR: join(__dirname, '..', '.data'),
-      GATEHOUSE_LOG: 'warn',
-    },
-  });
-}
-
-async function logIn(page: Page, login: string, js = true) {
-  await page.goto('/login');
-  if (js) await waitForHydration(page);
-  await fillLogin(page, login);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/profile$/);
-}
+import { Browser, test, expect } from '@playwright/test';
+import { PASSWORD, createAccount, createAdmin, fillLogin, logIn, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 async function newPage(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL });
@@ -95,6 +69,26 @@ test('a user who is not an admin gets a 403 page', async ({ page, request, baseU
   const res = await page.goto('/admin');
   expect(res?.status()).toBe(403);
   await expect(page.getByRole('heading', { name: 'Admins only' })).toBeVisible();
+});
+
+test('every admin page answers a logged-in user who is not an admin with a real 403', async ({ playwright, request, baseURL }) => {
+  const user = uniqueUser('plainhttp');
+  await createAccount(request, baseURL!, user);
+  // A plain HTTP client, no browser: the status must come from the server itself.
+  const client = await playwright.request.newContext({ baseURL });
+  const login = await client.post('/fn/login', {
+    form: { login: user.username, password: PASSWORD, next: '' },
+    headers: { Origin: baseURL!, Accept: 'application/json' },
+    maxRedirects: 0,
+  });
+  expect(login.status(), await login.text()).toBeLessThan(400);
+  expect((await client.get('/profile', { maxRedirects: 0 })).status()).toBe(200);
+  for (const path of ['/admin', '/admin?q=x', '/admin/audit', '/admin/users/00000000-0000-0000-0000-000000000000']) {
+    const res = await client.get(path, { maxRedirects: 0 });
+    expect(res.status(), path).toBe(403);
+    expect(await res.text(), path).toContain('Admins only');
+  }
+  await client.dispose();
 });
 
 test('a user signs out another device from the Devices page', async ({ page, browser, baseURL, request }) => {
