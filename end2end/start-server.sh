@@ -28,6 +28,8 @@ export GATEHOUSE_MAIL__TLS=none
 export GATEHOUSE_MAIL__RETRY_BASE_SECONDS=1
 # Every browser test logs in from 127.0.0.1: the per-address login limit would trip.
 export GATEHOUSE_ACCOUNTS__LOGIN_ATTEMPTS_PER_IP_PER_MINUTE=0
+export GATEHOUSE_ACCOUNTS__HASHES_PER_IP_PER_MINUTE=0
+export GATEHOUSE_ACCOUNTS__MAILS_PER_IP_PER_MINUTE=0
 # Google and GitHub both stand in as the local provider (start-oauth.sh).
 oauth="http://127.0.0.1:${E2E_OAUTH_PORT:-4100}"
 for name in GOOGLE GITHUB; do

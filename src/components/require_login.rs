@@ -20,7 +20,8 @@ where
     F: Fn(UserView) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
-    let user = Resource::new(move || reload.map(|r| r.get()), |_| current_user());
+    // `try_get`: the reload signal may belong to a page that is already gone.
+    let user = Resource::new(move || reload.and_then(|r| r.try_get()), |_| current_user());
     let login = format!("/login?next={path}");
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

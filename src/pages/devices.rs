@@ -18,13 +18,9 @@ pub fn DevicesPage() -> impl IntoView {
     let sign_out_one = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
     // Made here, outside the suspended parts, so both renders see the same values.
+    // Keyed with `versions_key`, which outlives this page's actions (no disposed reads).
     let list = Resource::new(
-        move || {
-            (
-                sign_out_one.version().get(),
-                sign_out_others.version().get(),
-            )
-        },
+        crate::app::versions_key([sign_out_one.version(), sign_out_others.version()]),
         |_| devices(),
     );
     view! {

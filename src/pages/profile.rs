@@ -30,15 +30,12 @@ pub fn ProfilePage() -> impl IntoView {
     let disconnect = ServerAction::<DisconnectProvider>::new();
     provide_context(ConnectionsState {
         disconnect,
-        list: Resource::new(move || disconnect.version().get(), |_| connections()),
+        list: Resource::new(crate::app::versions_key([disconnect.version()]), |_| {
+            connections()
+        }),
     });
     provide_context(ActivityState(Resource::new(
-        move || {
-            (
-                session.update_profile.version().get(),
-                disconnect.version().get(),
-            )
-        },
+        crate::app::versions_key([session.update_profile.version(), disconnect.version()]),
         |_| my_activity(),
     )));
     view! {

@@ -26,6 +26,18 @@ pub fn VerifyEmailPage() -> impl IntoView {
         }
     });
     let confirm = ServerAction::<VerifyEmail>::new();
+    // The account changed: the navigation bar and other pages should see it. An effect,
+    // so it runs only in the browser, never during a server render.
+    Effect::new(move |_| {
+        if matches!(
+            confirm.value().get(),
+            Some(Ok(
+                VerifyOutcome::Verified { .. } | VerifyOutcome::EmailChanged { .. }
+            ))
+        ) {
+            session.user.refetch();
+        }
+    });
     let flash = flash_resource("resend,verify");
     view! {
         <Title text="Verify your email"/>
@@ -60,10 +72,6 @@ pub fn VerifyEmailPage() -> impl IntoView {
                                 Some(result) => result.map(Some),
                                 None => status.clone(),
                             };
-                            if matches!(outcome, Ok(Some(VerifyOutcome::Verified { .. } | VerifyOutcome::EmailChanged { .. }))) {
-                                // The account changed: the navigation bar and pages should see it.
-                                session.user.refetch();
-                            }
                             match outcome {
                                 Ok(Some(VerifyOutcome::Confirm { email, change })) => view! {
                                     <h1>{if change { "Confirm your new address" } else { "Confirm your email address" }}</h1>
