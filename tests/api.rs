@@ -7,7 +7,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::{STRONG_PASSWORD, TestApp, TestResponse, spawn};
+use common::{STRONG_PASSWORD, TestApp, TestResponse, api, spawn};
 use gatehouse::server::db::Backend;
 use serde_json::{Value, json};
 
@@ -26,31 +26,6 @@ on_both_backends!(
     the_openapi_document_covers_every_endpoint,
     seed_document_examples_work_against_api_v1,
 );
-
-/// An API client: no cookie jar, a bearer token when given.
-async fn api(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    token: Option<&str>,
-) -> TestResponse {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"));
-    if let Some(token) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    // Not the app's own jar: API clients keep tokens themselves.
-    app.another_browser().send(req.body(body).unwrap()).await
-}
 
 async fn signup(app: &TestApp, username: &str) -> Value {
     let res = api(

@@ -5,7 +5,11 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{STRONG_PASSWORD, TestApp, mail::MailServer, spawn_with};
+use common::{
+    STRONG_PASSWORD, TestApp,
+    mail::{MailServer, app_with_mail, app_with_mail_and, verified_user},
+    spawn_with,
+};
 use gatehouse::server::{config::MailTls, db::Backend};
 use std::time::Duration;
 
@@ -28,50 +32,6 @@ on_both_backends!(
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
-
-/// An instance that requires verified email and sends through `mail`.
-async fn app_with_mail(backend: Backend, mail: &MailServer) -> TestApp {
-    app_with_mail_and(backend, mail, |_| {}).await
-}
-
-async fn app_with_mail_and(
-    backend: Backend,
-    mail: &MailServer,
-    tweak: impl FnOnce(&mut gatehouse::server::config::Settings),
-) -> TestApp {
-    let port = mail.port;
-    let app = spawn_with(backend, move |s| {
-        s.accounts.require_verified_email = true;
-        s.mail.smtp_host = "127.0.0.1".into();
-        s.mail.smtp_port = port;
-        s.mail.tls = MailTls::None;
-        s.mail.retry_base_seconds = 1;
-        s.mail.from = "Gatehouse Test <gatehouse@example.com>".into();
-        tweak(s);
-    })
-    .await;
-    app.state.spawn_workers();
-    app
-}
-
-/// Signs up, follows the verification mail, logs in.
-async fn verified_user(app: &TestApp, mail: &MailServer, username: &str) -> String {
-    let email = format!("{username}@example.com");
-    let res = app.signup(username, &email).await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let link = mail.wait_for(&email, "Verify").await.link_path();
-    assert!(
-        app.open_link(&link)
-            .await
-            .body
-            .contains("Your email is verified")
-    );
-    assert_eq!(
-        app.login(username, STRONG_PASSWORD).await.status,
-        StatusCode::OK
-    );
-    email
-}
 
 async fn signup_mails_a_verification_link_that_works_once(backend: Backend) {
     let mail = MailServer::start().await;

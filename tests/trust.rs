@@ -8,12 +8,16 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::{STRONG_PASSWORD, TestApp, TestResponse, mail::MailServer, spawn, spawn_with};
+use common::{
+    STRONG_PASSWORD, TestApp, TestResponse, api,
+    mail::{MailServer, app_with_mail_and, verified_user},
+    spawn, spawn_with,
+};
 use gatehouse::server::{
-    config::{MailTls, SignupTakenEmail},
+    config::{Settings, SignupTakenEmail},
     db::Backend,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_backends!(
     a_password_change_kills_every_link_issued_before_it,
@@ -39,67 +43,9 @@ on_both_backends!(
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
 
-async fn app_with_mail(
-    backend: Backend,
-    mail: &MailServer,
-    tweak: impl FnOnce(&mut gatehouse::server::config::Settings),
-) -> TestApp {
-    let port = mail.port;
-    let app = spawn_with(backend, move |s| {
-        s.accounts.require_verified_email = true;
-        s.accounts.email_resend_interval_seconds = 0;
-        s.mail.smtp_host = "127.0.0.1".into();
-        s.mail.smtp_port = port;
-        s.mail.tls = MailTls::None;
-        s.mail.retry_base_seconds = 1;
-        s.mail.from = "Gatehouse Test <gatehouse@example.com>".into();
-        tweak(s);
-    })
-    .await;
-    app.state.spawn_workers();
-    app
-}
-
-/// Signs up, follows the verification mail, logs in.
-async fn verified_user(app: &TestApp, mail: &MailServer, username: &str) -> String {
-    let email = format!("{username}@example.com");
-    let res = app.signup(username, &email).await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let link = mail.wait_for(&email, "Verify").await.link_path();
-    assert!(
-        app.open_link(&link)
-            .await
-            .body
-            .contains("Your email is verified")
-    );
-    assert_eq!(
-        app.login(username, STRONG_PASSWORD).await.status,
-        StatusCode::OK
-    );
-    email
-}
-
-async fn api(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    token: Option<&str>,
-) -> TestResponse {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"));
-    if let Some(token) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    app.another_browser().send(req.body(body).unwrap()).await
+/// These tests ask for several links in a row.
+fn no_resend_wait(s: &mut Settings) {
+    s.accounts.email_resend_interval_seconds = 0;
 }
 
 async fn api_login(app: &TestApp, login: &str, password: &str) -> TestResponse {
@@ -115,7 +61,7 @@ async fn api_login(app: &TestApp, login: &str, password: &str) -> TestResponse {
 
 async fn a_password_change_kills_every_link_issued_before_it(backend: Backend) {
     let mail = MailServer::start().await;
-    let app = app_with_mail(backend, &mail, |_| {}).await;
+    let app = app_with_mail_and(backend, &mail, no_resend_wait).await;
     let email = verified_user(&app, &mail, "ava").await;
     // An intruder with the session asks for a change of address to their own mailbox and
     // a reset link; then the owner changes the password.
@@ -179,7 +125,7 @@ async fn a_password_change_kills_every_link_issued_before_it(backend: Backend) {
 
 async fn opening_a_verification_link_changes_nothing_until_the_button_is_pressed(backend: Backend) {
     let mail = MailServer::start().await;
-    let app = app_with_mail(backend, &mail, |_| {}).await;
+    let app = app_with_mail_and(backend, &mail, no_resend_wait).await;
     app.signup("boaz", "boaz@example.com").await;
     let link = mail
         .wait_for("boaz@example.com", "Verify")
@@ -208,7 +154,7 @@ async fn opening_a_verification_link_changes_nothing_until_the_button_is_pressed
 
 async fn the_old_address_can_cancel_a_change_of_address_or_undo_it(backend: Backend) {
     let mail = MailServer::start().await;
-    let app = app_with_mail(backend, &mail, |_| {}).await;
+    let app = app_with_mail_and(backend, &mail, no_resend_wait).await;
     let email = verified_user(&app, &mail, "cyra").await;
     let change = |to: &'static str| {
         let app = &app;
@@ -285,7 +231,7 @@ async fn the_old_address_can_cancel_a_change_of_address_or_undo_it(backend: Back
 
 async fn a_deactivated_account_cannot_complete_a_link(backend: Backend) {
     let mail = MailServer::start().await;
-    let app = app_with_mail(backend, &mail, |_| {}).await;
+    let app = app_with_mail_and(backend, &mail, no_resend_wait).await;
     let email = verified_user(&app, &mail, "dina").await;
     app.call("/fn/forgot-password", &[("email", &email)]).await;
     let reset = mail.wait_for(&email, "Reset").await;
@@ -622,7 +568,8 @@ async fn hidden_signup_answers_a_taken_address_like_a_new_one_and_mails_the_owne
     backend: Backend,
 ) {
     let mail = MailServer::start().await;
-    let app = app_with_mail(backend, &mail, |s| {
+    let app = app_with_mail_and(backend, &mail, |s| {
+        no_resend_wait(s);
         s.accounts.signup_taken_email = Some(SignupTakenEmail::Hidden)
     })
     .await;
@@ -795,7 +742,7 @@ async fn a_token_for_another_service_is_refused_by_gatehouse_admin_api_included(
 
 async fn a_reset_lists_the_providers_still_connected(backend: Backend) {
     let mail = MailServer::start().await;
-    let app = app_with_mail(backend, &mail, |_| {}).await;
+    let app = app_with_mail_and(backend, &mail, no_resend_wait).await;
     let email = verified_user(&app, &mail, "tess").await;
     // Someone with the session connected a provider of theirs.
     app.execute(

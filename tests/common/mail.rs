@@ -1,6 +1,9 @@
 //! A real SMTP server for tests: Python's aiosmtpd (from PyPI) on a free 127.0.0.1 port,
 //! storing what it receives in a Maildir the test reads. Tests can stop and restart it.
 
+use super::{STRONG_PASSWORD, TestApp, spawn_with};
+use axum::http::StatusCode;
+use gatehouse::server::{config::MailTls, db::Backend};
 use std::{
     net::TcpListener,
     path::PathBuf,
@@ -185,4 +188,53 @@ impl Drop for MailServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+// Instances wired to a test SMTP server, shared by the mail and trust tests.
+
+/// An instance that requires verified email and sends through `mail`.
+#[allow(dead_code)]
+pub async fn app_with_mail(backend: Backend, mail: &MailServer) -> TestApp {
+    app_with_mail_and(backend, mail, |_| {}).await
+}
+
+#[allow(dead_code)]
+pub async fn app_with_mail_and(
+    backend: Backend,
+    mail: &MailServer,
+    tweak: impl FnOnce(&mut gatehouse::server::config::Settings),
+) -> TestApp {
+    let port = mail.port;
+    let app = spawn_with(backend, move |s| {
+        s.accounts.require_verified_email = true;
+        s.mail.smtp_host = "127.0.0.1".into();
+        s.mail.smtp_port = port;
+        s.mail.tls = MailTls::None;
+        s.mail.retry_base_seconds = 1;
+        s.mail.from = "Gatehouse Test <gatehouse@example.com>".into();
+        tweak(s);
+    })
+    .await;
+    app.state.spawn_workers();
+    app
+}
+
+/// Signs up, follows the verification mail, logs in.
+#[allow(dead_code)]
+pub async fn verified_user(app: &TestApp, mail: &MailServer, username: &str) -> String {
+    let email = format!("{username}@example.com");
+    let res = app.signup(username, &email).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let link = mail.wait_for(&email, "Verify").await.link_path();
+    assert!(
+        app.open_link(&link)
+            .await
+            .body
+            .contains("Your email is verified")
+    );
+    assert_eq!(
+        app.login(username, STRONG_PASSWORD).await.status,
+        StatusCode::OK
+    );
+    email
 }

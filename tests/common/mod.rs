@@ -431,3 +431,29 @@ impl TestApp {
             .expect(sql)
     }
 }
+
+/// An API client: no cookie jar (API clients keep tokens themselves), a bearer token
+/// when given, JSON in.
+#[allow(dead_code)] // not every test binary calls the JSON API
+pub async fn api(
+    app: &TestApp,
+    method: axum::http::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    token: Option<&str>,
+) -> TestResponse {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(format!("/api/v1{path}"));
+    if let Some(token) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    app.another_browser().send(req.body(body).unwrap()).await
+}
