@@ -7,7 +7,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::{STRONG_PASSWORD, TestApp, TestResponse, api, spawn};
+use common::{STRONG_PASSWORD, TestApp, api, spawn};
 use gatehouse::server::db::Backend;
 use serde_json::{Value, json};
 

@@ -6,11 +6,11 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{
-    STRONG_PASSWORD, TestApp,
+    STRONG_PASSWORD,
     mail::{MailServer, app_with_mail, app_with_mail_and, verified_user},
     spawn_with,
 };
-use gatehouse::server::{config::MailTls, db::Backend};
+use gatehouse::server::db::Backend;
 use std::time::Duration;
 
 on_both_backends!(
