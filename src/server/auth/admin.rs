@@ -109,22 +109,6 @@ async fn find(state: &AppState, id: &str) -> Result<UserRow> {
         .ok_or(Error::NotFound)
 }
 
-/// Refuses a change that would leave no active admin. Runs inside the transaction of the
-/// change, after locking the admins, so two concurrent requests cannot both pass.
-pub(super) async fn keep_an_admin(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    target: &UserRow,
-    refusal: impl FnOnce() -> String,
-) -> Result<()> {
-    if target.role == ROLE_ADMIN && target.is_active() {
-        db::users::lock_active_admins(&mut **tx).await?;
-        if db::users::count_active_admins(&mut **tx).await? <= 1 {
-            return Err(Error::Conflict(refusal()));
-        }
-    }
-    Ok(())
-}
-
 fn last_admin(target: &UserRow, what: &str) -> String {
     format!(
         "{} is the last active admin and cannot be {what}. Make someone else an admin first.",
@@ -149,7 +133,8 @@ pub async fn set_role(
     }
     let mut tx = state.db.begin().await?;
     if role == ROLE_USER {
-        keep_an_admin(&mut tx, &target, || last_admin(&target, "demoted")).await?;
+        super::last_admin::keep_an_admin(&mut tx, &target, || last_admin(&target, "demoted"))
+            .await?;
     }
     db::users::set_role(&mut *tx, id, role, db::now()).await?;
     audit::record(
@@ -182,7 +167,8 @@ pub async fn set_active(
     let now = db::now();
     let mut tx = state.db.begin().await?;
     if !active {
-        keep_an_admin(&mut tx, &target, || last_admin(&target, "deactivated")).await?;
+        super::last_admin::keep_an_admin(&mut tx, &target, || last_admin(&target, "deactivated"))
+            .await?;
     }
     if active {
         db::users::set_deactivated(&mut *tx, id, None, now).await?;

@@ -68,7 +68,7 @@ pub(super) async fn erase(
     last_admin: impl FnOnce() -> String,
 ) -> Result<()> {
     let mut tx = state.db.begin().await?;
-    super::admin::keep_an_admin(&mut tx, user, last_admin).await?;
+    super::last_admin::keep_an_admin(&mut tx, user, last_admin).await?;
     db::outbox::forget_recipient(&mut *tx, &user.email).await?;
     db::audit::scrub_user(&mut *tx, &user.id).await?;
     if !db::users::delete(&mut *tx, &user.id).await? {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod credentials;
 pub mod deletion;
 pub mod devices;
+pub mod last_admin;
 pub mod maintenance;
 pub mod oauth;
 pub mod one_time;
