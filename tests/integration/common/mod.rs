@@ -2,7 +2,6 @@
 //! in a temp folder, or a new database on the local PostgreSQL server), with a cookie jar
 //! like a browser's.
 
-#![allow(dead_code)]
 
 use axum::{
     Router,
@@ -434,7 +433,6 @@ impl TestApp {
 
 /// An API client: no cookie jar (API clients keep tokens themselves), a bearer token
 /// when given, JSON in.
-#[allow(dead_code)] // not every test binary calls the JSON API
 pub async fn api(
     app: &TestApp,
     method: axum::http::Method,

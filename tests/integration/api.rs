@@ -1,7 +1,7 @@
 //! The JSON API under /api/v1: every endpoint and status, bearer tokens, refresh in the
 //! body, the error shape, and the JWKS document.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

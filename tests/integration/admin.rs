@@ -2,7 +2,7 @@
 //! and as an admin; the last-admin rules; deactivation; search and paging; the audit
 //! viewer; deleting one's own account; and audit rows that never hold a secret.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{STRONG_PASSWORD, TestApp, spawn};

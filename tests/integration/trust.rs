@@ -2,7 +2,7 @@
 //! that change state need a POST, throttles that cannot be turned against owners, no
 //! answer that tells who has an account, and an outage that is not a logout.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

@@ -1,7 +1,7 @@
 //! Cookie sessions: transparent refresh, rotation, reuse detection, logout, CSRF and the
 //! headers every response carries.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

@@ -1,7 +1,7 @@
 //! Signing in with providers, against a real OpenID Connect provider on 127.0.0.1
 //! standing in for Google and GitHub.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, oauth::OAuthServer, spawn_with};

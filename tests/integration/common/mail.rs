@@ -193,12 +193,10 @@ impl Drop for MailServer {
 // Instances wired to a test SMTP server, shared by the mail and trust tests.
 
 /// An instance that requires verified email and sends through `mail`.
-#[allow(dead_code)]
 pub async fn app_with_mail(backend: Backend, mail: &MailServer) -> TestApp {
     app_with_mail_and(backend, mail, |_| {}).await
 }
 
-#[allow(dead_code)]
 pub async fn app_with_mail_and(
     backend: Backend,
     mail: &MailServer,
@@ -220,7 +218,6 @@ pub async fn app_with_mail_and(
 }
 
 /// Signs up, follows the verification mail, logs in.
-#[allow(dead_code)]
 pub async fn verified_user(app: &TestApp, mail: &MailServer, username: &str) -> String {
     let email = format!("{username}@example.com");
     let res = app.signup(username, &email).await;

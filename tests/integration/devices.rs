@@ -1,7 +1,7 @@
 //! The Devices page: each signed-in device listed, signing one, the others or all out, a
 //! revoked session refused on its next request, and the purge of dead sessions.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{STRONG_PASSWORD, TestApp, spawn};

@@ -1,6 +1,6 @@
 //! Signup, login, profile and the pages around them, through the real router.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{STRONG_PASSWORD, spawn};

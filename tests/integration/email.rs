@@ -2,7 +2,7 @@
 //! password reset, change of password and of address, and delivery through the outbox
 //! when the SMTP server is down.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{

@@ -1,0 +1,17 @@
+//! The integration tests, one binary with a module per area (as zero2prod and kanidm
+//! do): every test binary is linked on its own and cost about 600 MB of disk and most of
+//! a minute, so new tests go into a module here, not into a new file under `tests/`.
+//! Each test runs on a fresh SQLite file and on a fresh PostgreSQL database, against the
+//! real services it names (an SMTP server, an OpenID Connect provider).
+
+#[macro_use]
+mod common;
+
+mod accounts;
+mod admin;
+mod api;
+mod devices;
+mod email;
+mod oauth;
+mod sessions;
+mod trust;
