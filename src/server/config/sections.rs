@@ -1,0 +1,243 @@
+//! One struct per `[section]` of the settings file, each with its defaults beside it.
+
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Accounts must follow the emailed link before they can log in.
+    pub require_verified_email: bool,
+    pub verify_email_ttl_seconds: u64,
+    pub reset_password_ttl_seconds: u64,
+    /// At most one verification or reset mail per address in this many seconds.
+    pub email_resend_interval_seconds: u64,
+    /// Failed password checks an account may have before each further try must wait a
+    /// growing delay (1 s, 2 s, 4 s … up to a minute); 0 turns delays off.
+    pub failed_logins_before_delay: u32,
+    /// Login attempts per client address (IPv6: per /64) per minute; 0 = no limit.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Other requests that compute a password hash (signup, change password, connecting
+    /// a provider, deleting the account) per client address per minute; 0 = no limit.
+    pub hashes_per_ip_per_minute: u32,
+    /// Requests that may send mail (forgot password, resend verification, change email)
+    /// per client address per minute; 0 = no limit.
+    pub mails_per_ip_per_minute: u32,
+    /// Signup with a taken address: `hidden` answers exactly as for a new address and
+    /// mails the owner instead; `explicit` says "already exists" (closed deployments).
+    /// Unset: `hidden` in production, `explicit` in development.
+    pub signup_taken_email: Option<SignupTakenEmail>,
+    /// Audit events older than this many days are deleted (0 keeps them forever).
+    pub audit_retention_days: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupTakenEmail {
+    Hidden,
+    Explicit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP (a relay on localhost only).
+    None,
+    /// SMTP upgraded with STARTTLS (usually port 587).
+    Starttls,
+    /// SMTP over TLS from the start (usually port 465).
+    Tls,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// SMTP server; empty writes every message to `data_dir/outbox/*.eml` instead.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub tls: MailTls,
+    /// Sender, e.g. `Gatehouse <no-reply@example.com>`.
+    pub from: String,
+    /// Tries before a message is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay; it doubles with each failure (capped at an hour).
+    pub retry_base_seconds: u64,
+    pub timeout_seconds: u64,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            require_verified_email: true,
+            verify_email_ttl_seconds: 24 * 3600,
+            reset_password_ttl_seconds: 3600,
+            email_resend_interval_seconds: 60,
+            failed_logins_before_delay: 5,
+            login_attempts_per_ip_per_minute: 60,
+            hashes_per_ip_per_minute: 30,
+            mails_per_ip_per_minute: 10,
+            signup_taken_email: None,
+            audit_retention_days: 400,
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            tls: MailTls::Starttls,
+            from: "Gatehouse <no-reply@localhost>".into(),
+            max_attempts: 8,
+            retry_base_seconds: 10,
+            timeout_seconds: 15,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub address: SocketAddr,
+    /// The URL people reach Gatehouse at; links, cookie security and the CSRF origin check
+    /// derive from it.
+    pub public_url: String,
+    /// Where development secrets and the default SQLite database live.
+    pub data_dir: PathBuf,
+    /// Where the built site (wasm, JS, CSS) is; cargo-leptos's `LEPTOS_SITE_ROOT` wins.
+    pub site_root: PathBuf,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
+    /// The proxies (CIDRs) allowed to set `X-Forwarded-For`: the client is the right-most
+    /// address in it that is not one of these. Required with `trust_forwarded_for` in
+    /// production.
+    pub trusted_proxies: Vec<String>,
+    /// `trusted_proxies`, parsed.
+    #[serde(skip)]
+    pub trusted_proxy_nets: Vec<ipnet::IpNet>,
+    /// Web origins (`https://app.example.com`) whose pages may call the JSON API with a
+    /// bearer token. Empty: none (same-origin and non-browser clients only).
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`. Empty: `data_dir/gatehouse.db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    /// `iss` claim; empty means the public URL.
+    pub issuer: String,
+    /// `aud` claim of access tokens: Gatehouse's own API accepts only this audience.
+    pub audience: String,
+    /// Other services a signed-in client may get an access token for
+    /// (`POST /api/v1/auth/service-token`); such tokens verify with the JWKS but are
+    /// refused by Gatehouse's own API, admin endpoints included.
+    pub service_audiences: Vec<String>,
+    pub access_ttl_seconds: u64,
+    /// Idle lifetime of a session: each refresh extends it by this much.
+    pub refresh_ttl_seconds: u64,
+    /// Absolute lifetime of a session, however active.
+    pub session_max_age_seconds: u64,
+    /// How long an already-rotated refresh token still works (two tabs refreshing at once).
+    pub refresh_reuse_grace_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    Lax,
+    Strict,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CookieSettings {
+    pub same_site: SameSite,
+    /// Base of the cookie names; `__Host-` is prefixed when the public URL is https.
+    pub name_prefix: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// Minimum zxcvbn score (0–4) for a new password.
+    pub min_strength: u8,
+    /// argon2id memory cost in KiB (OWASP: 19456 or more).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// How many hashes may run at once; 0 means one per CPU core.
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            address: ([127, 0, 0, 1], 3000).into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            data_dir: "data".into(),
+            site_root: "target/site".into(),
+            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            trusted_proxy_nets: Vec::new(),
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            audience: "gatehouse".into(),
+            service_audiences: Vec::new(),
+            access_ttl_seconds: 15 * 60,
+            refresh_ttl_seconds: 7 * 24 * 3600,
+            session_max_age_seconds: 30 * 24 * 3600,
+            refresh_reuse_grace_seconds: 30,
+        }
+    }
+}
+
+impl Default for CookieSettings {
+    fn default() -> Self {
+        Self {
+            same_site: SameSite::Lax,
+            name_prefix: "gatehouse".into(),
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        let policy = crate::model::PasswordPolicy::default();
+        Self {
+            min_length: policy.min_length,
+            max_length: policy.max_length,
+            min_strength: policy.min_score,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: 0,
+        }
+    }
+}

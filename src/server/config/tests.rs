@@ -1,0 +1,155 @@
+//! Settings: defaults, the file and the environment, and what start-up refuses.
+
+use super::*;
+
+#[test]
+fn defaults_run_with_no_configuration() {
+    let s = Settings::default().finish().unwrap();
+    assert_eq!(s.tokens.issuer, "http://127.0.0.1:3000");
+    assert_eq!(s.database.url, "sqlite://data/gatehouse.db");
+    assert_eq!(s.tokens.access_ttl_seconds, 900);
+    assert!(!s.secure_cookies());
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's Jail API, not ours
+fn environment_overrides_the_file() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "Leptos.toml",
+            "[server]\npublic_url = \"https://file.example\"\n[tokens]\naccess_ttl_seconds = 60\n",
+        )?;
+        jail.set_env("GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS", "2");
+        jail.set_env("DATABASE_URL", "postgres://db.example/gh");
+        jail.set_env("GATEHOUSE_MODE", "production");
+        jail.set_env("GATEHOUSE_MAIL__SMTP_HOST", "smtp.example");
+        // Variables that share the prefix but are not settings are left alone.
+        jail.set_env("GATEHOUSE_JWT_PRIVATE_KEY", "secret");
+        jail.set_env("GATEHOUSE_LOG", "debug");
+        let s: Settings = Settings::figment("Leptos.toml").extract()?;
+        let s = s.finish().unwrap();
+        assert_eq!(s.server.public_url, "https://file.example");
+        assert_eq!(s.tokens.access_ttl_seconds, 2);
+        assert_eq!(s.database.url, "postgres://db.example/gh");
+        assert!(s.secure_cookies());
+        assert!(s.is_production());
+        Ok(())
+    });
+}
+
+#[test]
+fn oauth_providers_get_their_known_endpoints_and_need_a_secret() {
+    let mut s = Settings::default();
+    s.oauth.insert(
+        "github".into(),
+        OAuthProviderSettings {
+            client_id: "abc".into(),
+            ..Default::default()
+        },
+    );
+    let err = s.clone().finish().unwrap_err().to_string();
+    assert!(
+        err.contains("GATEHOUSE_OAUTH_GITHUB_CLIENT_SECRET"),
+        "{err}"
+    );
+    s.oauth_secrets.insert("github".into(), "shh".into());
+    let s = s.finish().unwrap();
+    let github = &s.oauth["github"];
+    assert_eq!(github.kind(), ProviderKind::Github);
+    assert_eq!(github.display_name, "GitHub");
+    assert_eq!(github.emails_url, "https://api.github.com/user/emails");
+    assert_eq!(github.subject_field, "id");
+
+    let mut s = Settings::default();
+    s.oauth.insert(
+        "corp-sso".into(),
+        OAuthProviderSettings {
+            client_id: "x".into(),
+            ..Default::default()
+        },
+    );
+    s.oauth_secrets.insert("corp-sso".into(), "y".into());
+    assert!(
+        s.finish()
+            .unwrap_err()
+            .to_string()
+            .contains("oauth.corp-sso.authorize_url"),
+        "generic providers need endpoints"
+    );
+}
+
+#[test]
+fn debug_never_prints_a_secret() {
+    let mut s = Settings::default();
+    s.oauth_secrets
+        .insert("github".into(), "very-secret-value".into());
+    let printed = format!("{s:?}");
+    assert!(!printed.contains("very-secret-value"), "{printed}");
+    assert!(printed.contains("github"));
+}
+
+#[test]
+fn production_refuses_unsafe_mail_proxies_and_providers() {
+    let prod = || {
+        let mut s = Settings {
+            mode: Mode::Production,
+            ..Settings::default()
+        };
+        s.server.public_url = "https://id.example".into();
+        s.mail.smtp_host = "smtp.example".into();
+        s
+    };
+    assert!(prod().finish().is_ok());
+    let mut s = prod();
+    s.mail.smtp_host.clear();
+    assert!(s.finish().unwrap_err().to_string().contains("SMTP"));
+    let mut s = prod();
+    s.mail.tls = MailTls::None;
+    assert!(s.finish().unwrap_err().to_string().contains("clear text"));
+    let mut s = prod();
+    s.server.trust_forwarded_for = true;
+    assert!(
+        s.finish()
+            .unwrap_err()
+            .to_string()
+            .contains("trusted_proxies")
+    );
+    let mut s = prod();
+    s.server.trust_forwarded_for = true;
+    s.server.trusted_proxies = vec!["10.0.0.0/8".into(), "127.0.0.1".into()];
+    assert_eq!(s.finish().unwrap().server.trusted_proxy_nets.len(), 2);
+    let mut s = prod();
+    s.oauth.insert(
+        "corp".into(),
+        OAuthProviderSettings {
+            client_id: "x".into(),
+            authorize_url: "http://sso.example/auth".into(),
+            token_url: "https://sso.example/token".into(),
+            userinfo_url: "https://sso.example/me".into(),
+            ..Default::default()
+        },
+    );
+    s.oauth_secrets.insert("corp".into(), "y".into());
+    assert!(s.finish().unwrap_err().to_string().contains("not https"));
+}
+
+#[test]
+fn unsafe_settings_are_refused_with_a_reason() {
+    let mut s = Settings::default();
+    s.passwords.argon2_memory_kib = 1024;
+    assert!(s.finish().unwrap_err().to_string().contains("OWASP"));
+
+    let s = Settings {
+        mode: Mode::Production,
+        ..Settings::default()
+    };
+    assert!(s.finish().unwrap_err().to_string().contains("https"));
+
+    let mut s = Settings::default();
+    s.passwords.min_length = 4;
+    assert!(s.finish().is_err());
+
+    let mut s = Settings::default();
+    s.server.public_url = "not a url".into();
+    assert!(s.finish().is_err());
+}
