@@ -3,7 +3,7 @@
 
 use crate::server::{
     auth::{
-        accounts::{self, AdminOutcome},
+        create_admin::{self as admins, AdminOutcome},
         passwords::Password,
     },
     config::Settings,
@@ -128,11 +128,11 @@ async fn create_admin(username: &str, email: &str, promote: bool) -> anyhow::Res
         Some(read_password()?)
     };
     let mode = if promote {
-        accounts::AdminMode::Promote
+        admins::AdminMode::Promote
     } else {
-        accounts::AdminMode::Create
+        admins::AdminMode::Create
     };
-    match accounts::create_admin(&state, username, email, password.as_ref(), mode).await {
+    match admins::create_admin(&state, username, email, password.as_ref(), mode).await {
         Ok((user, AdminOutcome::Created)) => {
             println!("Created admin {} <{}>.", user.username, user.email)
         }

@@ -530,7 +530,7 @@ async fn profile_update_needs_a_login(backend: Backend) {
 
 async fn create_admin_creates_then_promotes(backend: Backend) {
     use gatehouse::server::auth::{
-        accounts::{AdminMode, AdminOutcome, create_admin},
+        create_admin::{AdminMode, AdminOutcome, create_admin},
         passwords::Password,
     };
     let app = spawn(backend).await;

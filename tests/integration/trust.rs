@@ -427,7 +427,7 @@ async fn logging_in_again_in_a_browser_ends_the_replaced_session(backend: Backen
 }
 
 async fn create_admin_promotes_only_an_exact_verified_account(backend: Backend) {
-    use gatehouse::server::auth::accounts::{AdminMode, AdminOutcome, create_admin};
+    use gatehouse::server::auth::create_admin::{AdminMode, AdminOutcome, create_admin};
     let app = spawn(backend).await;
     app.signup("joan", "joan@example.com").await;
     app.another_browser()

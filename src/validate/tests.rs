@@ -1,0 +1,193 @@
+//! The input rules, as the browser and the server both run them.
+
+use super::*;
+
+fn policy() -> PasswordPolicy {
+    PasswordPolicy::default()
+}
+
+#[test]
+fn username_accepts_ordinary_names() {
+    for name in ["alice", "Bob_99", "j.doe", "x-y-z", "abc"] {
+        assert!(Username::parse(name).is_ok(), "{name}");
+    }
+    assert_eq!(Username::parse("  alice ").unwrap().as_str(), "alice");
+}
+
+#[test]
+fn username_rejects_bad_names_with_a_reason() {
+    assert_eq!(Username::parse("").unwrap_err(), "Choose a username.");
+    assert!(Username::parse("ab").unwrap_err().contains("at least 3"));
+    assert!(
+        Username::parse(&"a".repeat(33))
+            .unwrap_err()
+            .contains("at most 32")
+    );
+    assert!(
+        Username::parse("al ice")
+            .unwrap_err()
+            .contains("only letters")
+    );
+    assert!(
+        Username::parse("ålice")
+            .unwrap_err()
+            .contains("only letters")
+    );
+    assert!(
+        Username::parse("_alice")
+            .unwrap_err()
+            .contains("Start with")
+    );
+    assert!(Username::parse("Admin").unwrap_err().contains("reserved"));
+}
+
+#[test]
+fn email_is_normalised_and_checked() {
+    assert_eq!(
+        Email::parse(" Alice@Example.COM ").unwrap().as_str(),
+        "alice@example.com"
+    );
+    for bad in [
+        "",
+        "alice",
+        "alice@",
+        "@example.com",
+        "alice@localhost",
+        "a b@example.com",
+        "alice@example.com.",
+    ] {
+        assert!(Email::parse(bad).is_err(), "{bad}");
+    }
+    let long = format!("{}@example.com", "a".repeat(250));
+    assert!(Email::parse(&long).unwrap_err().contains("at most"));
+}
+
+#[test]
+fn common_and_short_passwords_are_refused() {
+    let p = policy();
+    assert!(new_password("", &p, &[]).unwrap_err().contains("Choose"));
+    assert!(
+        new_password("Ab1!", &p, &[])
+            .unwrap_err()
+            .contains("at least 8")
+    );
+    assert!(
+        new_password("password", &p, &[])
+            .unwrap_err()
+            .contains("too easy")
+    );
+    assert!(
+        new_password("password123", &p, &[])
+            .unwrap_err()
+            .contains("too easy")
+    );
+    assert!(
+        new_password("qwertyuiop", &p, &[])
+            .unwrap_err()
+            .contains("too easy")
+    );
+    assert!(
+        new_password(&"x".repeat(p.max_length + 1), &p, &[])
+            .unwrap_err()
+            .contains("at most")
+    );
+}
+
+#[test]
+fn passwords_built_from_the_users_own_details_are_refused() {
+    let p = policy();
+    assert!(new_password("Kv9pzq7wlxTr", &p, &[]).is_ok());
+    assert!(new_password("Kv9pzq7wlxTr", &p, &["kv9pzq7wlxtr", "k@example.com"]).is_err());
+}
+
+#[test]
+fn strong_passwords_pass() {
+    let p = policy();
+    assert!(new_password("correct horse battery staple", &p, &[]).is_ok());
+    assert!(new_password("Tr0ub4dor&3-vanilla-Sky", &p, &[]).is_ok());
+}
+
+#[test]
+fn confirmation_must_match() {
+    assert!(password_confirmation("a-long-password", "a-long-password").is_ok());
+    assert_eq!(
+        password_confirmation("a", "b").unwrap_err(),
+        "The passwords do not match."
+    );
+    assert_eq!(
+        password_confirmation("a", "").unwrap_err(),
+        "Repeat your password."
+    );
+}
+
+#[test]
+fn signup_reports_every_bad_field_together() {
+    let errors = signup("x", "nope", "short", "other", "ok", &policy()).unwrap_err();
+    let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
+    assert_eq!(
+        fields,
+        ["email", "password", "password_confirm", "username"]
+    );
+    let ok = signup(
+        "alice",
+        "Alice@Example.com",
+        "correct horse battery staple",
+        "correct horse battery staple",
+        "",
+        &policy(),
+    )
+    .unwrap();
+    assert_eq!(ok.email.as_str(), "alice@example.com");
+    assert_eq!(ok.display_name, None);
+}
+
+#[test]
+fn profile_fields_are_bounded() {
+    assert!(display_name(&"x".repeat(65)).is_err());
+    assert_eq!(display_name("  Alice  ").unwrap().as_deref(), Some("Alice"));
+    assert!(display_name("bad\u{0007}name").is_err());
+    assert!(bio("line one\nline two").is_ok());
+    assert!(bio(&"x".repeat(501)).is_err());
+}
+
+#[test]
+fn avatar_url_must_be_http_or_https() {
+    assert_eq!(avatar_url("").unwrap(), None);
+    assert!(avatar_url("https://example.com/a.png").unwrap().is_some());
+    assert!(avatar_url("http://example.com/a.png").unwrap().is_some());
+    for bad in [
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "ftp://example.com/a.png",
+        "example.com/a.png",
+        "https://",
+        "https://user:pw@example.com/a.png",
+    ] {
+        assert!(avatar_url(bad).is_err(), "{bad}");
+    }
+    assert!(avatar_url(&format!("https://example.com/{}", "a".repeat(520))).is_err());
+}
+
+#[test]
+fn next_accepts_only_local_paths() {
+    assert_eq!(safe_next(Some("/profile")).as_deref(), Some("/profile"));
+    assert_eq!(
+        safe_next(Some("/profile?tab=1")).as_deref(),
+        Some("/profile?tab=1")
+    );
+    for bad in [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil",
+        "javascript:alert(1)",
+        "profile",
+        "/a b",
+        "/\nx",
+        "/caf\u{e9}",
+        "",
+    ] {
+        assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+    }
+    assert_eq!(safe_next(None), None);
+}
