@@ -1,28 +1,27 @@
-//! `/api/v1/auth/...`: signup, login (JSON and the OAuth2 password form), refresh, logout,
-//! the caller's own account and sessions.
+//! `/api/v1/auth/...`: signup, login (JSON and the OAuth2 password form), refresh,
+//! logout, and tokens for other services.
 
+use super::email::{Message, message};
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::{
-    model::{DeviceView, UserView},
+    model::UserView,
     server::{
         auth::{
-            ClientInfo, accounts, credentials, devices,
+            ClientInfo, accounts, devices,
             passwords::Password,
-            recovery,
             sessions::{self, IssuedTokens},
-            verification,
         },
         db,
         state::AppState,
-        views::{device_view, user_view},
+        views::user_view,
     },
 };
 use axum::{
     Extension, Form, Json, Router,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{delete, get, post, put},
+    routing::post,
 };
 use serde::{Deserialize, Serialize};
 
@@ -34,15 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/auth/logout-all", post(logout_all))
-        .route("/auth/me", get(me).patch(update_me).delete(delete_me))
         .route("/auth/service-token", post(service_token))
-        .route("/auth/change-password", put(change_password))
-        .route("/auth/sessions", get(list_sessions))
-        .route("/auth/sessions/{id}", delete(end_session))
-        .route("/auth/verify-email", post(verify_email))
-        .route("/auth/resend-verification", post(resend_verification))
-        .route("/auth/request-password-reset", post(request_password_reset))
-        .route("/auth/reset-password", post(reset_password))
 }
 
 /// Tokens for an API client: the refresh token is in the body (no cookie jar).
@@ -266,12 +257,6 @@ pub async fn logout_all(
     Ok(Json(Ended { sessions_ended }))
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, description = "The account", body = UserView), (status = 401, description = "No valid token", body = super::ErrorBody)))]
-pub async fn me(Caller(auth): Caller) -> Json<UserView> {
-    Json(user_view(&auth.user))
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ServiceTokenBody {
     /// One of the configured `tokens.service_audiences`.
@@ -326,254 +311,4 @@ pub async fn service_token(
         expires_in: exp - now,
         audience: body.audience,
     }))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct DeleteMeBody {
-    /// The current password (accounts without one: a login in the last ten minutes).
-    #[serde(default)]
-    password: String,
-    /// The username, typed out to confirm.
-    confirm: String,
-}
-
-#[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeBody,
-    responses((status = 204, description = "Account deleted"),
-        (status = 400, description = "Malformed request", body = super::ErrorBody),
-        (status = 401, description = "No valid token", body = super::ErrorBody),
-        (status = 409, description = "Last admin, or the login is not recent enough", body = super::ErrorBody),
-        (status = 415, description = "Not JSON", body = super::ErrorBody),
-        (status = 422, description = "Wrong password or confirmation", body = super::ErrorBody),
-        (status = 429, description = "Too many password tries", body = super::ErrorBody)))]
-pub async fn delete_me(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Caller(auth): Caller,
-    Body(body): Body<DeleteMeBody>,
-) -> ApiResult<StatusCode> {
-    crate::server::auth::deletion::delete_own(
-        &state,
-        &auth,
-        &Password::new(body.password),
-        &body.confirm,
-        client.ip.as_deref(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Only these may change here; anything else in the body is refused, not ignored.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProfilePatch {
-    display_name: Option<String>,
-    bio: Option<String>,
-    avatar_url: Option<String>,
-}
-
-#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = ProfilePatch,
-    responses((status = 200, description = "Saved", body = UserView),
-        (status = 400, description = "A protected or unknown field", body = super::ErrorBody),
-        (status = 401, description = "No valid token", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
-pub async fn update_me(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Caller(auth): Caller,
-    // Read loosely first: an unknown or protected field is a 400, not a shape error.
-    body: Result<Json<serde_json::Value>, JsonRejection>,
-) -> ApiResult<Json<UserView>> {
-    let Ok(Json(value)) = body else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "Send the changes as a JSON object.",
-        ));
-    };
-    let patch: ProfilePatch = serde_json::from_value(value).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "protected_field",
-            format!("Only display_name, bio and avatar_url can be changed here ({e})."),
-        )
-    })?;
-    let user = &auth.user;
-    let keep = |new: Option<String>, old: &Option<String>| {
-        new.unwrap_or_else(|| old.clone().unwrap_or_default())
-    };
-    let updated = accounts::update_profile(
-        &state,
-        &user.id,
-        &keep(patch.display_name, &user.display_name),
-        &keep(patch.bio, &user.bio),
-        &keep(patch.avatar_url, &user.avatar_url),
-        &client,
-    )
-    .await?;
-    Ok(Json(user_view(&updated)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ChangePasswordBody {
-    current_password: String,
-    new_password: String,
-}
-
-#[utoipa::path(put, path = "/api/v1/auth/change-password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordBody,
-    responses((status = 204, description = "Changed; other sessions ended"),
-        (status = 401, description = "No valid token", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
-pub async fn change_password(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Caller(auth): Caller,
-    Body(body): Body<ChangePasswordBody>,
-) -> ApiResult<StatusCode> {
-    let new = Password::new(body.new_password);
-    credentials::change_password(
-        &state,
-        &auth,
-        &Password::new(body.current_password),
-        &new,
-        &new,
-        &client,
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, description = "Live sessions", body = [DeviceView]), (status = 401, description = "No valid token", body = super::ErrorBody)))]
-pub async fn list_sessions(
-    State(state): State<AppState>,
-    Caller(auth): Caller,
-) -> ApiResult<Json<Vec<DeviceView>>> {
-    let now = db::now();
-    let list = devices::list(&state, &auth).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|s| device_view(s, &auth.session_id, now))
-            .collect(),
-    ))
-}
-
-#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Session id")),
-    responses((status = 204, description = "Signed out"), (status = 401, description = "No valid token", body = super::ErrorBody),
-        (status = 404, description = "No such session of yours", body = super::ErrorBody)))]
-pub async fn end_session(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Caller(auth): Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    devices::sign_out(&state, &auth, &id, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct TokenBody {
-    token: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Message {
-    detail: String,
-}
-
-fn message(text: &str) -> Json<Message> {
-    Json(Message {
-        detail: text.to_string(),
-    })
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "email", request_body = TokenBody,
-    responses((status = 200, description = "Verified", body = Message),
-        (status = 400, description = "Link not valid", body = super::ErrorBody),
-        (status = 409, description = "Address taken meanwhile", body = super::ErrorBody),
-        (status = 410, description = "Link expired or used", body = super::ErrorBody)))]
-pub async fn verify_email(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Body(body): Body<TokenBody>,
-) -> ApiResult<Json<Message>> {
-    use crate::{errors::AppError, model::VerifyOutcome as V};
-    match verification::follow(&state, &body.token, &client).await? {
-        V::Verified { .. } | V::EmailChanged { .. } => {
-            Ok(message("Your email address is verified."))
-        }
-        V::AlreadyVerified => Ok(message("This address was already verified.")),
-        V::Expired => Err(AppError::LinkExpired.into()),
-        V::AlreadyUsed => Err(AppError::LinkUsed.into()),
-        V::Invalid | V::Confirm { .. } => Err(AppError::LinkInvalid.into()),
-        V::EmailTaken => Err(AppError::Conflict {
-            message: "Another account uses this address now.".into(),
-        }
-        .into()),
-    }
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LoginOnly {
-    /// Username or email.
-    login: String,
-}
-
-const SENT_IF_EXISTS: &str =
-    "If an account with that address exists and needs it, we have sent an email.";
-
-#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "email", request_body = LoginOnly,
-    responses((status = 202, description = "Sent if needed", body = Message), (status = 422, description = "Invalid fields", body = super::ErrorBody),
-        (status = 429, description = "Too many requests", body = super::ErrorBody)))]
-pub async fn resend_verification(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Body(body): Body<LoginOnly>,
-) -> ApiResult<(StatusCode, Json<Message>)> {
-    verification::resend(&state, &body.login, &client).await?;
-    Ok((StatusCode::ACCEPTED, message(SENT_IF_EXISTS)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct EmailOnly {
-    email: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/request-password-reset", tag = "email", request_body = EmailOnly,
-    responses((status = 202, description = "Sent if the account exists", body = Message), (status = 422, description = "Invalid fields", body = super::ErrorBody),
-        (status = 429, description = "Too many requests", body = super::ErrorBody)))]
-pub async fn request_password_reset(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Body(body): Body<EmailOnly>,
-) -> ApiResult<(StatusCode, Json<Message>)> {
-    recovery::request(&state, &body.email, &client).await?;
-    Ok((StatusCode::ACCEPTED, message(SENT_IF_EXISTS)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ResetBody {
-    token: String,
-    new_password: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "email", request_body = ResetBody,
-    responses((status = 200, description = "Password changed", body = Message),
-        (status = 400, description = "Link not valid", body = super::ErrorBody),
-        (status = 410, description = "Link expired or used", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
-pub async fn reset_password(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientInfo>,
-    Body(body): Body<ResetBody>,
-) -> ApiResult<Json<Message>> {
-    let new = Password::new(body.new_password);
-    let (_, providers) = recovery::reset(&state, &body.token, &new, &new, &client).await?;
-    let mut text =
-        "Your password has been changed and every session ended. Log in with the new password."
-            .to_string();
-    if !providers.is_empty() {
-        text.push_str(&format!(
-            " Still connected: {}. Disconnect any you did not connect.",
-            providers.join(", ")
-        ));
-    }
-    Ok(message(&text))
 }

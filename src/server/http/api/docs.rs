@@ -2,7 +2,7 @@
 //! the types they take and return, and a Swagger UI page to try it (assets vendored under
 //! `public/api-docs/`, so nothing comes from a CDN).
 
-use super::{ErrorBody, auth, users};
+use super::{ErrorBody, account, auth, email, users};
 use crate::model::{AdminUserView, DeviceView, UserView};
 use axum::{Json, response::Html};
 use utoipa::{
@@ -18,9 +18,10 @@ use utoipa::{
     ),
     paths(
         auth::signup, auth::login, auth::token, auth::refresh, auth::logout, auth::logout_all,
-        auth::me, auth::update_me, auth::delete_me, auth::service_token, auth::change_password, auth::list_sessions, auth::end_session,
-        auth::verify_email, auth::resend_verification, auth::request_password_reset,
-        auth::reset_password, users::list, users::one, users::update, users::remove,
+        auth::service_token, account::me, account::update_me, account::delete_me,
+        account::change_password, account::list_sessions, account::end_session,
+        email::verify_email, email::resend_verification, email::request_password_reset,
+        email::reset_password, users::list, users::one, users::update, users::remove,
     ),
     components(schemas(ErrorBody, UserView, DeviceView, AdminUserView)),
     modifiers(&BearerAuth, &RequestErrors),

@@ -2,8 +2,10 @@
 //! refresh token in the body, errors as `{"detail", "code"}` (plus `fields` for 422). The
 //! handlers are thin: they call the same `auth` flows as the pages.
 
+mod account;
 mod auth;
 mod docs;
+mod email;
 mod users;
 
 use super::middleware::auth::RequestAuth;
@@ -25,6 +27,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .nest(
             "/api/v1",
             auth::router()
+                .merge(account::router())
+                .merge(email::router())
                 .merge(users::router())
                 .route("/openapi.json", axum::routing::get(docs::openapi_json))
                 .layer(cors(state)),
