@@ -1,4 +1,4 @@
-//! A message box for the whole form or page, announced when it changes.
+//! Message boxes for the whole form or page, announced when they change.
 
 use leptos::prelude::*;
 
@@ -14,5 +14,14 @@ pub fn Alert(
         <div class=format!("alert-region alert-{kind}") role=role aria-live="polite">
             {move || message.get().map(|m| view! { <p class="alert">{m}</p> })}
         </div>
+    }
+}
+
+/// A form's outcome as every form shows it: the error, then the success notice.
+#[component]
+pub fn FormAlerts(error: Signal<Option<String>>, notice: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Alert message=error/>
+        <Alert kind="success" message=notice/>
     }
 }

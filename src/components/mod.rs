@@ -9,7 +9,7 @@ pub mod require_login;
 pub mod resend;
 pub mod submit;
 
-pub use alert::Alert;
+pub use alert::{Alert, FormAlerts};
 pub use avatar::Avatar;
 pub use field::{Field, FieldState};
 pub use password_meter::PasswordMeter;

@@ -1,0 +1,51 @@
+//! The "Delete your account" card: the username typed out, and the password (if there is
+//! one).
+
+use super::form_error;
+use crate::{
+    app::use_session,
+    components::{Alert, Field, FieldState},
+    model::FormFlash,
+};
+use leptos::prelude::*;
+
+#[component]
+pub(super) fn DeleteAccountCard(
+    flash: FormFlash,
+    has_password: bool,
+    username: String,
+) -> impl IntoView {
+    let action = use_session().delete_account;
+    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
+    let confirm = FieldState::new(flash.value("confirm"), field_error("confirm"));
+    let password = FieldState::new(String::new(), field_error("delete_password"));
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            confirm.server_error.set(e.field_error("confirm"));
+            password.server_error.set(e.field_error("delete_password"));
+        }
+    });
+    // Success sends the browser to the login page, which says goodbye: only errors show here.
+    let error = form_error(action.value(), &flash);
+    let expected = username.clone();
+    view! {
+        <section class="card danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete your account"</h2>
+            <p>"This removes your profile, sessions and connected accounts for good. It cannot be undone. To confirm, type your username, " <strong>{username}</strong> "."</p>
+            <ActionForm action=action attr:class="form" attr:novalidate=true>
+                <Alert message=error/>
+                <Field label="Your username" name="confirm" state=confirm
+                    error=confirm.error(move |v| (!v.trim().eq_ignore_ascii_case(&expected)).then(|| format!("Type your username, {expected}, to confirm.")))
+                    autocomplete="off" required=true/>
+                {has_password.then(|| view! {
+                    <Field label="Your password" name="delete_password" kind="password" state=password
+                        error=password.error(|v| v.is_empty().then(|| "Enter your password.".to_string()))
+                        autocomplete="current-password" required=true/>
+                })}
+                <button type="submit" class="btn btn-danger" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Deleting…" } else { "Delete my account" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,76 @@
+//! The "Password" card: change it with the current one, or, for an account that signs in
+//! only through a provider, a way to set one.
+
+use super::outcome;
+use crate::{
+    api::account::ChangePassword,
+    app::use_session,
+    components::{Field, FieldState, FormAlerts, PasswordMeter, SubmitButton},
+    model::FormFlash,
+    validate,
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub(super) fn PasswordCard(flash: FormFlash, has_password: bool) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Password"</h2>
+            {if has_password {
+                view! { <ChangePasswordForm flash/> }.into_any()
+            } else {
+                view! {
+                    <p>"Your account has no password yet. Set one with a reset link sent to your address."</p>
+                    <A href="/forgot-password" attr:class="btn btn-ghost">"Set a password"</A>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
+    let session = use_session();
+    let action = ServerAction::<ChangePassword>::new();
+    let policy = session
+        .site
+        .get_untracked()
+        .and_then(Result::ok)
+        .map(|s| s.password_policy)
+        .unwrap_or_default();
+    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
+    let current = FieldState::new(String::new(), field_error("current_password"));
+    let new = FieldState::new(String::new(), field_error("new_password"));
+    let confirm = FieldState::new(String::new(), field_error("new_password_confirm"));
+    Effect::new(move |_| {
+        if let Some(Err(e)) = action.value().get() {
+            current.server_error.set(e.field_error("current_password"));
+            new.server_error.set(e.field_error("new_password"));
+            confirm
+                .server_error
+                .set(e.field_error("new_password_confirm"));
+        }
+    });
+    let (error, notice) = outcome(action.value(), &flash);
+    let no_inputs = Signal::derive(Vec::new);
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate=true>
+            <FormAlerts error notice/>
+            <Field label="Current password" name="current_password" kind="password" state=current
+                error=current.error(|v| v.is_empty().then(|| "Enter your current password.".to_string()))
+                autocomplete="current-password" required=true maxlength=policy.max_length/>
+            <Field label="New password" name="new_password" kind="password" state=new
+                error=new.error(move |v| validate::new_password(v, &policy, &[]).err())
+                autocomplete="new-password" required=true maxlength=policy.max_length>
+                <PasswordMeter password=new.value.into() user_inputs=no_inputs min_score=policy.min_score/>
+            </Field>
+            <Field label="Confirm new password" name="new_password_confirm" kind="password" state=confirm
+                error=confirm.error(move |v| validate::password_confirmation(&new.value.get_untracked(), v).err())
+                autocomplete="new-password" required=true maxlength=policy.max_length/>
+            <p class="hint">"Your other devices will be signed out; this one stays logged in."</p>
+            <SubmitButton label="Change password" pending_label="Changing…" pending=action.pending().into()/>
+        </ActionForm>
+    }
+}
