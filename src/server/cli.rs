@@ -51,8 +51,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(Settings::load()?).await,
         Command::Migrate => {
+            // Only the database: a migration job needs no signing key or mail settings.
             let settings = Settings::load()?;
-            AppState::build(settings).await?;
+            let db = crate::server::db::Db::connect(
+                &settings.database.url,
+                settings.database.max_connections,
+            )
+            .await?;
+            db.migrate().await?;
             println!("Database is up to date.");
             Ok(())
         }
