@@ -90,6 +90,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mode = settings.mode;
     let state = AppState::build(settings).await?;
     state.spawn_workers();
+    let workers = state.workers.clone();
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -102,7 +103,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .context("serving")
+    .context("serving")?;
+    // Requests are done; let the workers finish what they are writing.
+    workers.shutdown().await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod mail;
 pub mod state;
 pub mod views;
+pub mod workers;
 
 /// Creates a folder (and its parents) that only the server's user can enter (0700): the
 /// data folder holds the database, signing keys and mail with live links.

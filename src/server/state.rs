@@ -25,6 +25,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// For calls to sign-in providers. Never follows redirects (OAuth 2.0 security BCP).
     pub http: reqwest::Client,
+    /// The background workers of this instance (see [`AppState::spawn_workers`]).
+    pub workers: crate::server::workers::Workers,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -72,23 +74,30 @@ impl AppState {
             db,
             hasher,
             access_tokens: Arc::new(access_tokens),
+            workers: Default::default(),
         })
     }
 }
 
 impl AppState {
-    /// Starts the background work of a serving instance: the mail worker and the hourly
-    /// purge of expired sessions and browser states. Tasks live on the current runtime.
+    /// Starts the background work of a serving instance, supervised (restarted after a
+    /// panic, stopped by `workers.shutdown()`): the mail worker and the hourly purge.
     pub fn spawn_workers(&self) {
-        tokio::spawn(mail::worker::run(self.mailer.clone(), self.db.clone()));
+        let (mailer, db) = (self.mailer.clone(), self.db.clone());
+        self.workers.supervise("mail", move || {
+            mail::worker::run(mailer.clone(), db.clone())
+        });
         let state = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-            loop {
-                tick.tick().await;
-                match crate::server::auth::maintenance::purge(&state).await {
-                    Ok(purged) => tracing::debug!(?purged, "purged expired rows"),
-                    Err(e) => tracing::warn!(error = ?e, "purging expired rows"),
+        self.workers.supervise("purge", move || {
+            let state = state.clone();
+            async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    match crate::server::auth::maintenance::purge(&state).await {
+                        Ok(purged) => tracing::debug!(?purged, "purged expired rows"),
+                        Err(e) => tracing::warn!(error = ?e, "purging expired rows"),
+                    }
                 }
             }
         });

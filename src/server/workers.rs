@@ -1,0 +1,107 @@
+//! Background workers (the mail sender, the hourly purge), supervised: a worker that
+//! panics is logged and restarted after a pause, and on shutdown every worker is
+//! cancelled and awaited instead of being dropped mid-write.
+
+use std::{future::Future, time::Duration};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+/// How long a crashed worker waits before it is started again.
+const RESTART_AFTER: Duration = Duration::from_secs(5);
+/// How long shutdown waits for workers to finish what they are doing.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Default)]
+pub struct Workers {
+    tracker: TaskTracker,
+    stop: CancellationToken,
+}
+
+impl Workers {
+    /// Runs `make()`'s future until shutdown, starting it again whenever it panics.
+    pub fn supervise<F, Fut>(&self, name: &'static str, make: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.supervise_with(name, RESTART_AFTER, make);
+    }
+
+    fn supervise_with<F, Fut>(&self, name: &'static str, restart_after: Duration, make: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let stop = self.stop.clone();
+        self.tracker.spawn(async move {
+            loop {
+                let mut task = tokio::spawn(make());
+                tokio::select! {
+                    result = &mut task => match result {
+                        Ok(()) => break,
+                        Err(e) if e.is_panic() => {
+                            tracing::error!(worker = name, "worker panicked; restarting it");
+                            tokio::select! {
+                                () = tokio::time::sleep(restart_after) => {}
+                                () = stop.cancelled() => break,
+                            }
+                        }
+                        Err(_) => break,
+                    },
+                    () = stop.cancelled() => {
+                        task.abort();
+                        let _ = task.await;
+                        break;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Stops every worker and waits (a bounded time) until they have.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("background workers did not stop in time");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    };
+
+    #[tokio::test]
+    async fn a_panicking_worker_is_restarted_and_shutdown_stops_it() {
+        let workers = Workers::default();
+        let runs = Arc::new(AtomicU32::new(0));
+        let counted = runs.clone();
+        workers.supervise_with("test", Duration::from_millis(5), move || {
+            let runs = counted.clone();
+            async move {
+                if runs.fetch_add(1, Ordering::SeqCst) < 2 {
+                    panic!("a worker bug");
+                }
+                std::future::pending::<()>().await
+            }
+        });
+        for _ in 0..200 {
+            if runs.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "restarted after each panic");
+        tokio::time::timeout(Duration::from_secs(2), workers.shutdown())
+            .await
+            .expect("shutdown stops a worker that never ends by itself");
+        assert!(workers.tracker.is_empty());
+    }
+}
