@@ -39,6 +39,7 @@ on_both_backends!(
     the_data_folder_and_the_outbox_are_private,
     a_token_for_another_service_is_refused_by_gatehouse_admin_api_included,
     a_reset_lists_the_providers_still_connected,
+    a_throttled_password_check_never_lets_a_change_through,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
@@ -773,4 +774,58 @@ async fn a_reset_lists_the_providers_still_connected(backend: Backend) {
     let notice = mail.wait_for(&email, "password was changed").await;
     assert!(notice.text.contains("still connected"), "{}", notice.text);
     assert!(notice.text.contains("/profile"), "{}", notice.text);
+}
+
+async fn a_throttled_password_check_never_lets_a_change_through(backend: Backend) {
+    let app = spawn_with(backend, |s| s.accounts.failed_logins_before_delay = 2).await;
+    app.signup("ursa", "ursa@example.com").await;
+    let change = |current: &'static str| {
+        let app = &app;
+        async move {
+            app.call(
+                "/fn/change-password",
+                &[
+                    ("current_password", current),
+                    ("new_password", NEW_PASSWORD),
+                    ("new_password_confirm", NEW_PASSWORD),
+                ],
+            )
+            .await
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            change("a wrong guess here").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // The account's delay has started: the next wrong guess is refused, not accepted.
+    let res = change("another wrong guess").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
+    let res = app
+        .call(
+            "/fn/change-email",
+            &[
+                ("new_email", "thief@example.com"),
+                ("email_password", "a wrong guess here"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
+    assert_eq!(
+        api_login(&app, "ursa", STRONG_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "still delayed"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        api_login(&app, "ursa", STRONG_PASSWORD).await.status,
+        StatusCode::OK,
+        "the password did not change"
+    );
+    assert_eq!(
+        app.count("select count(*) from one_time_tokens where purpose = 'change_email'")
+            .await,
+        0
+    );
 }

@@ -71,7 +71,9 @@ pub async fn change_password(
     if let Err(e) = validate::password_confirmation(new.expose(), confirm.expose()) {
         fields.insert("new_password_confirm".into(), e);
     }
-    if let Err(Error::Invalid(current_errors)) = confirm_current(
+    // Only a wrong password is a field error; anything else (throttled, hasher busy,
+    // store down) refuses the whole change: it must never pass as "checked".
+    match confirm_current(
         state,
         auth,
         current,
@@ -80,7 +82,9 @@ pub async fn change_password(
     )
     .await
     {
-        fields.extend(current_errors);
+        Ok(()) => {}
+        Err(Error::Invalid(current_errors)) => fields.extend(current_errors),
+        Err(e) => return Err(e),
     }
     if !fields.is_empty() {
         return Err(Error::Invalid(fields));
@@ -179,10 +183,11 @@ pub async fn change_email(
             None
         }
     };
-    if let Err(Error::Invalid(current_errors)) =
-        confirm_current(state, auth, current, "email_password", client.ip.as_deref()).await
-    {
-        fields.extend(current_errors);
+    match confirm_current(state, auth, current, "email_password", client.ip.as_deref()).await {
+        Ok(()) => {}
+        Err(Error::Invalid(current_errors)) => fields.extend(current_errors),
+        // Throttled, busy or unavailable: refuse, never treat as checked.
+        Err(e) => return Err(e),
     }
     let Some(email) = email.filter(|_| fields.is_empty()) else {
         return Err(Error::Invalid(fields));
