@@ -64,7 +64,7 @@ pub async fn cancel_email_change_status(
 }
 
 pub const CANCELLED_NOTICE: &str = "The change of address is cancelled. Your account keeps its address. Change your password now if you think someone else knows it.";
-pub const REVERTED_NOTICE: &str = "Your old address is back, and every device was signed out. Reset your password now: someone else may know it.";
+pub const REVERTED_NOTICE: &str = "Your old address is back, every device was signed out, and providers connected since the change were disconnected. Someone else may know your password, so it no longer works: we sent a link to your address to choose a new one.";
 
 /// Cancels a pending change of address from the link mailed to the old address (no login
 /// needed); a change already made is undone.

@@ -40,6 +40,7 @@ on_both_backends!(
     a_token_for_another_service_is_refused_by_gatehouse_admin_api_included,
     a_reset_lists_the_providers_still_connected,
     a_throttled_password_check_never_lets_a_change_through,
+    the_cancel_link_outlives_an_intruders_password_change_and_the_undo_locks_them_out,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
@@ -828,4 +829,85 @@ async fn a_throttled_password_check_never_lets_a_change_through(backend: Backend
             .await,
         0
     );
+}
+
+async fn the_cancel_link_outlives_an_intruders_password_change_and_the_undo_locks_them_out(
+    backend: Backend,
+) {
+    let mail = MailServer::start().await;
+    let app = app_with_mail_and(backend, &mail, no_resend_wait).await;
+    let email = verified_user(&app, &mail, "vera").await;
+    // An intruder who knows the password moves the address to their mailbox, confirms
+    // it, connects a provider, changes the password and asks for another change.
+    let res = app
+        .call(
+            "/fn/change-email",
+            &[
+                ("new_email", "intruder@example.com"),
+                ("email_password", STRONG_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let confirm = mail
+        .wait_for("intruder@example.com", "Confirm your new email")
+        .await;
+    let notice = mail.wait_for(&email, "change of your").await;
+    app.open_link(&confirm.link_path()).await;
+    assert_eq!(app.me().await["email"], "intruder@example.com");
+    app.execute(
+        "insert into identities (id, user_id, provider, subject, email, linked_at) \
+         select 'i-intruder', id, 'github', 'intruder-7', 'x@example.com', 9999999999 from users",
+    )
+    .await;
+    let res = app
+        .call(
+            "/fn/change-password",
+            &[
+                ("current_password", STRONG_PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = app
+        .call(
+            "/fn/change-email",
+            &[
+                ("new_email", "intruder2@example.com"),
+                ("email_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // The owner's link from the first notice still works, and undoes everything.
+    let token = notice.link_path();
+    let token = token.split("token=").nth(1).unwrap();
+    let res = app
+        .another_browser()
+        .call("/fn/cancel-email-change", &[("token", token)])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from users where email = '{email}'"
+        ))
+        .await,
+        1
+    );
+    assert!(app.me().await.is_null(), "the intruder's session ended");
+    assert_eq!(
+        api_login(&app, "vera", NEW_PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the intruder's password no longer works"
+    );
+    assert_eq!(
+        app.count("select count(*) from identities").await,
+        0,
+        "the provider connected after the change is gone"
+    );
+    // The owner sets a new password from the old mailbox.
+    mail.wait_for(&email, "Reset").await;
 }

@@ -122,7 +122,13 @@ pub(super) async fn store_new_password(
     // A new credentials epoch: every link issued before (reset, verification, a pending
     // change of address or its cancel link) is dead, whoever asked for it.
     db::users::change_password_hash(&mut **tx, &user.id, hash, now).await?;
-    db::one_time_tokens::invalidate_all_for_user(&mut **tx, &user.id, now).await?;
+    db::one_time_tokens::invalidate_all_for_user_except(
+        &mut **tx,
+        &user.id,
+        one_time::CANCEL_EMAIL_CHANGE,
+        now,
+    )
+    .await?;
     let (reason, kind) = if by_reset {
         ("password_reset", audit::kind::PASSWORD_RESET)
     } else {
@@ -219,13 +225,6 @@ pub async fn change_email(
     let mut tx = state.db.begin().await?;
     db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
         .await?;
-    db::one_time_tokens::invalidate_for_user(
-        &mut *tx,
-        &user.id,
-        one_time::CANCEL_EMAIL_CHANGE,
-        now,
-    )
-    .await?;
     let raw = one_time::issue(
         &mut *tx,
         user,
@@ -340,8 +339,36 @@ pub async fn cancel_email_change(
             }
             Err(db::users::InsertError::Database(e)) => return Err(e.into()),
         }
+        // Whoever made the change may know the password and may have connected a
+        // provider: both go, every link and session ends, and the owner gets a reset link
+        // at the restored address.
         db::one_time_tokens::invalidate_all_for_user(&mut *tx, &user.id, now).await?;
         db::sessions::revoke_all_for_user(&mut *tx, &user.id, None, "email_change_reverted", now)
+            .await?;
+        db::users::clear_password(&mut *tx, &user.id, now).await?;
+        db::identities::delete_linked_since(&mut *tx, &user.id, token.created_at).await?;
+        let restored = db::users::find_by_id(&mut *tx, &user.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let raw = one_time::issue(
+            &mut *tx,
+            &restored,
+            one_time::RESET_PASSWORD,
+            Some(&restored.email),
+            state.settings.accounts.reset_password_ttl_seconds,
+        )
+        .await?;
+        let link = state.mailer.link("/reset-password", &raw);
+        state
+            .mailer
+            .enqueue(
+                &mut *tx,
+                &restored.email,
+                Email::ResetPassword {
+                    name: verification::greeting(&restored),
+                    link,
+                },
+            )
             .await?;
         CancelOutcome::Reverted
     };
@@ -355,5 +382,6 @@ pub async fn cancel_email_change(
     )
     .await;
     tx.commit().await?;
+    state.mailer.wake();
     Ok(outcome)
 }

@@ -69,7 +69,13 @@ pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<Liv
     }
     let user = db::users::find_by_id(&state.db.pool, &row.user_id)
         .await?
-        .filter(|u| u.is_active() && u.credentials_epoch == row.credentials_epoch)
+        // A "this wasn't me" link outlives password changes: an intruder who changed the
+        // password must not be able to kill the owner's way back.
+        .filter(|u| {
+            u.is_active()
+                && (u.credentials_epoch == row.credentials_epoch
+                    || row.purpose == CANCEL_EMAIL_CHANGE)
+        })
         .ok_or(Error::Link(LinkProblem::Invalid))?;
     if row.expires_at <= db::now() {
         return Err(Error::Link(LinkProblem::Expired));

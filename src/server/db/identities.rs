@@ -82,3 +82,18 @@ pub async fn delete<'c>(e: impl Exec<'c>, user_id: &str, provider: &str) -> sqlx
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Disconnects every provider linked at or after `since` (an undone address change takes
+/// away what an intruder connected meanwhile). Returns how many.
+pub async fn delete_linked_since<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    since: i64,
+) -> sqlx::Result<u64> {
+    let result = sqlx::query("delete from identities where user_id = $1 and linked_at >= $2")
+        .bind(user_id)
+        .bind(since)
+        .execute(e)
+        .await?;
+    Ok(result.rows_affected())
+}

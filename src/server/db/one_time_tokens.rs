@@ -101,6 +101,25 @@ pub async fn invalidate_all_for_user<'c>(
     Ok(result.rows_affected())
 }
 
+/// Kills every outstanding link of a user except those of `keep`: a password change ends
+/// all links but the "this wasn't me" ones, which belong to the old address's owner.
+pub async fn invalidate_all_for_user_except<'c>(
+    e: impl Exec<'c>,
+    user_id: &str,
+    keep: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "update one_time_tokens set used_at = $2 where user_id = $1 and used_at is null and purpose <> $3",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(keep)
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected())
+}
+
 /// Deletes links that were used or expired before `before` (retention).
 pub async fn purge<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> {
     let result = sqlx::query(

@@ -205,6 +205,21 @@ pub async fn change_password_hash<'c>(
     Ok(())
 }
 
+/// Removes the password and starts a new credentials epoch: after an address change is
+/// undone, whoever knew the password (the intruder) can no longer use it; the owner sets a
+/// new one with a reset link.
+pub async fn clear_password<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set password_hash = null, updated_at = $2, \
+         credentials_epoch = credentials_epoch + 1 where id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
 pub async fn record_login<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("update users set last_login_at = $2 where id = $1")
         .bind(id)
