@@ -185,12 +185,16 @@ pub async fn login(
         Some(u) => u.id.clone(),
         None => format!("name:{}", login.to_lowercase()),
     };
-    state.throttle.check_account(&account_key)?;
-    let stored_hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let verified = state.hasher.verify(password, stored_hash).await?;
     state
         .throttle
-        .record_password_result(&account_key, verified.ok && user.is_some());
+        .begin_password_attempt(&account_key, client.ip.as_deref())?;
+    let stored_hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let verified = state.hasher.verify(password, stored_hash).await?;
+    state.throttle.finish_password_attempt(
+        &account_key,
+        client.ip.as_deref(),
+        verified.ok && user.is_some(),
+    );
 
     // Audited after answering, so no failure costs more time than another.
     let failed = |user_id: Option<String>, reason: &'static str| {

@@ -36,7 +36,9 @@ async fn confirm_current(
         .throttle
         .check_password_attempt(&auth.user.id, client_ip)?;
     let ok = state.hasher.verify(password, Some(hash)).await?.ok;
-    state.throttle.record_password_result(&auth.user.id, ok);
+    state
+        .throttle
+        .finish_password_attempt(&auth.user.id, client_ip, ok);
     if !ok {
         return Err(Error::field(field, "That is not your current password."));
     }

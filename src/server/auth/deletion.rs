@@ -34,7 +34,9 @@ pub async fn delete_own(
             }
             state.throttle.check_password_attempt(&user.id, client_ip)?;
             let ok = state.hasher.verify(password, Some(hash)).await?.ok;
-            state.throttle.record_password_result(&user.id, ok);
+            state
+                .throttle
+                .finish_password_attempt(&user.id, client_ip, ok);
             if !ok {
                 return Err(Error::field(
                     "delete_password",

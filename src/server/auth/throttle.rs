@@ -111,9 +111,15 @@ pub struct Throttle {
     limits: HashMap<Spend, u32>,
     clients: Windows,
     failures: Mutex<HashMap<String, Failures>>,
+    /// Per account, the client keys that logged in to it before: an attacker guessing
+    /// from elsewhere cannot make the owner wait.
+    known_clients: Mutex<HashMap<String, Vec<String>>>,
     free_failures: u32,
     capacity: usize,
 }
+
+/// How many clients per account are remembered as having logged in.
+const KNOWN_CLIENTS_PER_ACCOUNT: usize = 8;
 
 impl Throttle {
     pub fn new(settings: &AccountSettings) -> Self {
@@ -130,6 +136,7 @@ impl Throttle {
             limits,
             clients: Windows::new(Duration::from_secs(60), capacity),
             failures: Mutex::new(HashMap::new()),
+            known_clients: Mutex::new(HashMap::new()),
             free_failures: settings.failed_logins_before_delay,
             capacity,
         }
@@ -151,34 +158,21 @@ impl Throttle {
         }
     }
 
-    /// Whether the account may try a password now (its growing delay has passed).
-    pub fn check_account(&self, account: &str) -> Result<(), Error> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+    /// Starts a password check for `account`: refused (429) while its growing delay runs,
+    /// unless this client logged in to it before. The try is counted as a failure at once,
+    /// under the same lock, so requests sent in parallel cannot all slip through when a
+    /// delay ends; [`Self::finish_password_attempt`] clears it on success.
+    pub fn begin_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
+        let known = ip.is_some_and(|ip| self.is_known(account, &client_key(ip)));
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(f) = failures.get(account)
-            && f.last.elapsed() < f.delay(self.free_failures)
+            && !known
+            && now.duration_since(f.last) < f.delay(self.free_failures)
         {
             tracing::warn!("account password tries delayed");
             return Err(Error::TooManyRequests);
         }
-        Ok(())
-    }
-
-    /// A password check about to run for a known account: the client's hash budget, then
-    /// the account's delay.
-    pub fn check_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
-        self.check_client(Spend::Hash, ip)?;
-        self.check_account(account)
-    }
-
-    /// Records a password check's result: a failure grows the account's delay, a success
-    /// clears it.
-    pub fn record_password_result(&self, account: &str, ok: bool) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if ok {
-            failures.remove(account);
-            return;
-        }
-        let now = Instant::now();
         if !failures.contains_key(account) && failures.len() >= self.capacity {
             failures.retain(|_, f| now.duration_since(f.last) < FAILURE_MEMORY);
             evict_oldest(&mut failures, self.capacity, |f| f.last);
@@ -192,6 +186,51 @@ impl Throttle {
         }
         entry.count += 1;
         entry.last = now;
+        Ok(())
+    }
+
+    /// Ends a password check begun with [`Self::begin_password_attempt`]: a success clears
+    /// the account's failures and remembers the client; a failure stays counted.
+    pub fn finish_password_attempt(&self, account: &str, ip: Option<&str>, ok: bool) {
+        if !ok {
+            return;
+        }
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(account);
+        if let Some(ip) = ip {
+            let key = client_key(ip);
+            let mut known = self.known_clients.lock().unwrap_or_else(|e| e.into_inner());
+            if !known.contains_key(account) && known.len() >= self.capacity {
+                // No times kept here: drop half, arbitrarily; the cost is one delay.
+                let drop: Vec<String> = known.keys().take(known.len() / 2).cloned().collect();
+                for k in drop {
+                    known.remove(&k);
+                }
+            }
+            let clients = known.entry(account.to_string()).or_default();
+            if !clients.contains(&key) {
+                if clients.len() >= KNOWN_CLIENTS_PER_ACCOUNT {
+                    clients.remove(0);
+                }
+                clients.push(key);
+            }
+        }
+    }
+
+    fn is_known(&self, account: &str, key: &str) -> bool {
+        self.known_clients
+            .lock()
+            .map(|k| k.get(account).is_some_and(|c| c.iter().any(|c| c == key)))
+            .unwrap_or(false)
+    }
+
+    /// A password check about to run for a known account (change password, delete,
+    /// re-authenticate): the client's hash budget, then the account's delay.
+    pub fn check_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
+        self.check_client(Spend::Hash, ip)?;
+        self.begin_password_attempt(account, ip)
     }
 
     /// Forgets what no longer matters (the hourly purge calls this).
@@ -208,7 +247,13 @@ impl Throttle {
 
     /// Keys held, for tests of the memory bound.
     pub fn keys_held(&self) -> usize {
-        self.clients.len() + self.failures.lock().map(|f| f.len()).unwrap_or_default()
+        self.clients.len()
+            + self.failures.lock().map(|f| f.len()).unwrap_or_default()
+            + self
+                .known_clients
+                .lock()
+                .map(|k| k.len())
+                .unwrap_or_default()
     }
 }
 
@@ -282,14 +327,59 @@ mod tests {
     fn failures_grow_a_delay_and_a_success_clears_it() {
         let t = Throttle::new(&settings());
         for _ in 0..FREE_FAILURES {
-            assert!(t.check_account("user-1").is_ok());
-            t.record_password_result("user-1", false);
+            assert!(t.begin_password_attempt("user-1", None).is_ok());
+            t.finish_password_attempt("user-1", None, false);
         }
         // The third failure started a one-second delay.
-        assert!(t.check_account("user-1").is_err(), "delayed");
-        assert!(t.check_account("user-2").is_ok(), "another account is not");
-        t.record_password_result("user-1", true);
-        assert!(t.check_account("user-1").is_ok(), "success clears it");
+        assert!(t.begin_password_attempt("user-1", None).is_err(), "delayed");
+        assert!(
+            t.begin_password_attempt("user-2", None).is_ok(),
+            "another account is not"
+        );
+        t.failures.lock().unwrap().get_mut("user-1").unwrap().last -= Duration::from_secs(2);
+        assert!(
+            t.begin_password_attempt("user-1", None).is_ok(),
+            "after the delay"
+        );
+        t.finish_password_attempt("user-1", None, true);
+        assert!(
+            t.begin_password_attempt("user-1", None).is_ok(),
+            "success clears it"
+        );
+    }
+
+    #[test]
+    fn parallel_tries_when_a_delay_ends_get_one_through() {
+        let t = Throttle::new(&settings());
+        for _ in 0..FREE_FAILURES {
+            t.begin_password_attempt("user-1", None).unwrap();
+        }
+        t.failures.lock().unwrap().get_mut("user-1").unwrap().last -= Duration::from_secs(2);
+        // Ten requests arrive together, none finished yet: the first is counted at once.
+        let through = (0..10)
+            .filter(|_| t.begin_password_attempt("user-1", None).is_ok())
+            .count();
+        assert_eq!(through, 1);
+    }
+
+    #[test]
+    fn a_client_that_logged_in_before_is_not_made_to_wait_by_someone_elses_guesses() {
+        let t = Throttle::new(&settings());
+        t.begin_password_attempt("user-1", Some("192.0.2.1"))
+            .unwrap();
+        t.finish_password_attempt("user-1", Some("192.0.2.1"), true);
+        for _ in 0..FREE_FAILURES + 2 {
+            let _ = t.begin_password_attempt("user-1", Some("203.0.113.9"));
+        }
+        assert!(
+            t.begin_password_attempt("user-1", Some("203.0.113.9"))
+                .is_err()
+        );
+        assert!(
+            t.begin_password_attempt("user-1", Some("192.0.2.1"))
+                .is_ok(),
+            "the owner's usual address still gets in"
+        );
     }
 
     #[test]
@@ -320,7 +410,8 @@ mod tests {
         for i in 0..20_000u32 {
             let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
             let _ = t.check_client(Spend::Login, Some(&ip));
-            t.record_password_result(&format!("name-{i}"), false);
+            let _ = t.begin_password_attempt(&format!("name-{i}"), None);
+            t.finish_password_attempt(&format!("name-{i}"), Some(&ip), true);
         }
         assert!(t.keys_held() <= 2000, "{}", t.keys_held());
     }

@@ -127,9 +127,11 @@ pub async fn confirm_link(
                 .verify(password, Some(hash))
                 .await
                 .map_err(Error::from)?;
-            state
-                .throttle
-                .record_password_result(&auth.user.id, verified.ok);
+            state.throttle.finish_password_attempt(
+                &auth.user.id,
+                client_info.ip.as_deref(),
+                verified.ok,
+            );
             if !verified.ok {
                 return Err(OAuthError::ReauthRequired { has_password: true });
             }
