@@ -116,10 +116,12 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
         // PostgreSQL: connection exceptions (08), insufficient resources (53), operator
         // intervention such as a shutdown (57); SQLite: busy or locked.
         let code = d.code().unwrap_or_default();
+        // SQLite reports extended codes (517 = BUSY_SNAPSHOT, 261 = BUSY_RECOVERY, 262 =
+        // LOCKED_SHAREDCACHE …): the primary code is the low byte.
+        let sqlite_primary = code.parse::<i32>().ok().map(|c| c & 0xff);
         code.starts_with("08")
             || code.starts_with("53")
             || code.starts_with("57")
-            || code == "5"
-            || code == "6"
+            || matches!(sqlite_primary, Some(5 | 6))
     })
 }

@@ -110,6 +110,13 @@ async fn a_known_identity_logs_in_again(backend: Backend) {
     res.assert_redirect_to("/profile");
     assert_eq!(app.me().await["id"], id);
     assert_eq!(app.count("select count(*) from users").await, 1);
+    // Signing in again in the same browser ends the session it replaces.
+    sign_in(&app, &provider, "github", "pat@example.com").await;
+    assert_eq!(
+        app.count("select count(*) from sessions where revoked_at is null")
+            .await,
+        1
+    );
 }
 
 async fn a_verified_account_with_the_same_verified_address_is_linked(backend: Backend) {

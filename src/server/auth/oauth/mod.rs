@@ -337,6 +337,10 @@ pub async fn complete(
         json!({ "session_id": tokens.session_id, "method": format!("oauth:{name}") }),
     )
     .await;
+    // This browser's previous session is being replaced: end it, as a password login does.
+    if let Some(replaced) = current.filter(|a| a.session_id != tokens.session_id) {
+        sessions::logout(state, replaced, client_info).await?;
+    }
     Ok(Completion::LoggedIn {
         tokens: Box::new(tokens),
         next: pending.next,

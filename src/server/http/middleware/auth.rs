@@ -170,10 +170,12 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// so a client cannot choose its own address by sending the header itself.
 pub fn client_info(state: &AppState, req: &Request) -> ClientInfo {
     let headers = req.headers();
+    // `to_canonical`: behind a dual-stack listener an IPv4 peer shows as ::ffff:a.b.c.d,
+    // which IPv4 proxy ranges would not match.
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical());
     let server = &state.settings.server;
     let address = if server.trust_forwarded_for {
         let forwarded: Vec<&str> = headers
@@ -214,7 +216,7 @@ fn forwarded_client(
     }
     let mut client = peer;
     for hop in forwarded.iter().rev() {
-        let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>().map(|ip| ip.to_canonical()) else {
             break;
         };
         client = Some(ip);
@@ -248,6 +250,13 @@ mod tests {
         // Garbage in the header stops the walk at the last good hop.
         let got = forwarded_client(Some(ip("10.0.0.9")), &["not-an-ip"], &proxies);
         assert_eq!(got, Some(ip("10.0.0.9")));
+        // A mapped IPv4 peer matches an IPv4 range.
+        let got = forwarded_client(
+            Some(ip("::ffff:10.0.0.9").to_canonical()),
+            &["203.0.113.7"],
+            &proxies,
+        );
+        assert_eq!(got, Some(ip("203.0.113.7")));
         // No proxies listed: the peer is the proxy, the entry it added is the client.
         let got = forwarded_client(Some(ip("127.0.0.1")), &["1.2.3.4", "203.0.113.7"], &[]);
         assert_eq!(got, Some(ip("203.0.113.7")));
