@@ -135,6 +135,23 @@ async fn a_verified_account_with_the_same_verified_address_is_linked(backend: Ba
             .await,
         1
     );
+    // A deactivated account gets no automatic link.
+    let other = app.another_browser();
+    other.signup("quade", "quade@example.com").await;
+    app.execute(
+        "update users set email_verified_at = 1, deactivated_at = 1 where username = 'quade'",
+    )
+    .await;
+    let res = sign_in(&other, &provider, "github", "quade@example.com").await;
+    res.assert_redirect_to("/login");
+    assert_eq!(
+        app.count(
+            "select count(*) from identities i join users u on u.id = i.user_id \
+             where u.username = 'quade'"
+        )
+        .await,
+        0
+    );
     // The owner hears about the automatic link.
     assert_eq!(
         app.count(

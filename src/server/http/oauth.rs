@@ -172,6 +172,13 @@ async fn fail(
     linking: bool,
     error: OAuthError,
 ) -> Response {
+    // The store is down: a 503 with Retry-After, as everywhere else; nothing was changed.
+    if let OAuthError::App(crate::server::error::Error::Database(e)) = &error
+        && crate::server::error::is_unavailable(e)
+    {
+        tracing::error!(provider, error = ?e, "sign-in: store unavailable");
+        return super::middleware::auth::unavailable("/auth/oauth");
+    }
     match &error {
         OAuthError::Provider(detail) => tracing::warn!(provider, detail, "sign-in provider failed"),
         OAuthError::App(e) => tracing::error!(provider, error = ?e, "sign-in failed"),

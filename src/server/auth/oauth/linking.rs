@@ -27,6 +27,10 @@ pub(super) async fn account_for_new_identity(
         if existing.email_verified_at.is_none() {
             return Ok(None);
         }
+        // A deactivated account gets no new way in, not even one it cannot use yet.
+        if !existing.is_active() {
+            return Err(OAuthError::App(Error::AccountDeactivated));
+        }
         link(state, &existing, name, profile, client_info, true).await?;
         return Ok(Some(existing));
     }
@@ -51,8 +55,11 @@ pub(super) async fn link(
             Err(OAuthError::LinkedElsewhere)
         };
     }
+    // The link, its audit row and the owner's mail land together or not at all: a new way
+    // in never exists without the notice.
+    let mut tx = state.db.begin().await?;
     match db::identities::insert(
-        &state.db.pool,
+        &mut *tx,
         &user.id,
         name,
         &profile.subject,
@@ -67,7 +74,7 @@ pub(super) async fn link(
         Err(LinkError::Database(e)) => return Err(e.into()),
     }
     audit::record(
-        &state.db.pool,
+        &mut *tx,
         audit::kind::OAUTH_LINKED,
         Some(&user.id),
         Some(&user.id),
@@ -75,13 +82,16 @@ pub(super) async fn link(
         json!({ "provider": name, "automatic": automatic }),
     )
     .await;
-    tell_owner(state, user, name, true, automatic).await?;
+    tell_owner(state, &mut tx, user, name, true, automatic).await?;
+    tx.commit().await?;
+    state.mailer.wake();
     Ok(Completion::Linked)
 }
 
 /// Mails the account's owner that a way in was added or removed ("not you? ...").
 async fn tell_owner(
     state: &AppState,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     user: &UserRow,
     name: &str,
     connected: bool,
@@ -91,7 +101,7 @@ async fn tell_owner(
     state
         .mailer
         .enqueue(
-            &state.db.pool,
+            &mut **tx,
             &user.email,
             crate::server::mail::Email::ProviderChanged {
                 name: crate::server::auth::verification::greeting(user),
@@ -101,7 +111,6 @@ async fn tell_owner(
             },
         )
         .await?;
-    state.mailer.wake();
     Ok(())
 }
 
@@ -295,6 +304,8 @@ pub async fn unlink(
         json!({ "provider": name }),
     )
     .await;
+    tell_owner(state, &mut tx, &user, name, false, false).await?;
     tx.commit().await?;
-    tell_owner(state, &user, name, false, false).await
+    state.mailer.wake();
+    Ok(())
 }

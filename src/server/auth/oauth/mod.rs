@@ -148,6 +148,12 @@ impl OAuthError {
             Self::App(Error::AccountDeactivated) => {
                 crate::errors::AppError::AccountDeactivated.to_string()
             }
+            Self::App(Error::TooManyRequests) => {
+                crate::errors::AppError::TooManyRequests.to_string()
+            }
+            Self::App(Error::Database(e)) if crate::server::error::is_unavailable(e) => {
+                crate::errors::AppError::Unavailable.to_string()
+            }
             Self::App(_) => crate::errors::AppError::Internal.to_string(),
         }
     }
