@@ -41,6 +41,7 @@ on_both_backends!(
     a_reset_lists_the_providers_still_connected,
     a_throttled_password_check_never_lets_a_change_through,
     the_cancel_link_outlives_an_intruders_password_change_and_the_undo_locks_them_out,
+    a_follow_up_change_of_address_is_throttled_alike_for_taken_and_free_addresses,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
@@ -910,4 +911,35 @@ async fn the_cancel_link_outlives_an_intruders_password_change_and_the_undo_lock
     );
     // The owner sets a new password from the old mailbox.
     mail.wait_for(&email, "Reset").await;
+}
+
+async fn a_follow_up_change_of_address_is_throttled_alike_for_taken_and_free_addresses(
+    backend: Backend,
+) {
+    let app = spawn(backend).await;
+    app.another_browser()
+        .signup("wanda", "wanda@example.com")
+        .await;
+    for (first, user) in [("wanda@example.com", "xena"), ("free@example.com", "yuri")] {
+        let browser = app.another_browser();
+        browser.signup(user, &format!("{user}@example.com")).await;
+        let change = |to: &'static str| {
+            let browser = &browser;
+            async move {
+                browser
+                    .call(
+                        "/fn/change-email",
+                        &[("new_email", to), ("email_password", STRONG_PASSWORD)],
+                    )
+                    .await
+                    .status
+            }
+        };
+        assert_eq!(change(first).await, StatusCode::OK);
+        assert_eq!(
+            change("another@example.com").await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "after a request to {first}"
+        );
+    }
 }

@@ -211,8 +211,24 @@ pub async fn change_email(
         .await?
         .is_some()
     {
+        // The same traces as a real request (a spent link in place of a live one), so the
+        // resend throttle answers a follow-up request alike for taken and free addresses.
+        let now = db::now();
+        let mut tx = state.db.begin().await?;
+        db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
+            .await?;
+        one_time::issue(
+            &mut *tx,
+            user,
+            one_time::CHANGE_EMAIL,
+            Some(email.as_str()),
+            state.settings.accounts.verify_email_ttl_seconds,
+        )
+        .await?;
+        db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
+            .await?;
         audit::record(
-            &state.db.pool,
+            &mut *tx,
             audit::kind::EMAIL_CHANGE_REQUESTED,
             Some(&user.id),
             Some(&user.id),
@@ -220,6 +236,7 @@ pub async fn change_email(
             json!({ "taken": true }),
         )
         .await;
+        tx.commit().await?;
         return Ok(email.into_inner());
     }
     let now = db::now();
