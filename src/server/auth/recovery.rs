@@ -115,6 +115,10 @@ pub async fn reset(
     if !fields.is_empty() {
         return Err(Error::Invalid(fields));
     }
+    // Hashing costs the server: the client's hash budget applies here too.
+    state
+        .throttle
+        .check_client(super::throttle::Spend::Hash, client.ip.as_deref())?;
     let hash = state.hasher.hash(password).await?;
     let now = db::now();
     let mut tx = state.db.begin().await?;
