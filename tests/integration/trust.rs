@@ -42,6 +42,7 @@ on_both_backends!(
     a_throttled_password_check_never_lets_a_change_through,
     the_cancel_link_outlives_an_intruders_password_change_and_the_undo_locks_them_out,
     a_follow_up_change_of_address_is_throttled_alike_for_taken_and_free_addresses,
+    each_client_address_has_its_own_budget_and_a_refused_request_costs_no_account,
 );
 
 const NEW_PASSWORD: &str = "purple elephant marmalade";
@@ -942,4 +943,59 @@ async fn a_follow_up_change_of_address_is_throttled_alike_for_taken_and_free_add
             "after a request to {first}"
         );
     }
+}
+
+async fn each_client_address_has_its_own_budget_and_a_refused_request_costs_no_account(
+    backend: Backend,
+) {
+    let app = spawn_with(backend, |s| {
+        s.accounts.login_attempts_per_ip_per_minute = 2;
+        s.accounts.hashes_per_ip_per_minute = 1;
+        s.accounts.failed_logins_before_delay = 3;
+    })
+    .await;
+    app.signup("zeke", "zeke@example.com").await;
+    let flood = app.another_browser();
+    flood.set_peer("203.0.113.5");
+    for _ in 0..2 {
+        assert_eq!(
+            flood.login("zeke", "a wrong guess here").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The address is out of login tries; this one never reaches the account.
+    assert_eq!(
+        flood.login("zeke", "a wrong guess here").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another /64 of IPv6 is another client; one in the same /64 is the same client.
+    let owner = app.another_browser();
+    owner.set_peer("2001:db8:1:2::10");
+    assert_eq!(
+        owner.login("zeke", STRONG_PASSWORD).await.status,
+        StatusCode::OK,
+        "the flood's refused try did not count against the account"
+    );
+    let neighbour = app.another_browser();
+    neighbour.set_peer("2001:db8:1:2::99");
+    assert_eq!(
+        neighbour.login("zeke", "wrong again").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        neighbour.login("zeke", "wrong again").await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "same /64: the owner's try and the neighbour's share one budget"
+    );
+    // Hashing endpoints have their own budget: one signup a minute from this address.
+    let signups = app.another_browser();
+    signups.set_peer("198.51.100.7");
+    assert_eq!(
+        signups.signup("abel", "abel@example.com").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        signups.signup("bela", "bela@example.com").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

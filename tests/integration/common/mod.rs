@@ -2,7 +2,6 @@
 //! in a temp folder, or a new database on the local PostgreSQL server), with a cookie jar
 //! like a browser's.
 
-
 use axum::{
     Router,
     body::Body,
@@ -54,6 +53,9 @@ pub struct TestApp {
     jar: Mutex<BTreeMap<String, String>>,
     /// The User-Agent this browser sends, if any.
     user_agent: Mutex<Option<String>>,
+    /// The address this browser connects from, when a test sets one (the per-client
+    /// throttles key on it; without one they do not apply).
+    peer: Mutex<Option<std::net::SocketAddr>>,
     _resources: Arc<Resources>,
 }
 
@@ -171,6 +173,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
         state,
         jar: Mutex::new(BTreeMap::new()),
         user_agent: Mutex::new(None),
+        peer: Mutex::new(None),
         _resources: Arc::new(Resources {
             _dir: dir,
             postgres,
@@ -211,6 +214,7 @@ impl TestApp {
             router: self.router.clone(),
             jar: Mutex::new(BTreeMap::new()),
             user_agent: Mutex::new(None),
+            peer: Mutex::new(None),
             _resources: self._resources.clone(),
         }
     }
@@ -227,6 +231,11 @@ impl TestApp {
     /// Makes this browser identify itself with `ua` from now on.
     pub fn set_user_agent(&self, ua: &str) {
         *self.user_agent.lock().unwrap() = Some(ua.to_string());
+    }
+
+    /// Makes this browser connect from `ip` from now on.
+    pub fn set_peer(&self, ip: &str) {
+        *self.peer.lock().unwrap() = Some(std::net::SocketAddr::new(ip.parse().unwrap(), 40000));
     }
 
     pub fn access_cookie_name(&self) -> String {
@@ -270,6 +279,10 @@ impl TestApp {
         {
             req.headers_mut()
                 .insert(header::COOKIE, cookies.parse().unwrap());
+        }
+        if let Some(peer) = *self.peer.lock().unwrap() {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
         }
         let ua = self.user_agent.lock().unwrap().clone();
         if let Some(ua) = ua
