@@ -56,9 +56,9 @@ pub async fn cancel_email_change_status(
     #[server(default)] token: String,
 ) -> Result<LinkStatus, AppError> {
     use super::ssr::*;
-    use crate::server::auth::credentials;
+    use crate::server::auth::cancel_email_change;
     let state = state()?;
-    credentials::cancel_link_status(&state, &token)
+    cancel_email_change::cancel_link_status(&state, &token)
         .await
         .map_err(AppError::from)
 }
@@ -71,9 +71,9 @@ pub const REVERTED_NOTICE: &str = "Your old address is back, every device was si
 #[server(prefix = "/fn", endpoint = "cancel-email-change")]
 pub async fn cancel_email_change(#[server(default)] token: String) -> Result<String, AppError> {
     use super::ssr::*;
-    use crate::server::auth::credentials::{self, CancelOutcome};
+    use crate::server::auth::cancel_email_change::{self as undo, CancelOutcome};
     let state = state()?;
-    let outcome = credentials::cancel_email_change(&state, &token, &client_info())
+    let outcome = undo::cancel_email_change(&state, &token, &client_info())
         .await
         .map(|outcome| {
             match outcome {

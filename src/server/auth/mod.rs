@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod cancel_email_change;
 pub mod create_admin;
 pub mod credentials;
 pub mod deletion;

@@ -1,0 +1,113 @@
+//! The "this wasn't me" link mailed to the old address when someone asks to change it:
+//! no login needed; it calls the change off, or undoes one already made.
+
+use super::{ClientInfo, audit, one_time, verification};
+use crate::server::{
+    db,
+    error::{Error, Result},
+    mail::Email,
+    state::AppState,
+};
+use serde_json::json;
+
+/// What following a "this wasn't me" link did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// The pending change was called off; the address never changed.
+    Cancelled,
+    /// The change had already gone through: the old address is back, and every session
+    /// (the intruder's too) has ended.
+    Reverted,
+}
+
+/// Whether a cancel link still works (the page asks before showing its button).
+pub async fn cancel_link_status(state: &AppState, raw: &str) -> Result<crate::model::LinkStatus> {
+    use crate::model::LinkStatus;
+    Ok(
+        match one_time::check(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await {
+            Ok(_) => LinkStatus::Valid,
+            Err(Error::Link(crate::server::error::LinkProblem::Expired)) => LinkStatus::Expired,
+            Err(Error::Link(crate::server::error::LinkProblem::Used)) => LinkStatus::Used,
+            Err(Error::Link(_)) => LinkStatus::Invalid,
+            Err(e) => return Err(e),
+        },
+    )
+}
+
+/// Follows the one-click link mailed to the old address: no login needed, since its
+/// owner may be locked out. Kills the pending change; if the change already happened,
+/// puts the old address back and ends every session.
+pub async fn cancel_email_change(
+    state: &AppState,
+    raw: &str,
+    client: &ClientInfo,
+) -> Result<CancelOutcome> {
+    let one_time::LiveLink { token, user } =
+        one_time::check(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await?;
+    let old = token.email.clone().unwrap_or_default();
+    let now = db::now();
+    let mut tx = state.db.begin().await?;
+    if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
+        return Err(Error::Link(crate::server::error::LinkProblem::Used));
+    }
+    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
+        .await?;
+    let outcome = if old.is_empty() || old.eq_ignore_ascii_case(&user.email) {
+        CancelOutcome::Cancelled
+    } else {
+        match db::users::set_email(&mut *tx, &user.id, &old, now).await {
+            Ok(()) => {}
+            // Someone else took the old address meanwhile: nothing to go back to.
+            Err(db::users::InsertError::Taken(_)) => {
+                return Err(Error::Conflict(
+                    "Your old address now belongs to another account, so it cannot be restored. Contact the administrator.".into(),
+                ));
+            }
+            Err(db::users::InsertError::Database(e)) => return Err(e.into()),
+        }
+        // Whoever made the change may know the password and may have connected a
+        // provider: both go, every link and session ends, and the owner gets a reset link
+        // at the restored address.
+        db::one_time_tokens::invalidate_all_for_user(&mut *tx, &user.id, now).await?;
+        db::sessions::revoke_all_for_user(&mut *tx, &user.id, None, "email_change_reverted", now)
+            .await?;
+        db::users::clear_password(&mut *tx, &user.id, now).await?;
+        db::identities::delete_linked_since(&mut *tx, &user.id, token.created_at).await?;
+        let restored = db::users::find_by_id(&mut *tx, &user.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let raw = one_time::issue(
+            &mut *tx,
+            &restored,
+            one_time::RESET_PASSWORD,
+            Some(&restored.email),
+            state.settings.accounts.reset_password_ttl_seconds,
+        )
+        .await?;
+        let link = state.mailer.link("/reset-password", &raw);
+        state
+            .mailer
+            .enqueue(
+                &mut *tx,
+                &restored.email,
+                Email::ResetPassword {
+                    name: verification::greeting(&restored),
+                    link,
+                },
+            )
+            .await?;
+        CancelOutcome::Reverted
+    };
+    audit::record(
+        &mut *tx,
+        audit::kind::EMAIL_CHANGE_CANCELLED,
+        Some(&user.id),
+        None,
+        client,
+        json!({ "reverted": outcome == CancelOutcome::Reverted }),
+    )
+    .await;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(outcome)
+}
