@@ -1,11 +1,10 @@
 //! The "this wasn't me" link mailed to the old address when someone asks to change it:
 //! no login needed; it calls the change off, or undoes one already made.
 
-use super::{ClientInfo, audit, one_time, verification};
+use super::{ClientInfo, audit, one_time};
 use crate::server::{
     db,
     error::{Error, Result},
-    mail::Email,
     state::AppState,
 };
 use serde_json::json;
@@ -22,16 +21,7 @@ pub enum CancelOutcome {
 
 /// Whether a cancel link still works (the page asks before showing its button).
 pub async fn cancel_link_status(state: &AppState, raw: &str) -> Result<crate::model::LinkStatus> {
-    use crate::model::LinkStatus;
-    Ok(
-        match one_time::check(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await {
-            Ok(_) => LinkStatus::Valid,
-            Err(Error::Link(crate::server::error::LinkProblem::Expired)) => LinkStatus::Expired,
-            Err(Error::Link(crate::server::error::LinkProblem::Used)) => LinkStatus::Used,
-            Err(Error::Link(_)) => LinkStatus::Invalid,
-            Err(e) => return Err(e),
-        },
-    )
+    one_time::status(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await
 }
 
 /// Follows the one-click link mailed to the old address: no login needed, since its
@@ -76,26 +66,7 @@ pub async fn cancel_email_change(
         let restored = db::users::find_by_id(&mut *tx, &user.id)
             .await?
             .ok_or(Error::NotFound)?;
-        let raw = one_time::issue(
-            &mut *tx,
-            &restored,
-            one_time::RESET_PASSWORD,
-            Some(&restored.email),
-            state.settings.accounts.reset_password_ttl_seconds,
-        )
-        .await?;
-        let link = state.mailer.link("/reset-password", &raw);
-        state
-            .mailer
-            .enqueue(
-                &mut *tx,
-                &restored.email,
-                Email::ResetPassword {
-                    name: verification::greeting(&restored),
-                    link,
-                },
-            )
-            .await?;
+        super::recovery::queue_reset_link(state, &mut tx, &restored).await?;
         CancelOutcome::Reverted
     };
     audit::record(

@@ -40,6 +40,23 @@ pub async fn issue<'c>(
     Ok(raw)
 }
 
+/// Whether a link of one of `purposes` still works, for pages that check it before
+/// showing their form or button.
+pub async fn status(
+    state: &AppState,
+    raw: &str,
+    purposes: &[&str],
+) -> Result<crate::model::LinkStatus> {
+    use crate::model::LinkStatus;
+    Ok(match check(state, raw, purposes).await {
+        Ok(_) => LinkStatus::Valid,
+        Err(Error::Link(LinkProblem::Expired)) => LinkStatus::Expired,
+        Err(Error::Link(LinkProblem::Used)) => LinkStatus::Used,
+        Err(Error::Link(LinkProblem::Invalid)) => LinkStatus::Invalid,
+        Err(e) => return Err(e),
+    })
+}
+
 /// A link that still works, and the account it belongs to.
 #[derive(Debug)]
 pub struct LiveLink {

@@ -42,22 +42,8 @@ async fn send_reset_link(state: &AppState, email: &str, client: &ClientInfo) -> 
     {
         return Ok(());
     }
-    let ttl = state.settings.accounts.reset_password_ttl_seconds;
     let mut tx = state.db.begin().await?;
-    let raw = one_time::issue(
-        &mut *tx,
-        &user,
-        one_time::RESET_PASSWORD,
-        Some(&user.email),
-        ttl,
-    )
-    .await?;
-    let link = state.mailer.link("/reset-password", &raw);
-    let name = verification::greeting(&user);
-    state
-        .mailer
-        .enqueue(&mut *tx, &user.email, Email::ResetPassword { name, link })
-        .await?;
+    queue_reset_link(state, &mut tx, &user).await?;
     audit::record(
         &mut *tx,
         audit::kind::PASSWORD_RESET_REQUESTED,
@@ -72,18 +58,33 @@ async fn send_reset_link(state: &AppState, email: &str, client: &ClientInfo) -> 
     Ok(())
 }
 
+/// Issues a reset link for the account's address and queues its mail, both in the
+/// caller's transaction.
+pub(super) async fn queue_reset_link(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user: &UserRow,
+) -> Result<()> {
+    let raw = one_time::issue(
+        &mut **tx,
+        user,
+        one_time::RESET_PASSWORD,
+        Some(&user.email),
+        state.settings.accounts.reset_password_ttl_seconds,
+    )
+    .await?;
+    let link = state.mailer.link("/reset-password", &raw);
+    let name = verification::greeting(user);
+    state
+        .mailer
+        .enqueue(&mut **tx, &user.email, Email::ResetPassword { name, link })
+        .await
+}
+
 /// Whether a reset link still works (checked when the page opens, so nobody types a new
 /// password into a dead link).
 pub async fn link_status(state: &AppState, raw: &str) -> Result<LinkStatus> {
-    Ok(
-        match one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await {
-            Ok(_) => LinkStatus::Valid,
-            Err(Error::Link(LinkProblem::Expired)) => LinkStatus::Expired,
-            Err(Error::Link(LinkProblem::Used)) => LinkStatus::Used,
-            Err(Error::Link(LinkProblem::Invalid)) => LinkStatus::Invalid,
-            Err(e) => return Err(e),
-        },
-    )
+    one_time::status(state, raw, &[one_time::RESET_PASSWORD]).await
 }
 
 /// Sets a new password with a reset link. Every session of the user ends, other reset
