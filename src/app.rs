@@ -1,12 +1,6 @@
 //! The application shell, router, navigation and the state every page shares.
 
 use crate::{
-    api::{
-        account::{DeleteAccount, UpdateProfile},
-        auth::{Login, Logout, Signup},
-        devices::SignOutEverywhere,
-        site::{current_user, get_site_info},
-    },
     components::Avatar,
     errors::AppError,
     model::{SiteInfo, UserView},
@@ -14,6 +8,12 @@ use crate::{
         AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, DevicesPage,
         ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
         SignupPage, VerifyEmailPage,
+    },
+    server_fns::{
+        account::{DeleteAccount, UpdateProfile},
+        auth::{Login, Logout, Signup},
+        devices::SignOutEverywhere,
+        site::{current_user, get_site_info},
     },
 };
 use leptos::prelude::*;

@@ -1,12 +1,12 @@
 //! Gatehouse: a self-hosted accounts service. The library holds the web app (built twice:
 //! for the server with `ssr`, for the browser with `hydrate`) and, behind `ssr`, the server.
 
-pub mod api;
 pub mod app;
 pub mod components;
 pub mod errors;
 pub mod model;
 pub mod pages;
+pub mod server_fns;
 pub mod validate;
 
 #[cfg(feature = "ssr")]

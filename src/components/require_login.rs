@@ -3,7 +3,7 @@
 //! sends anonymous visitors to `/login?next=...`: a real 302 when the server renders the
 //! page, a client-side redirect otherwise.
 
-use crate::{api::site::current_user, model::UserView};
+use crate::{model::UserView, server_fns::site::current_user};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 

@@ -4,9 +4,9 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    api::email::{CancelEmailChange, cancel_email_change_status},
     components::SubmitButton,
     model::LinkStatus,
+    server_fns::email::{CancelEmailChange, cancel_email_change_status},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

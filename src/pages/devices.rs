@@ -2,11 +2,11 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    api::devices::{SignOutDevice, SignOutOtherDevices, devices},
     app::use_session,
     components::{Alert, RequireLogin},
     errors::AppError,
     model::{DeviceView, FormFlash},
+    server_fns::devices::{SignOutDevice, SignOutOtherDevices, devices},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,9 +2,9 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    api::email::ForgotPassword,
     components::{Alert, Field, FieldState, SubmitButton},
     model::FormFlash,
+    server_fns::email::ForgotPassword,
     validate,
 };
 use leptos::prelude::*;

@@ -24,7 +24,7 @@ pub use reset_password::ResetPasswordPage;
 pub use signup::SignupPage;
 pub use verify_email::VerifyEmailPage;
 
-use crate::{api::site::take_flash, errors::AppError, model::FormFlash};
+use crate::{errors::AppError, model::FormFlash, server_fns::site::take_flash};
 use leptos::prelude::*;
 
 /// The flash a form post left for this page (`forms`: one name or several, comma

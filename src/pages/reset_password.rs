@@ -3,11 +3,11 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    api::email::{ResetPassword, reset_link_status},
     app::use_session,
     components::{Alert, Field, FieldState, PasswordMeter, SubmitButton},
     errors::AppError,
     model::{FormFlash, LinkStatus, PasswordPolicy},
+    server_fns::email::{ResetPassword, reset_link_status},
     validate,
 };
 use leptos::prelude::*;

@@ -4,10 +4,10 @@
 
 use super::flash_resource;
 use crate::{
-    api::email::{VerifyEmail, verify_email_status},
     app::use_session,
     components::{ResendVerification, SubmitButton},
     model::VerifyOutcome,
+    server_fns::email::{VerifyEmail, verify_email_status},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,10 +2,10 @@
 
 use super::{AdminTabs, Pager, RequireAdmin, query_string};
 use crate::{
-    api::admin::audit_events,
     errors::AppError,
     model::{EventPage, EventView},
     pages::form_message,
+    server_fns::admin::audit_events,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -3,12 +3,14 @@
 
 use super::{AdminTabs, RequireAdmin};
 use crate::{
-    api::admin::{AdminDeleteUser, AdminSetActive, AdminSetRole, AdminSignOutUser, admin_user},
     app::versions_key,
     components::Alert,
     errors::AppError,
     model::{AdminUserDetail, FormFlash},
     pages::{NotFound, flash_resource, form_message},
+    server_fns::admin::{
+        AdminDeleteUser, AdminSetActive, AdminSetRole, AdminSignOutUser, admin_user,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

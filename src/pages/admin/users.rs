@@ -2,10 +2,10 @@
 
 use super::{AdminTabs, Pager, RequireAdmin, query_string};
 use crate::{
-    api::admin::admin_users,
     components::Alert,
     model::{AdminUserView, UserPage},
     pages::flash_resource,
+    server_fns::admin::admin_users,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,10 +2,10 @@
 
 use super::outcome;
 use crate::{
-    api::connections::DisconnectProvider,
     components::FormAlerts,
     errors::AppError,
     model::{ConnectionView, FormFlash},
+    server_fns::connections::DisconnectProvider,
 };
 use leptos::prelude::*;
 

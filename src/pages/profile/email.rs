@@ -3,9 +3,9 @@
 
 use super::outcome;
 use crate::{
-    api::account::ChangeEmail,
     components::{Field, FieldState, FormAlerts, SubmitButton},
     model::FormFlash,
+    server_fns::account::ChangeEmail,
     validate,
 };
 use leptos::prelude::*;

@@ -24,14 +24,14 @@ use self::{
 };
 use super::{flash_resource, form_message};
 use crate::{
-    api::{
-        account::my_activity,
-        connections::{DisconnectProvider, connections},
-    },
     app::use_session,
     components::RequireLogin,
     errors::AppError,
     model::{FormFlash, UserView},
+    server_fns::{
+        account::my_activity,
+        connections::{DisconnectProvider, connections},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

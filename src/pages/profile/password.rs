@@ -3,10 +3,10 @@
 
 use super::outcome;
 use crate::{
-    api::account::ChangePassword,
     app::use_session,
     components::{Field, FieldState, FormAlerts, PasswordMeter, SubmitButton},
     model::FormFlash,
+    server_fns::account::ChangePassword,
     validate,
 };
 use leptos::prelude::*;

@@ -32,7 +32,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
         std::sync::OnceLock::new();
     ROUTES
         .get_or_init(|| {
-            crate::api::register_server_fns();
+            crate::server_fns::register_server_fns();
             generate_route_list(App)
         })
         .clone()
