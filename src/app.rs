@@ -56,10 +56,11 @@ fn provide_csp_nonce() {
     }
 }
 
-/// The actions that change who is logged in or what they look like, and the current
-/// user, which reloads after any of them.
+/// The app-wide context (not a login session): the actions that change who is logged in
+/// or what they look like, the current user, which reloads after any of them, and the
+/// site's settings.
 #[derive(Clone, Copy)]
-pub struct Session {
+pub struct AppActions {
     pub user: Resource<Result<Option<UserView>, AppError>>,
     pub site: Resource<Result<SiteInfo, AppError>>,
     pub signup: ServerAction<Signup>,
@@ -70,8 +71,8 @@ pub struct Session {
     pub update_profile: ServerAction<UpdateProfile>,
 }
 
-pub fn use_session() -> Session {
-    expect_context::<Session>()
+pub fn use_app() -> AppActions {
+    expect_context::<AppActions>()
 }
 
 /// A resource source keyed on action versions (`action.version()`), safe to read at any
@@ -109,7 +110,7 @@ pub fn App() -> impl IntoView {
         |_| current_user(),
     );
     let site = Resource::new(|| (), |_| get_site_info());
-    provide_context(Session {
+    provide_context(AppActions {
         user,
         site,
         signup,
@@ -162,7 +163,7 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Nav() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     view! {
         <header class="site-header">
             <nav class="nav container" aria-label="Main">
@@ -173,7 +174,7 @@ fn Nav() -> impl IntoView {
                 <div class="nav-links">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            match session.user.await {
+                            match app.user.await {
                                 Ok(Some(user)) => {
                                     let is_admin = user.role == "admin";
                                     view! {
@@ -183,7 +184,7 @@ fn Nav() -> impl IntoView {
                                     </A>
                                     {is_admin.then(|| view! { <A href="/admin" attr:class="nav-link">"Admin"</A> })}
                                     <A href="/sessions" attr:class="nav-link">"Devices"</A>
-                                    <ActionForm action=session.logout attr:class="nav-logout">
+                                    <ActionForm action=app.logout attr:class="nav-logout">
                                         <button type="submit" class="btn btn-ghost">"Log out"</button>
                                     </ActionForm>
                                 }

@@ -1,7 +1,7 @@
 //! "Continue with Google/GitHub/..." buttons. Plain forms posting to the start route, so
 //! the browser itself follows the redirect to the provider (with or without JavaScript).
 
-use crate::{app::use_session, model::ProviderView};
+use crate::{app::use_app, model::ProviderView};
 use leptos::prelude::*;
 
 #[component]
@@ -10,13 +10,13 @@ pub fn ProviderButtons(
     #[prop(into, optional)]
     next: String,
 ) -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let next = next.clone();
                 Suspend::new(async move {
-                    let providers = session.site.await.map(|s| s.providers).unwrap_or_default();
+                    let providers = app.site.await.map(|s| s.providers).unwrap_or_default();
                     (!providers.is_empty()).then(|| view! {
                         <div class="providers">
                             {providers.into_iter().map(|p| view! { <ProviderButton provider=p next=next.clone()/> }).collect_view()}

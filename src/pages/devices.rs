@@ -2,7 +2,7 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Alert, RequireLogin},
     errors::AppError,
     model::{DeviceView, FormFlash},
@@ -13,7 +13,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let flash = flash_resource("devices");
     let sign_out_one = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
@@ -29,7 +29,7 @@ pub fn DevicesPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    view! { <Devices flash list sign_out_one sign_out_others session/> }
+                    view! { <Devices flash list sign_out_one sign_out_others app/> }
                 })}
             </Suspense>
         </RequireLogin>
@@ -42,7 +42,7 @@ fn Devices(
     list: Resource<Result<Vec<DeviceView>, AppError>>,
     sign_out_one: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
-    session: crate::app::Session,
+    app: crate::app::AppActions,
 ) -> impl IntoView {
     let (flash_error, flash_notice) = (flash.error.as_ref().map(form_message), flash.notice);
     // The outcome of whichever action ran last, else what a no-JavaScript post left.
@@ -94,7 +94,7 @@ fn Devices(
                                     <button type="submit" class="btn btn-ghost">"Sign out all other devices"</button>
                                 </ActionForm>
                             })}
-                            <ActionForm action=session.sign_out_everywhere>
+                            <ActionForm action=app.sign_out_everywhere>
                                 <button type="submit" class="btn btn-danger">"Sign out everywhere"</button>
                             </ActionForm>
                         </div>

@@ -1,13 +1,13 @@
 //! The home page.
 
-use crate::app::use_session;
+use crate::app::use_app;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     view! {
         <Title text=""/>
         <section class="hero">
@@ -18,7 +18,7 @@ pub fn HomePage() -> impl IntoView {
             </p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match session.user.await {
+                    match app.user.await {
                         Ok(Some(user)) => view! {
                             <div class="hero-actions">
                                 <p class="welcome">"Welcome back, " <strong>{user.name().to_string()}</strong> "."</p>

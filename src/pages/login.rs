@@ -2,7 +2,7 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Alert, Field, FieldState, ProviderButtons, ResendVerification, SubmitButton},
     errors::AppError,
     model::FormFlash,
@@ -14,7 +14,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let flash = flash_resource("login");
     let query = use_query_map();
     // Only a local path is ever used as the destination.
@@ -27,7 +27,7 @@ pub fn LoginPage() -> impl IntoView {
             // survive the reload of the user that follows every login attempt.
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match session.user.await {
+                    match app.user.await {
                         Ok(Some(user)) => view! {
                             <p class="alert-success-inline">
                                 "You are logged in as " <strong>{user.username.clone()}</strong> ". "
@@ -55,8 +55,8 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
-    let session = use_session();
-    let action = session.login;
+    let app = use_app();
+    let action = app.login;
     let login = FieldState::new(
         flash.value("login"),
         flash.error.as_ref().and_then(|e| e.field_error("login")),
@@ -77,7 +77,7 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
             password.server_error.set(e.field_error("password"));
         }
     });
-    let policy = session
+    let policy = app
         .site
         .get_untracked()
         .and_then(Result::ok)

@@ -3,7 +3,7 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Alert, Field, FieldState, PasswordMeter, SubmitButton},
     errors::AppError,
     model::{FormFlash, LinkStatus, PasswordPolicy},
@@ -16,7 +16,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     let status = Resource::new_blocking(token, reset_link_status);
@@ -27,7 +27,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    let policy = session.site.await.map(|s| s.password_policy).unwrap_or_default();
+                    let policy = app.site.await.map(|s| s.password_policy).unwrap_or_default();
                     match status.await {
                         Ok(LinkStatus::Valid) => view! {
                             <h1>"Choose a new password"</h1>

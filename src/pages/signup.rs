@@ -3,7 +3,7 @@
 
 use super::{flash_resource, form_message};
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Alert, Field, FieldState, PasswordMeter, ProviderButtons, SubmitButton},
     model::{FormFlash, PasswordPolicy},
     validate,
@@ -14,7 +14,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let flash = flash_resource("signup");
     view! {
         <Title text="Create your account"/>
@@ -25,7 +25,7 @@ pub fn SignupPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    let policy = session.site.await.map(|s| s.password_policy).unwrap_or_default();
+                    let policy = app.site.await.map(|s| s.password_policy).unwrap_or_default();
                     view! { <SignupForm flash policy/> }
                 })}
             </Suspense>
@@ -35,7 +35,7 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
-    let action = use_session().signup;
+    let action = use_app().signup;
     let field = |name: &str| {
         FieldState::new(
             flash.value(name),

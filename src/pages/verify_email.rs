@@ -4,7 +4,7 @@
 
 use super::flash_resource;
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{ResendVerification, SubmitButton},
     model::VerifyOutcome,
     server_fns::email::{VerifyEmail, verify_email_status},
@@ -15,7 +15,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     let status = Resource::new_blocking(token, |token| async move {
@@ -35,7 +35,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 VerifyOutcome::Verified { .. } | VerifyOutcome::EmailChanged { .. }
             ))
         ) {
-            session.user.refetch();
+            app.user.refetch();
         }
     });
     let flash = flash_resource("resend,verify");

@@ -3,7 +3,7 @@
 
 use super::form_error;
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Alert, Field, FieldState},
     model::FormFlash,
 };
@@ -15,7 +15,7 @@ pub(super) fn DeleteAccountCard(
     has_password: bool,
     username: String,
 ) -> impl IntoView {
-    let action = use_session().delete_account;
+    let action = use_app().delete_account;
     let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
     let confirm = FieldState::new(flash.value("confirm"), field_error("confirm"));
     let password = FieldState::new(String::new(), field_error("delete_password"));

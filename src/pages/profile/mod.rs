@@ -24,7 +24,7 @@ use self::{
 };
 use super::{flash_resource, form_message};
 use crate::{
-    app::use_session,
+    app::use_app,
     components::RequireLogin,
     errors::AppError,
     model::{FormFlash, UserView},
@@ -38,10 +38,10 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let flash = flash_resource("profile,password,email,resend,connections,delete");
     // Only saves made while this page is open count for the "saved" notice.
-    let saves_at_open = session.update_profile.version().get_untracked();
+    let saves_at_open = app.update_profile.version().get_untracked();
     // Resources are made here, outside the suspended parts, so the server's serialized
     // values line up with the browser's during hydration.
     let disconnect = ServerAction::<DisconnectProvider>::new();
@@ -52,12 +52,12 @@ pub fn ProfilePage() -> impl IntoView {
         }),
     });
     provide_context(ActivityState(Resource::new(
-        crate::app::versions_key([session.update_profile.version(), disconnect.version()]),
+        crate::app::versions_key([app.update_profile.version(), disconnect.version()]),
         |_| my_activity(),
     )));
     view! {
         <Title text="Your profile"/>
-        <RequireLogin path="/profile" reload=session.update_profile.version() let:user>
+        <RequireLogin path="/profile" reload=app.update_profile.version() let:user>
             <Suspense fallback=|| ()>
                 {
                     let user = user.clone();

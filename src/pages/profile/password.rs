@@ -3,7 +3,7 @@
 
 use super::outcome;
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Field, FieldState, FormAlerts, PasswordMeter, SubmitButton},
     model::FormFlash,
     server_fns::account::ChangePassword,
@@ -32,9 +32,9 @@ pub(super) fn PasswordCard(flash: FormFlash, has_password: bool) -> impl IntoVie
 
 #[component]
 fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
-    let session = use_session();
+    let app = use_app();
     let action = ServerAction::<ChangePassword>::new();
-    let policy = session
+    let policy = app
         .site
         .get_untracked()
         .and_then(Result::ok)

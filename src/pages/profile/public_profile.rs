@@ -2,7 +2,7 @@
 
 use super::form_error;
 use crate::{
-    app::use_session,
+    app::use_app,
     components::{Field, FieldState, FormAlerts, SubmitButton},
     model::{FormFlash, UserView},
     validate,
@@ -16,7 +16,7 @@ pub(super) fn PublicProfileCard(
     saves_at_open: usize,
 ) -> impl IntoView {
     // The app-wide action: the page reloads the user and the activity after a save.
-    let action = use_session().update_profile;
+    let action = use_app().update_profile;
     // After a failed no-JavaScript post, show what was typed, not what is stored.
     let initial = |name: &str, stored: Option<String>| {
         if flash.error.is_some() {
