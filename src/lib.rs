@@ -4,6 +4,7 @@
 pub mod app;
 pub mod components;
 pub mod errors;
+pub mod forms;
 pub mod model;
 pub mod pages;
 pub mod server_fns;

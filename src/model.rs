@@ -99,6 +99,10 @@ pub struct SiteInfo {
     pub password_policy: PasswordPolicy,
     /// Sign-in providers, in the order buttons show.
     pub providers: Vec<ProviderView>,
+    /// How long an emailed verification link works, in words ("24 hours").
+    pub verify_link_lifetime: String,
+    /// How long a password-reset link works, in words ("one hour").
+    pub reset_link_lifetime: String,
 }
 
 impl Default for SiteInfo {
@@ -107,7 +111,32 @@ impl Default for SiteInfo {
             product_name: "Gatehouse".into(),
             password_policy: PasswordPolicy::default(),
             providers: Vec::new(),
+            verify_link_lifetime: lifetime(24 * 3600),
+            reset_link_lifetime: lifetime(3600),
         }
+    }
+}
+
+impl PasswordPolicy {
+    /// The hint under a new-password field, from the rules in force.
+    pub fn hint(&self) -> String {
+        format!(
+            "At least {} characters. A few unrelated words make a strong, memorable password.",
+            self.min_length
+        )
+    }
+}
+
+/// A lifetime setting in words: "one hour", "24 hours", "30 minutes".
+pub fn lifetime(seconds: u64) -> String {
+    let (n, unit) = if seconds >= 3600 && seconds % 3600 == 0 {
+        (seconds / 3600, "hour")
+    } else {
+        (seconds.div_ceil(60), "minute")
+    };
+    match n {
+        1 => format!("one {unit}"),
+        n => format!("{n} {unit}s"),
     }
 }
 
@@ -143,6 +172,15 @@ pub struct FormFlash {
 impl FormFlash {
     pub fn value(&self, field: &str) -> String {
         self.values.get(field).cloned().unwrap_or_default()
+    }
+
+    /// A success notice for `form`.
+    pub fn notice(form: &str, text: impl Into<String>) -> Self {
+        Self {
+            form: form.into(),
+            notice: Some(text.into()),
+            ..Self::default()
+        }
     }
 }
 
@@ -231,4 +269,15 @@ pub struct AdminUserDetail {
     pub events: Vec<EventView>,
     /// Whether this is the admin looking at their own account.
     pub is_self: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lifetimes_read_as_words() {
+        assert_eq!(super::lifetime(3600), "one hour");
+        assert_eq!(super::lifetime(24 * 3600), "24 hours");
+        assert_eq!(super::lifetime(1800), "30 minutes");
+        assert_eq!(super::lifetime(5400), "90 minutes");
+    }
 }

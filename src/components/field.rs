@@ -8,6 +8,8 @@ use leptos::{html, prelude::*};
 /// The live state of one field.
 #[derive(Clone, Copy)]
 pub struct FieldState {
+    /// The form field name, which is also the server function argument.
+    pub name: &'static str,
     pub value: RwSignal<String>,
     /// The user left the field (or tried to submit): show rule errors from now on.
     pub touched: RwSignal<bool>,
@@ -16,8 +18,9 @@ pub struct FieldState {
 }
 
 impl FieldState {
-    pub fn new(initial: String, server_error: Option<String>) -> Self {
+    pub fn new(name: &'static str, initial: String, server_error: Option<String>) -> Self {
         Self {
+            name,
             value: RwSignal::new(initial),
             touched: RwSignal::new(false),
             server_error: RwSignal::new(server_error),
@@ -44,12 +47,12 @@ impl FieldState {
 #[component]
 pub fn Field(
     label: &'static str,
-    /// The form field name, which is also the server function argument.
-    name: &'static str,
     state: FieldState,
     error: Signal<Option<String>>,
     #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    /// Fixed text, or a signal for a hint that follows the live settings.
+    #[prop(optional, into)]
+    hint: MaybeProp<String>,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional)] maxlength: Option<usize>,
@@ -59,10 +62,12 @@ pub fn Field(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    let name = state.name;
     let id = format!("field-{name}");
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = if hint.is_some() {
+    let has_hint = hint.get_untracked().is_some();
+    let described_by = if has_hint {
         format!("{hint_id} {error_id}")
     } else {
         error_id.clone()
@@ -136,7 +141,7 @@ pub fn Field(
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id>{label} {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}</label>
             {control}
-            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {has_hint.then(|| view! { <p class="hint" id=hint_id>{move || hint.get()}</p> })}
             {children.map(|c| c())}
             <p class="field-error" id=error_id aria-live="polite">
                 {move || error.get()}

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod avatar;
+pub mod error_view;
 pub mod field;
 pub mod password_meter;
 pub mod providers;
@@ -11,6 +12,7 @@ pub mod submit;
 
 pub use alert::{Alert, FormAlerts};
 pub use avatar::Avatar;
+pub use error_view::ErrorView;
 pub use field::{Field, FieldState};
 pub use password_meter::PasswordMeter;
 pub use providers::ProviderButtons;

@@ -32,7 +32,7 @@ where
                     match user.await {
                         Ok(Some(user)) => children(user).into_any(),
                         Ok(None) | Err(crate::errors::AppError::Unauthorized) => view! { <Redirect path=login/> }.into_any(),
-                        Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
                     }
                 })
             }}

@@ -1,7 +1,7 @@
 //! "Send me a new verification link": a small form used on the login, verification and
 //! profile pages. It answers the same whether or not the account exists.
 
-use crate::{components::Alert, pages::form_message, server_fns::email::ResendVerification};
+use crate::{components::Alert, forms::form_message, server_fns::email::ResendVerification};
 use leptos::prelude::*;
 
 #[component]

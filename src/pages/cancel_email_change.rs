@@ -2,9 +2,10 @@
 //! address when someone asks to change it. Works without logging in; opening it only
 //! shows the button, which (a POST) cancels the change or undoes it.
 
-use super::{flash_resource, form_message};
+use super::flash_resource;
 use crate::{
     components::SubmitButton,
+    forms::{specs::CANCEL_EMAIL_CHANGE, use_form},
     model::LinkStatus,
     server_fns::email::{CancelEmailChange, cancel_email_change_status},
 };
@@ -24,25 +25,20 @@ pub fn CancelEmailChangePage() -> impl IntoView {
         }
     });
     let action = ServerAction::<CancelEmailChange>::new();
-    let flash = flash_resource("cancel-email");
+    let flash = flash_resource(&[&CANCEL_EMAIL_CHANGE]);
     view! {
         <Title text="Cancel a change of address"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {
-                    let flash = flash.await.ok().flatten();
+                    let flash = flash.await.ok().flatten().unwrap_or_default();
+                    let form = use_form(&CANCEL_EMAIL_CHANGE, &flash, action);
                     let status = status.await;
                     let token = token();
                     view! {
                         {move || {
                             let token = token.clone();
-                            let done = match action.value().get() {
-                                Some(Ok(notice)) => Some(Ok(notice)),
-                                Some(Err(e)) => Some(Err(form_message(&e))),
-                                None => flash.as_ref().and_then(|f| {
-                                    f.notice.clone().map(Ok).or_else(|| f.error.as_ref().map(|e| Err(form_message(e))))
-                                }),
-                            };
+                            let done = form.notice.get().map(Ok).or_else(|| form.error.get().map(Err));
                             match (done, status.clone()) {
                                 (Some(Ok(notice)), _) => view! {
                                     <h1>"Change of address cancelled"</h1>
@@ -73,10 +69,7 @@ pub fn CancelEmailChangePage() -> impl IntoView {
                                     <h1>"This link is not valid"</h1>
                                     <p>"Check that you copied the whole link from the email. It stops working when the password changes."</p>
                                 }.into_any(),
-                                (None, Err(e)) => view! {
-                                    <h1>"Something went wrong"</h1>
-                                    <p class="alert">{e.to_string()}</p>
-                                }.into_any(),
+                                (None, Err(e)) => view! { <crate::components::ErrorView error=e heading=true/> }.into_any(),
                             }
                         }}
                     }

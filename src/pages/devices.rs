@@ -1,10 +1,11 @@
 //! `/sessions`: the devices signed in to this account, and signing them out.
 
-use super::{flash_resource, form_message};
+use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, RequireLogin},
+    components::{FormAlerts, RequireLogin},
     errors::AppError,
+    forms::{specs::DEVICES, use_form},
     model::{DeviceView, FormFlash},
     server_fns::devices::{SignOutDevice, SignOutOtherDevices, devices},
 };
@@ -14,7 +15,7 @@ use leptos_meta::Title;
 #[component]
 pub fn DevicesPage() -> impl IntoView {
     let app = use_app();
-    let flash = flash_resource("devices");
+    let flash = flash_resource(&[&DEVICES]);
     let sign_out_one = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
     // Made here, outside the suspended parts, so both renders see the same values.
@@ -44,7 +45,10 @@ fn Devices(
     sign_out_others: ServerAction<SignOutOtherDevices>,
     app: crate::app::AppActions,
 ) -> impl IntoView {
-    let (flash_error, flash_notice) = (flash.error.as_ref().map(form_message), flash.notice);
+    // Two forms, one place for their outcome: the flash a no-JavaScript post left is
+    // either's, so it is handed to one of them.
+    let one = use_form(&DEVICES, &flash, sign_out_one);
+    let others = use_form(&DEVICES, &FormFlash::default(), sign_out_others);
     // The outcome of whichever action ran last, else what a no-JavaScript post left.
     let others_last = RwSignal::new(false);
     Effect::new(move |_| {
@@ -57,29 +61,14 @@ fn Devices(
             others_last.set(true);
         }
     });
-    let latest = move || {
-        if others_last.get() {
-            sign_out_others.value().get()
-        } else {
-            sign_out_one.value().get()
-        }
-    };
-    let error = Signal::derive(move || match latest() {
-        Some(Err(e)) => Some(form_message(&e)),
-        Some(Ok(_)) => None,
-        None => flash_error.clone(),
-    });
-    let notice = Signal::derive(move || match latest() {
-        Some(Ok(text)) => Some(text),
-        Some(Err(_)) => None,
-        None => flash_notice.clone(),
-    });
+    let latest = move || if others_last.get() { others } else { one };
+    let error = Signal::derive(move || latest().error.get());
+    let notice = Signal::derive(move || latest().notice.get());
     view! {
         <section class="card devices" aria-labelledby="devices-heading">
             <h1 id="devices-heading">"Your devices"</h1>
             <p class="muted">"Everywhere you are logged in. If you don't recognise a device, sign it out and change your password."</p>
-            <Alert message=error/>
-            <Alert kind="success" message=notice/>
+            <FormAlerts error notice/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let items = list.await.unwrap_or_default();

@@ -1,8 +1,9 @@
 //! `/forgot-password`: asks for a reset link. Same answer for every address.
 
-use super::{flash_resource, form_message};
+use super::flash_resource;
 use crate::{
-    components::{Alert, Field, FieldState, SubmitButton},
+    components::{Field, FormAlerts, SubmitButton},
+    forms::{specs::FORGOT_PASSWORD, use_form},
     model::FormFlash,
     server_fns::email::ForgotPassword,
     validate,
@@ -13,7 +14,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let flash = flash_resource("forgot");
+    let flash = flash_resource(&[&FORGOT_PASSWORD]);
     view! {
         <Title text="Forgot your password"/>
         <section class="card narrow">
@@ -33,34 +34,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 fn ForgotForm(flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
-    let email = FieldState::new(
-        flash.value("email"),
-        flash.error.as_ref().and_then(|e| e.field_error("email")),
-    );
-    Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
-            email.server_error.set(e.field_error("email"));
-        }
-    });
-    let flash_error = flash.error.as_ref().map(form_message);
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(form_message(&e)),
-        Some(Ok(_)) => None,
-        None => flash_error.clone(),
-    });
-    let flash_notice = flash.notice.clone();
-    let notice = Signal::derive(move || match action.value().get() {
-        Some(Ok(text)) => Some(text),
-        Some(Err(_)) => None,
-        None => flash_notice.clone(),
-    });
+    let form = use_form(&FORGOT_PASSWORD, &flash, action);
+    let email = form.field("email");
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
-            <Alert message=error/>
-            <Alert kind="success" message=notice/>
+            <FormAlerts error=form.error notice=form.notice/>
             <Field
                 label="Email"
-                name="email"
                 kind="email"
                 state=email
                 error=email.error(|v| validate::Email::parse(v).err())

@@ -24,20 +24,14 @@ pub use reset_password::ResetPasswordPage;
 pub use signup::SignupPage;
 pub use verify_email::VerifyEmailPage;
 
-use crate::{errors::AppError, model::FormFlash, server_fns::site::take_flash};
+pub(crate) use crate::forms::form_message;
+use crate::{errors::AppError, forms::FormSpec, model::FormFlash, server_fns::site::take_flash};
 use leptos::prelude::*;
 
-/// The flash a form post left for this page (`forms`: one name or several, comma
-/// separated), loaded with the page.
-pub(crate) fn flash_resource(forms: &'static str) -> Resource<Result<Option<FormFlash>, AppError>> {
-    Resource::new_blocking(|| (), move |_| take_flash(forms.to_string()))
-}
-
-/// The message for the form as a whole: anything but per-field problems, which show on
-/// their fields.
-pub(crate) fn form_message(error: &AppError) -> String {
-    match error {
-        AppError::Invalid { .. } => "Please correct the highlighted fields.".into(),
-        other => other.to_string(),
-    }
+/// The flash a post of one of `forms` left for this page, loaded with the page.
+pub(crate) fn flash_resource(
+    forms: &'static [&'static FormSpec],
+) -> Resource<Result<Option<FormFlash>, AppError>> {
+    let ids = forms.iter().map(|f| f.id).collect::<Vec<_>>().join(",");
+    Resource::new_blocking(|| (), move |_| take_flash(ids.clone()))
 }

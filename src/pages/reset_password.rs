@@ -1,11 +1,12 @@
 //! `/reset-password?token=...`: chooses a new password with an emailed link. The link is
 //! checked when the page opens, so nobody types a password into a dead link.
 
-use super::{flash_resource, form_message};
+use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, Field, FieldState, PasswordMeter, SubmitButton},
+    components::{Alert, ErrorView, Field, PasswordMeter, SubmitButton},
     errors::AppError,
+    forms::{specs::RESET_PASSWORD, use_form},
     model::{FormFlash, LinkStatus, PasswordPolicy},
     server_fns::email::{ResetPassword, reset_link_status},
     validate,
@@ -20,22 +21,23 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     let status = Resource::new_blocking(token, reset_link_status);
-    let flash = flash_resource("reset");
+    let flash = flash_resource(&[&RESET_PASSWORD]);
     view! {
         <Title text="Choose a new password"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    let policy = app.site.await.map(|s| s.password_policy).unwrap_or_default();
+                    let site = app.site.await.unwrap_or_default();
+                    let policy = site.password_policy;
                     match status.await {
                         Ok(LinkStatus::Valid) => view! {
                             <h1>"Choose a new password"</h1>
                             <p class="muted">"After this, every device logged in to your account is signed out."</p>
                             <ResetForm token=token() flash policy/>
                         }.into_any(),
-                        Ok(other) => dead_link(other).into_any(),
-                        Err(e) => view! { <h1>"Something went wrong"</h1><p class="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(other) => dead_link(other, &site.reset_link_lifetime).into_any(),
+                        Err(e) => view! { <ErrorView error=e heading=true/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -43,13 +45,19 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
-fn dead_link(status: LinkStatus) -> impl IntoView {
+fn dead_link(status: LinkStatus, lifetime: &str) -> impl IntoView {
     let (title, text) = match status {
-        LinkStatus::Expired => ("This link has expired", "Reset links work for one hour."),
-        LinkStatus::Used => ("This link was already used", "Each reset link works once."),
+        LinkStatus::Expired => (
+            "This link has expired",
+            format!("Reset links work for {lifetime}."),
+        ),
+        LinkStatus::Used => (
+            "This link was already used",
+            "Each reset link works once.".into(),
+        ),
         _ => (
             "This link is not valid",
-            "Check that you copied the whole link from the email.",
+            "Check that you copied the whole link from the email.".into(),
         ),
     };
     view! {
@@ -62,52 +70,37 @@ fn dead_link(status: LinkStatus) -> impl IntoView {
 #[component]
 fn ResetForm(token: String, flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
-    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
-    let password = FieldState::new(String::new(), field_error("password"));
-    let confirm = FieldState::new(String::new(), field_error("password_confirm"));
-    Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
-            password.server_error.set(e.field_error("password"));
-            confirm.server_error.set(e.field_error("password_confirm"));
-        }
-    });
-    let flash_error = flash.error.clone();
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(e),
-        Some(Ok(())) => None,
-        None => flash_error.clone(),
-    });
+    let form = use_form(&RESET_PASSWORD, &flash, action);
+    let password = form.field("password");
+    let confirm = form.field("password_confirm");
     let link_dead = move || {
         matches!(
-            error.get(),
+            form.latest_error().get(),
             Some(AppError::LinkExpired | AppError::LinkUsed | AppError::LinkInvalid)
         )
     };
-    let message = Signal::derive(move || error.get().map(|e| form_message(&e)));
     let no_inputs = Signal::derive(Vec::new);
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
-            <Alert message/>
+            <Alert message=form.error/>
             <Show when=link_dead>
                 <A href="/forgot-password" attr:class="btn btn-ghost">"Get a new link"</A>
             </Show>
             <input type="hidden" name="token" value=token/>
             <Field
                 label="New password"
-                name="password"
                 kind="password"
                 state=password
                 error=password.error(move |v| validate::new_password(v, &policy, &[]).err())
                 autocomplete="new-password"
                 required=true
                 maxlength=policy.max_length
-                hint="At least 8 characters. A few unrelated words make a strong, memorable password."
+                hint=policy.hint()
             >
                 <PasswordMeter password=password.value.into() user_inputs=no_inputs min_score=policy.min_score/>
             </Field>
             <Field
                 label="Confirm new password"
-                name="password_confirm"
                 kind="password"
                 state=confirm
                 error=confirm.error(move |v| validate::password_confirmation(&password.value.get_untracked(), v).err())

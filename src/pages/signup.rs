@@ -1,10 +1,11 @@
 //! `/signup`: create an account. Every field is checked as it is typed with the same rules
 //! the server applies; what the server says lands on the field it is about.
 
-use super::{flash_resource, form_message};
+use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, Field, FieldState, PasswordMeter, ProviderButtons, SubmitButton},
+    components::{Alert, Field, PasswordMeter, ProviderButtons, SubmitButton},
+    forms::{specs::SIGNUP, use_form},
     model::{FormFlash, PasswordPolicy},
     validate,
 };
@@ -15,7 +16,7 @@ use leptos_router::components::A;
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let app = use_app();
-    let flash = flash_resource("signup");
+    let flash = flash_resource(&[&SIGNUP]);
     view! {
         <Title text="Create your account"/>
         <section class="card narrow">
@@ -36,32 +37,12 @@ pub fn SignupPage() -> impl IntoView {
 #[component]
 fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
     let action = use_app().signup;
-    let field = |name: &str| {
-        FieldState::new(
-            flash.value(name),
-            flash.error.as_ref().and_then(|e| e.field_error(name)),
-        )
-    };
-    let username = field("username");
-    let email = field("email");
-    let display_name = field("display_name");
-    let password = field("password");
-    let password_confirm = field("password_confirm");
-
-    // The server's answer to a submit made here (JavaScript on) lands on the fields.
-    Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
-            for (name, state) in [
-                ("username", username),
-                ("email", email),
-                ("display_name", display_name),
-                ("password", password),
-                ("password_confirm", password_confirm),
-            ] {
-                state.server_error.set(e.field_error(name));
-            }
-        }
-    });
+    let form = use_form(&SIGNUP, &flash, action);
+    let username = form.field("username");
+    let email = form.field("email");
+    let display_name = form.field("display_name");
+    let password = form.field("password");
+    let password_confirm = form.field("password_confirm");
 
     let own_details = Signal::derive(move || {
         vec![
@@ -75,24 +56,12 @@ fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
         let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         validate::new_password(pw, &policy, &inputs).err()
     };
-    let flash_message = flash.error.as_ref().map(form_message);
-    let message = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(form_message(&e)),
-        Some(Ok(())) => None,
-        None => flash_message.clone(),
-    });
-    let touch_all = move |_: leptos::ev::SubmitEvent| {
-        for state in [username, email, display_name, password, password_confirm] {
-            state.touched.set(true);
-        }
-    };
 
     view! {
-        <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=touch_all>
-            <Alert message/>
+        <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=move |_| form.touch_all()>
+            <Alert message=form.error/>
             <Field
                 label="Username"
-                name="username"
                 state=username
                 error=username.error(|v| validate::Username::parse(v).err())
                 autocomplete="username"
@@ -102,7 +71,6 @@ fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
             />
             <Field
                 label="Email"
-                name="email"
                 kind="email"
                 state=email
                 error=email.error(|v| validate::Email::parse(v).err())
@@ -112,7 +80,6 @@ fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
             />
             <Field
                 label="Display name"
-                name="display_name"
                 state=display_name
                 error=display_name.error(|v| validate::display_name(v).err())
                 autocomplete="name"
@@ -121,20 +88,18 @@ fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
             />
             <Field
                 label="Password"
-                name="password"
                 kind="password"
                 state=password
                 error=password.error(password_rule)
                 autocomplete="new-password"
                 required=true
                 maxlength=policy.max_length
-                hint="At least 8 characters. A few unrelated words make a strong, memorable password."
+                hint=policy.hint()
             >
                 <PasswordMeter password=password.value.into() user_inputs=own_details min_score=policy.min_score/>
             </Field>
             <Field
                 label="Confirm password"
-                name="password_confirm"
                 kind="password"
                 state=password_confirm
                 error=password_confirm.error(move |v| validate::password_confirmation(&password.value.get_untracked(), v).err())

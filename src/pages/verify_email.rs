@@ -6,6 +6,7 @@ use super::flash_resource;
 use crate::{
     app::use_app,
     components::{ResendVerification, SubmitButton},
+    forms::specs::{RESEND, VERIFY},
     model::VerifyOutcome,
     server_fns::email::{VerifyEmail, verify_email_status},
 };
@@ -38,23 +39,25 @@ pub fn VerifyEmailPage() -> impl IntoView {
             app.user.refetch();
         }
     });
-    let flash = flash_resource("resend,verify");
+    let flash = flash_resource(&[&RESEND, &VERIFY]);
     view! {
         <Title text="Verify your email"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten();
-                    let resend_notice = flash.as_ref().filter(|f| f.form == "resend").and_then(|f| f.notice.clone());
+                    let resend_notice = flash.as_ref().filter(|f| f.form == RESEND.id).and_then(|f| f.notice.clone());
                     // A browser without JavaScript comes back here with the outcome.
-                    let done = flash.filter(|f| f.form == "verify").and_then(|f| f.notice);
+                    let done = flash.filter(|f| f.form == VERIFY.id).and_then(|f| f.notice);
+                    let lifetime = app.site.await.unwrap_or_default().verify_link_lifetime;
                     let status = status.await;
                     let token = token();
                     view! {
                         {move || {
                             let token = token.clone();
+                            let lifetime = lifetime.clone();
                             let resend_notice = resend_notice.clone();
-                            let resend = move |lead: &'static str| view! {
+                            let resend = move |lead: String| view! {
                                 <p>{lead}</p>
                                 <ResendVerification login="" return_to="/verify-email" notice=resend_notice.clone()/>
                             };
@@ -113,24 +116,21 @@ pub fn VerifyEmailPage() -> impl IntoView {
                                 }.into_any(),
                                 Ok(Some(VerifyOutcome::Expired)) => view! {
                                     <h1>"This link has expired"</h1>
-                                    {resend("Verification links work for 24 hours. Ask for a new one:")}
+                                    {resend(format!("Verification links work for {lifetime}. Ask for a new one:"))}
                                 }.into_any(),
                                 Ok(Some(VerifyOutcome::AlreadyUsed)) => view! {
                                     <h1>"This link was already used"</h1>
-                                    {resend("Each link works once. If you still need to verify, ask for a new one:")}
+                                    {resend("Each link works once. If you still need to verify, ask for a new one:".into())}
                                 }.into_any(),
                                 Ok(Some(VerifyOutcome::Invalid)) => view! {
                                     <h1>"This link is not valid"</h1>
-                                    {resend("Check that you copied the whole link from the email, or ask for a new one:")}
+                                    {resend("Check that you copied the whole link from the email, or ask for a new one:".into())}
                                 }.into_any(),
                                 Ok(None) => view! {
                                     <h1>"Verify your email"</h1>
-                                    {resend("Need a new verification link? Enter your email address or username:")}
+                                    {resend("Need a new verification link? Enter your email address or username:".into())}
                                 }.into_any(),
-                                Err(e) => view! {
-                                    <h1>"Something went wrong"</h1>
-                                    <p class="alert">{e.to_string()}</p>
-                                }.into_any(),
+                                Err(e) => view! { <crate::components::ErrorView error=e heading=true/> }.into_any(),
                             }
                         }}
                     }

@@ -16,7 +16,7 @@ pub async fn update_profile(
 
     let auth = require_auth()?;
     let state = state()?;
-    match accounts::update_profile(
+    let saved = accounts::update_profile(
         &state,
         &auth.user.id,
         &display_name,
@@ -24,22 +24,19 @@ pub async fn update_profile(
         &avatar_url,
         &client_info(),
     )
-    .await
-    {
-        Ok(user) => {
-            form_succeeded("profile", "/profile", "Your profile has been saved.").await;
-            Ok(user_view(&user))
-        }
-        Err(e) => {
-            let kept = values([
-                ("display_name", &display_name),
-                ("bio", &bio),
-                ("avatar_url", &avatar_url),
-            ]);
-            Err(form_failed("profile", "/profile", kept, e.into()).await)
-        }
-    }
+    .await;
+    specs::PROFILE
+        .post()
+        .typed([
+            ("display_name", &display_name),
+            ("bio", &bio),
+            ("avatar_url", &avatar_url),
+        ])
+        .answer(saved.map(|user| Done::new(user_view(&user)).notice(PROFILE_SAVED)))
+        .await
 }
+
+pub const PROFILE_SAVED: &str = "Your profile has been saved.";
 
 pub const PASSWORD_CHANGED_NOTICE: &str =
     "Your password has been changed. Your other devices have been signed out.";
@@ -55,22 +52,37 @@ pub async fn change_password(
     use crate::server::auth::{credentials, passwords::Password};
     let auth = require_auth()?;
     let state = state()?;
-    let result = credentials::change_password(
+    let form = specs::PASSWORD.post();
+    let user = &auth.user;
+    if let Err(e) = check_confirmation(
+        &new_password,
+        &new_password_confirm,
+        "new_password_confirm",
+        || {
+            let inputs = [
+                user.username.as_str(),
+                user.email.as_str(),
+                user.display_name.as_deref().unwrap_or(""),
+            ];
+            let policy = state.settings.password_policy();
+            crate::validate::changed_password(&current_password, &new_password, &policy, &inputs)
+                .err()
+                .map(|e| [("new_password".to_string(), e)].into())
+                .unwrap_or_default()
+        },
+    ) {
+        return form.answer::<String, _>(Err(e)).await;
+    }
+    let changed = credentials::change_password(
         &state,
         &auth,
         &Password::new(current_password),
         &Password::new(new_password),
-        &Password::new(new_password_confirm),
         &client_info(),
     )
     .await;
-    match result {
-        Ok(()) => {
-            form_succeeded("password", "/profile", PASSWORD_CHANGED_NOTICE).await;
-            Ok(PASSWORD_CHANGED_NOTICE.to_string())
-        }
-        Err(e) => Err(form_failed("password", "/profile", values::<&str, 0>([]), e.into()).await),
-    }
+    form.answer(changed.map(|()| Done::said(PASSWORD_CHANGED_NOTICE)))
+        .await
 }
 
 /// Asks to move the account to a new address (the current password is required). The
@@ -84,7 +96,7 @@ pub async fn change_email(
     use crate::server::auth::{credentials, passwords::Password};
     let auth = require_auth()?;
     let state = state()?;
-    match credentials::change_email(
+    let asked = credentials::change_email(
         &state,
         &auth,
         &new_email,
@@ -92,23 +104,17 @@ pub async fn change_email(
         &client_info(),
     )
     .await
-    {
-        Ok(address) => {
-            let notice = format!(
-                "We sent a confirmation link to {address}. Your address changes when you follow it; until then you keep using {}.",
-                auth.user.email
-            );
-            form_succeeded("email", "/profile", &notice).await;
-            Ok(notice)
-        }
-        Err(e) => Err(form_failed(
-            "email",
-            "/profile",
-            values([("new_email", &new_email)]),
-            e.into(),
-        )
-        .await),
-    }
+    .map(|address| {
+        Done::said(format!(
+            "We sent a confirmation link to {address}. Your address changes when you follow it; until then you keep using {}.",
+            auth.user.email
+        ))
+    });
+    specs::EMAIL
+        .post()
+        .typed([("new_email", &new_email)])
+        .answer(asked)
+        .await
 }
 
 /// Deletes the signed-in account for good: `confirm` is the username, `delete_password`
@@ -122,7 +128,7 @@ pub async fn delete_account(
     use crate::server::auth::{deletion, passwords::Password};
     let auth = require_auth()?;
     let state = state()?;
-    match deletion::delete_own(
+    let deleted = deletion::delete_own(
         &state,
         &auth,
         &Password::new(delete_password),
@@ -130,18 +136,15 @@ pub async fn delete_account(
         client_info().ip.as_deref(),
     )
     .await
-    {
-        Ok(()) => {
-            let notice = "Your account and its data have been deleted. Goodbye!";
-            clear_login_cookies(&state);
-            redirect_with_notice("login", "/login", notice).await;
-            Ok(notice.into())
-        }
-        Err(e) => {
-            let kept = values([("confirm", &confirm)]);
-            Err(form_failed("delete", "/profile", kept, e.into()).await)
-        }
-    }
+    .map(|()| {
+        clear_login_cookies(&state);
+        Done::said("Your account and its data have been deleted. Goodbye!").go_to(&specs::LOGIN)
+    });
+    specs::DELETE_ACCOUNT
+        .post()
+        .typed([("confirm", &confirm)])
+        .answer(deleted)
+        .await
 }
 
 /// The signed-in user's recent security events, newest first.

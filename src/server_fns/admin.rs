@@ -77,8 +77,10 @@ pub async fn admin_user(#[server(default)] id: String) -> Result<AdminUserDetail
 
 /// The forms on the admin's user page post here; they come back to that page.
 #[cfg(feature = "ssr")]
-fn user_page(id: &str) -> String {
-    format!("/admin/users/{id}")
+fn admin_user_form(id: &str) -> crate::forms::server::FormPost {
+    crate::forms::specs::ADMIN_USER
+        .post()
+        .back_to(format!("/admin/users/{id}"))
 }
 
 #[server(prefix = "/fn", endpoint = "admin/set-role")]
@@ -92,9 +94,8 @@ pub async fn admin_set_role(
     let state = state()?;
     let outcome = admin::set_role(&state, &auth, &id, &role, &client_info())
         .await
-        .map(|user| format!("{} is now {}.", user.username, article(&user.role)))
-        .map_err(AppError::from);
-    answer_form("admin-user", &user_page(&id), outcome).await
+        .map(|user| Done::said(format!("{} is now {}.", user.username, article(&user.role))));
+    admin_user_form(&id).answer(outcome).await
 }
 
 #[cfg(feature = "ssr")]
@@ -127,16 +128,16 @@ pub async fn admin_set_active(
             .map_err(AppError::from)
     };
     let outcome = result.map(|user| {
-        if active {
+        Done::said(if active {
             format!("{} can log in again.", user.username)
         } else {
             format!(
                 "{} has been deactivated and signed out everywhere.",
                 user.username
             )
-        }
+        })
     });
-    answer_form("admin-user", &user_page(&id), outcome).await
+    admin_user_form(&id).answer(outcome).await
 }
 
 #[server(prefix = "/fn", endpoint = "admin/sign-out-user")]
@@ -147,12 +148,13 @@ pub async fn admin_sign_out_user(#[server(default)] id: String) -> Result<String
     let state = state()?;
     let outcome = admin::sign_out_user(&state, &auth, &id, &client_info())
         .await
-        .map(|n| match n {
-            1 => "1 session has been signed out.".to_string(),
-            n => format!("{n} sessions have been signed out."),
-        })
-        .map_err(AppError::from);
-    answer_form("admin-user", &user_page(&id), outcome).await
+        .map(|n| {
+            Done::said(match n {
+                1 => "1 session has been signed out.".to_string(),
+                n => format!("{n} sessions have been signed out."),
+            })
+        });
+    admin_user_form(&id).answer(outcome).await
 }
 
 /// Deletes an account for good; needs `confirm` = "yes". Lands on the user list.
@@ -176,14 +178,10 @@ pub async fn admin_delete_user(
             .await
             .map_err(AppError::from)
     };
-    match result {
-        Ok(username) => {
-            let notice = format!("The account {username} has been deleted.");
-            redirect_with_notice("admin-users", "/admin", &notice).await;
-            Ok(notice)
-        }
-        Err(e) => Err(form_failed("admin-user", &user_page(&id), values::<&str, 0>([]), e).await),
-    }
+    let outcome = result.map(|username| {
+        Done::said(format!("The account {username} has been deleted.")).go_to(&specs::ADMIN_USERS)
+    });
+    admin_user_form(&id).answer(outcome).await
 }
 
 /// The audit log, filtered by user (username, email or id), event kind, and a date range

@@ -19,46 +19,48 @@ pub async fn signup(
     };
 
     let state = state()?;
-    let (password, password_confirm) = (Password::new(password), Password::new(password_confirm));
+    let form = specs::SIGNUP.post().typed([
+        ("username", &username),
+        ("email", &email),
+        ("display_name", &display_name),
+    ]);
+    // The confirmation is checked here, never by the domain; with it fails every other
+    // rule the form can check on its own, so all problems show at once.
+    if let Err(e) = check_confirmation(&password, &password_confirm, "password_confirm", || {
+        let policy = state.settings.password_policy();
+        crate::validate::new_account(&username, &email, &password, &display_name, &policy)
+            .err()
+            .unwrap_or_default()
+    }) {
+        return form.answer::<(), _>(Err(e)).await;
+    }
+    let password = Password::new(password);
     let input = SignupInput {
         username: &username,
         email: &email,
         password: &password,
-        password_confirm: &password_confirm,
         display_name: &display_name,
     };
-    match accounts::signup(&state, input, &client_info()).await {
+    let outcome = match accounts::signup(&state, input, &client_info()).await {
         Ok((_, Some(tokens))) => {
             set_login_cookies(&state, &tokens);
-            leptos_axum::redirect("/profile");
-            Ok(())
+            Ok(Done::new(()).go("/profile"))
         }
-        Ok((user, None)) => {
-            check_inbox(&user.email).await;
-            Ok(())
-        }
+        Ok((user, None)) => Ok(check_inbox(&user.email)),
         // The address has an account and signup must not say so: the same answer.
-        Err(crate::server::error::Error::SignupPending(email)) => {
-            check_inbox(&email).await;
-            Ok(())
-        }
-        Err(e) => {
-            let kept = values([
-                ("username", &username),
-                ("email", &email),
-                ("display_name", &display_name),
-            ]);
-            Err(form_failed("signup", "/signup", kept, e.into()).await)
-        }
-    }
+        Err(crate::server::error::Error::SignupPending(email)) => Ok(check_inbox(&email)),
+        Err(e) => Err(e),
+    };
+    form.answer(outcome).await
 }
 
 #[cfg(feature = "ssr")]
-async fn check_inbox(email: &str) {
-    let notice = format!(
-        "Your account is ready. We sent a link to {email} — follow it to verify your address, then log in."
-    );
-    super::ssr::redirect_with_notice("login", "/login", &notice).await;
+fn check_inbox(email: &str) -> super::ssr::Done<()> {
+    super::ssr::Done::new(())
+        .notice(format!(
+            "Your account is ready. We sent a link to {email} — follow it to verify your address, then log in."
+        ))
+        .go_to(&super::ssr::specs::LOGIN)
 }
 
 /// Logs in with a username or email and goes to `next` (a local path) or the profile.
@@ -77,7 +79,14 @@ pub async fn login(
     let state = state()?;
     let next = safe_next(Some(&next));
     let client = client_info();
-    match accounts::login(&state, &login, &Password::new(password), &client).await {
+    let mut form = specs::LOGIN.post().typed([("login", &login)]);
+    if let Some(next) = &next {
+        form = form.back_to(format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ));
+    }
+    let outcome = match accounts::login(&state, &login, &Password::new(password), &client).await {
         Ok((_, tokens)) => {
             // The browser's previous session (perhaps another account's) ends: its
             // cookies are being replaced, so nothing could ever sign it out otherwise.
@@ -87,20 +96,11 @@ pub async fn login(
                     .map_err(AppError::from)?;
             }
             set_login_cookies(&state, &tokens);
-            leptos_axum::redirect(next.as_deref().unwrap_or("/profile"));
-            Ok(())
+            Ok(Done::new(()).go(next.as_deref().unwrap_or("/profile")))
         }
-        Err(e) => {
-            let return_to = match &next {
-                Some(next) => format!(
-                    "/login?next={}",
-                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-                ),
-                None => "/login".into(),
-            };
-            Err(form_failed("login", &return_to, values([("login", &login)]), e.into()).await)
-        }
-    }
+        Err(e) => Err(e),
+    };
+    form.answer(outcome).await
 }
 
 /// Ends this session and clears the login cookies.

@@ -44,7 +44,6 @@ pub async fn disconnect_provider(#[server(default)] provider: String) -> Result<
         .map_or(provider.clone(), |p| p.display_name.clone());
     let outcome = oauth::unlink(&state, &auth, &provider, &client_info())
         .await
-        .map(|()| format!("{display} has been disconnected."))
-        .map_err(AppError::from);
-    answer_form("connections", "/profile", outcome).await
+        .map(|()| Done::said(format!("{display} has been disconnected.")));
+    specs::CONNECTIONS.post().answer(outcome).await
 }

@@ -25,19 +25,17 @@ pub async fn sign_out_device(#[server(default)] session_id: String) -> Result<St
     use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    match devices::sign_out(&state, &auth, &session_id, &client_info()).await {
-        Ok(()) if session_id == auth.session_id => {
-            clear_login_cookies(&state);
-            redirect_with_notice("login", "/login", "You have been logged out.").await;
-            Ok("You have been logged out.".into())
-        }
-        Ok(()) => {
-            let notice = "That device has been signed out.";
-            form_succeeded("devices", "/sessions", notice).await;
-            Ok(notice.into())
-        }
-        Err(e) => Err(form_failed("devices", "/sessions", values::<&str, 0>([]), e.into()).await),
-    }
+    let outcome = devices::sign_out(&state, &auth, &session_id, &client_info())
+        .await
+        .map(|()| {
+            if session_id == auth.session_id {
+                clear_login_cookies(&state);
+                Done::said("You have been logged out.").go_to(&specs::LOGIN)
+            } else {
+                Done::said("That device has been signed out.")
+            }
+        });
+    specs::DEVICES.post().answer(outcome).await
 }
 
 /// Signs out every other session; this one stays.
@@ -49,13 +47,14 @@ pub async fn sign_out_other_devices() -> Result<String, AppError> {
     let state = state()?;
     let outcome = devices::sign_out_many(&state, &auth, false, &client_info())
         .await
-        .map(|n| match n {
-            0 => "No other device was signed in.".to_string(),
-            1 => "1 other device has been signed out.".to_string(),
-            n => format!("{n} other devices have been signed out."),
-        })
-        .map_err(AppError::from);
-    answer_form("devices", "/sessions", outcome).await
+        .map(|n| {
+            Done::said(match n {
+                0 => "No other device was signed in.".to_string(),
+                1 => "1 other device has been signed out.".to_string(),
+                n => format!("{n} other devices have been signed out."),
+            })
+        });
+    specs::DEVICES.post().answer(outcome).await
 }
 
 /// Signs out every session, this one included.
@@ -65,13 +64,13 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    devices::sign_out_many(&state, &auth, true, &client_info()).await?;
-    clear_login_cookies(&state);
-    redirect_with_notice(
-        "login",
-        "/login",
-        "You have been signed out on every device.",
-    )
-    .await;
-    Ok(())
+    let outcome = devices::sign_out_many(&state, &auth, true, &client_info())
+        .await
+        .map(|_| {
+            clear_login_cookies(&state);
+            Done::new(())
+                .notice("You have been signed out on every device.")
+                .go_to(&specs::LOGIN)
+        });
+    specs::DEVICES.post().answer(outcome).await
 }

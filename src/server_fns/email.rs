@@ -28,10 +28,26 @@ pub async fn verify_email(#[server(default)] token: String) -> Result<VerifyOutc
     use super::ssr::*;
     use crate::server::auth::verification;
     let state = state()?;
-    let outcome = verification::follow(&state, &token, &client_info())
+    let followed = verification::follow(&state, &token, &client_info())
         .await
-        .map_err(AppError::from)?;
-    let notice = match &outcome {
+        .map(|outcome| {
+            let notice = verify_notice(&outcome);
+            Done::new(outcome).notice(notice)
+        });
+    // A failed plain post comes back to the link's own page.
+    specs::VERIFY
+        .post()
+        .back_to(format!(
+            "/verify-email?token={}",
+            url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        ))
+        .answer(followed)
+        .await
+}
+
+#[cfg(feature = "ssr")]
+fn verify_notice(outcome: &VerifyOutcome) -> String {
+    match outcome {
         VerifyOutcome::Verified { email } => format!("Your email is verified: {email} is confirmed."),
         VerifyOutcome::EmailChanged { email } => {
             format!("Your address has changed: your account now uses {email}.")
@@ -45,9 +61,7 @@ pub async fn verify_email(#[server(default)] token: String) -> Result<VerifyOutc
         VerifyOutcome::Invalid | VerifyOutcome::Confirm { .. } => {
             "This link is not valid: check that you copied all of it.".into()
         }
-    };
-    form_succeeded("verify", "/verify-email", &notice).await;
-    Ok(outcome)
+    }
 }
 
 /// Whether a "this wasn't me" link still works (checked when its page opens).
@@ -76,14 +90,12 @@ pub async fn cancel_email_change(#[server(default)] token: String) -> Result<Str
     let outcome = undo::cancel_email_change(&state, &token, &client_info())
         .await
         .map(|outcome| {
-            match outcome {
+            Done::said(match outcome {
                 CancelOutcome::Cancelled => CANCELLED_NOTICE,
                 CancelOutcome::Reverted => REVERTED_NOTICE,
-            }
-            .to_string()
-        })
-        .map_err(AppError::from);
-    answer_form("cancel-email", "/cancel-email-change", outcome).await
+            })
+        });
+    specs::CANCEL_EMAIL_CHANGE.post().answer(outcome).await
 }
 
 pub const RESEND_NOTICE: &str = "If that account exists and still needs verifying, a new link is on its way. Check your inbox (and spam folder).";
@@ -99,21 +111,27 @@ pub async fn resend_verification(
     use crate::server::auth::verification;
     let state = state()?;
     let return_to = crate::validate::safe_next(Some(&return_to)).unwrap_or_else(|| "/login".into());
-    let form = if return_to.starts_with("/verify-email") {
-        "resend"
+    let spec = if return_to.starts_with("/verify-email") {
+        &specs::RESEND
     } else {
-        "login"
+        &specs::LOGIN
     };
-    match verification::resend(&state, &login, &client_info()).await {
-        Ok(()) => {
-            form_succeeded(form, &return_to, RESEND_NOTICE).await;
-            Ok(RESEND_NOTICE.to_string())
-        }
-        Err(e) => Err(form_failed(form, &return_to, values([("login", &login)]), e.into()).await),
-    }
+    let sent = verification::resend(&state, &login, &client_info()).await;
+    spec.post()
+        .back_to(return_to)
+        .typed([("login", &login)])
+        .answer(sent.map(|()| Done::said(RESEND_NOTICE)))
+        .await
 }
 
-pub const FORGOT_NOTICE: &str = "If an account uses that address, we have sent it a link to choose a new password. The link works for one hour.";
+/// The answer to a reset request, with the link's lifetime in force.
+#[cfg(feature = "ssr")]
+fn forgot_notice(state: &crate::server::state::AppState) -> String {
+    let lifetime = crate::model::lifetime(state.settings.accounts.reset_password_ttl_seconds);
+    format!(
+        "If an account uses that address, we have sent it a link to choose a new password. The link works for {lifetime}."
+    )
+}
 
 /// Mails a password-reset link; the same answer whether or not the account exists.
 #[server(prefix = "/fn", endpoint = "forgot-password")]
@@ -121,19 +139,12 @@ pub async fn forgot_password(#[server(default)] email: String) -> Result<String,
     use super::ssr::*;
     use crate::server::auth::recovery;
     let state = state()?;
-    match recovery::request(&state, &email, &client_info()).await {
-        Ok(()) => {
-            form_succeeded("forgot", "/forgot-password", FORGOT_NOTICE).await;
-            Ok(FORGOT_NOTICE.to_string())
-        }
-        Err(e) => Err(form_failed(
-            "forgot",
-            "/forgot-password",
-            values([("email", &email)]),
-            e.into(),
-        )
-        .await),
-    }
+    let sent = recovery::request(&state, &email, &client_info()).await;
+    specs::FORGOT_PASSWORD
+        .post()
+        .typed([("email", &email)])
+        .answer(sent.map(|()| Done::said(forgot_notice(&state))))
+        .await
 }
 
 /// Whether a reset link still works, so the page can say so before anyone types.
@@ -157,9 +168,23 @@ pub async fn reset_password(
     use super::ssr::*;
     use crate::server::auth::{passwords::Password, recovery};
     let state = state()?;
-    let (password, confirm) = (Password::new(password), Password::new(password_confirm));
-    match recovery::reset(&state, &token, &password, &confirm, &client_info()).await {
-        Ok((_, providers)) => {
+    let form = specs::RESET_PASSWORD.post().back_to(format!(
+        "/reset-password?token={}",
+        url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+    ));
+    if let Err(e) = check_confirmation(&password, &password_confirm, "password_confirm", || {
+        // The account (for its own details) is the domain's to find: the plain rules here.
+        let policy = state.settings.password_policy();
+        crate::validate::new_password(&password, &policy, &[])
+            .err()
+            .map(|e| [("password".to_string(), e)].into())
+            .unwrap_or_default()
+    }) {
+        return form.answer::<(), _>(Err(e)).await;
+    }
+    let reset = recovery::reset(&state, &token, &Password::new(password), &client_info())
+        .await
+        .map(|(_, providers)| {
             // Whoever was logged in here is logged out like every other session.
             clear_login_cookies(&state);
             let mut notice = "Your password has been changed and every device signed out. Log in with your new password.".to_string();
@@ -169,15 +194,7 @@ pub async fn reset_password(
                     providers.join(", ")
                 ));
             }
-            redirect_with_notice("login", "/login", &notice).await;
-            Ok(())
-        }
-        Err(e) => {
-            let back = format!(
-                "/reset-password?token={}",
-                url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
-            );
-            Err(form_failed("reset", &back, values::<&str, 0>([]), e.into()).await)
-        }
-    }
+            Done::new(()).notice(notice).go_to(&specs::LOGIN)
+        });
+    form.answer(reset).await
 }

@@ -28,11 +28,17 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
                 display_name: p.display_name.clone(),
             })
             .collect(),
+        verify_link_lifetime: crate::model::lifetime(
+            state.settings.accounts.verify_email_ttl_seconds,
+        ),
+        reset_link_lifetime: crate::model::lifetime(
+            state.settings.accounts.reset_password_ttl_seconds,
+        ),
     })
 }
 
 /// The flash for `form` left by a form posted just before this page was opened.
 #[server(prefix = "/fn", endpoint = "flash")]
 pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
-    Ok(super::ssr::flash_for(&form).await)
+    Ok(crate::forms::server::flash_for(&form).await)
 }

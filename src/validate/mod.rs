@@ -267,12 +267,12 @@ pub struct ValidSignup {
     pub display_name: Option<String>,
 }
 
-/// Validates every signup field at once so the form shows all problems together.
-pub fn signup(
+/// Validates every field of a new account at once, so all problems show together. The
+/// domain's rule: a password confirmation is the form's business (see `signup`).
+pub fn new_account(
     username: &str,
     email: &str,
     password: &str,
-    password_confirm: &str,
     display_name_input: &str,
     policy: &PasswordPolicy,
 ) -> Result<ValidSignup, FieldErrors> {
@@ -297,9 +297,6 @@ pub fn signup(
     if let Err(e) = new_password(password, policy, &inputs) {
         errors.insert("password".into(), e);
     }
-    if let Err(e) = password_confirmation(password, password_confirm) {
-        errors.insert("password_confirm".into(), e);
-    }
     match (username, email, display_name) {
         (Some(username), Some(email), Some(display_name)) if errors.is_empty() => Ok(ValidSignup {
             username,
@@ -308,6 +305,43 @@ pub fn signup(
         }),
         _ => Err(errors),
     }
+}
+
+/// The signup form: every field of the new account plus the password confirmation, all
+/// problems together.
+pub fn signup(
+    username: &str,
+    email: &str,
+    password: &str,
+    password_confirm: &str,
+    display_name_input: &str,
+    policy: &PasswordPolicy,
+) -> Result<ValidSignup, FieldErrors> {
+    let account = new_account(username, email, password, display_name_input, policy);
+    match (account, password_confirmation(password, password_confirm)) {
+        (Ok(valid), Ok(())) => Ok(valid),
+        (account, confirmation) => {
+            let mut errors = account.err().unwrap_or_default();
+            if let Err(e) = confirmation {
+                errors.insert("password_confirm".into(), e);
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// A new password for an existing account: the policy's rules, and not the current one.
+pub fn changed_password(
+    current: &str,
+    new: &str,
+    policy: &PasswordPolicy,
+    user_inputs: &[&str],
+) -> Result<(), String> {
+    new_password(new, policy, user_inputs)?;
+    if new == current {
+        return Err("Choose a password different from your current one.".into());
+    }
+    Ok(())
 }
 
 /// A validated profile edit. Only these three fields are editable by the owner.

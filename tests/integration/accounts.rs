@@ -10,6 +10,7 @@ on_both_backends!(
     signup_creates_the_account_logs_in_and_lands_on_the_profile,
     signup_refuses_taken_username_and_email_whatever_their_case,
     signup_reports_every_invalid_field_and_stores_nothing,
+    a_mismatched_confirmation_shows_with_the_other_field_errors,
     signup_without_javascript_keeps_what_was_typed_except_passwords,
     login_works_by_username_and_by_email,
     wrong_password_and_unknown_user_get_the_same_answer,
@@ -220,6 +221,47 @@ async fn signup_reports_every_invalid_field_and_stores_nothing(backend: Backend)
     let res = app.call("/fn/signup", &[]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert_eq!(app.count("select count(*) from users").await, 0);
+}
+
+async fn a_mismatched_confirmation_shows_with_the_other_field_errors(backend: Backend) {
+    let app = spawn(backend).await;
+    let res = app
+        .call(
+            "/fn/signup",
+            &[
+                ("username", "x"),
+                ("email", "gail@example.com"),
+                ("password", STRONG_PASSWORD),
+                ("password_confirm", "something else"),
+                ("display_name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let fields = &res.json()["fields"];
+    assert!(fields["password_confirm"].is_string(), "{fields}");
+    assert!(fields["username"].is_string(), "{fields}");
+    assert_eq!(app.count("select count(*) from users").await, 0);
+
+    // The JSON API has no confirmation field: the password is the password.
+    let res = app
+        .another_browser()
+        .send(
+            axum::http::Request::post("/api/v1/auth/signup")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    serde_json::json!({
+                        "username": "gail",
+                        "email": "gail@example.com",
+                        "password": STRONG_PASSWORD,
+                    })
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}: {}", res.status, res.body);
+    assert_eq!(app.count("select count(*) from users").await, 1);
 }
 
 async fn signup_without_javascript_keeps_what_was_typed_except_passwords(backend: Backend) {

@@ -90,7 +90,7 @@ pub fn AuditPage() -> impl IntoView {
                                 let fields = match &e { AppError::Invalid { fields } => fields.values().cloned().collect::<Vec<_>>().join(" "), _ => String::new() };
                                 view! { <p class="alert" role="alert">{form_message(&e)} " " {fields}</p> }.into_any()
                             }
-                            Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
                         }
                     })}
                 </Transition>

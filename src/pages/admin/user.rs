@@ -6,8 +6,9 @@ use crate::{
     app::versions_key,
     components::Alert,
     errors::AppError,
+    forms::{specs::ADMIN_USER, use_form},
     model::{AdminUserDetail, FormFlash},
-    pages::{NotFound, flash_resource, form_message},
+    pages::{NotFound, flash_resource},
     server_fns::admin::{
         AdminDeleteUser, AdminSetActive, AdminSetRole, AdminSignOutUser, admin_user,
     },
@@ -36,7 +37,7 @@ pub fn AdminUserPage() -> impl IntoView {
             .flatten()
             .unwrap_or_default()
     };
-    let flash = flash_resource("admin-user");
+    let flash = flash_resource(&[&ADMIN_USER]);
     let actions = Actions {
         role: ServerAction::new(),
         active: ServerAction::new(),
@@ -73,7 +74,7 @@ pub fn AdminUserPage() -> impl IntoView {
                     match detail.await {
                         Ok(detail) => view! { <UserDetail detail flash actions/> }.into_any(),
                         Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -83,31 +84,24 @@ pub fn AdminUserPage() -> impl IntoView {
 
 #[component]
 fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> impl IntoView {
-    let (flash_error, flash_notice) =
-        (flash.error.as_ref().map(form_message), flash.notice.clone());
-    // The most recent action's outcome, else what a no-JavaScript post left behind.
-    let newest = move || match actions.last.get()? {
-        0 => actions.role.value().get(),
-        1 => actions.active.value().get(),
-        2 => actions.sign_out.value().get(),
-        _ => actions.delete.value().get(),
-    };
-    let error = Signal::derive(move || match newest() {
-        Some(Err(e)) => Some(form_message(&e)),
-        Some(Ok(_)) => None,
-        None => flash_error.clone(),
-    });
-    let notice = Signal::derive(move || match newest() {
-        Some(Ok(text)) => Some(text),
-        Some(Err(_)) => None,
-        None => flash_notice.clone(),
-    });
+    // Four forms, one place for their outcome: the most recent action's, else what a
+    // no-JavaScript post of any of them left behind (handed to the first).
+    let none = FormFlash::default();
+    let forms = [
+        use_form(&ADMIN_USER, &flash, actions.role),
+        use_form(&ADMIN_USER, &none, actions.active),
+        use_form(&ADMIN_USER, &none, actions.sign_out),
+        use_form(&ADMIN_USER, &none, actions.delete),
+    ];
+    let newest = move || forms[actions.last.get().unwrap_or(0)];
+    let error = Signal::derive(move || newest().error.get());
+    let notice = Signal::derive(move || newest().notice.get());
     let confirm_error = move |field: &'static str| {
-        let flash_field = flash.error.as_ref().and_then(|e| e.field_error(field));
-        move || match newest() {
-            Some(Err(e)) => e.field_error(field),
-            Some(Ok(_)) => None,
-            None => flash_field.clone(),
+        move || {
+            newest()
+                .latest_error()
+                .get()
+                .and_then(|e| e.field_error(field))
         }
     };
     let (confirm_deactivate, confirm_delete) =

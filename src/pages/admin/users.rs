@@ -3,6 +3,7 @@
 use super::{AdminTabs, Pager, RequireAdmin, query_string};
 use crate::{
     components::Alert,
+    forms::specs::ADMIN_USERS,
     model::{AdminUserView, UserPage},
     pages::flash_resource,
     server_fns::admin::admin_users,
@@ -15,7 +16,7 @@ use leptos_router::hooks::use_query_map;
 pub fn AdminUsersPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
-    let flash = flash_resource("admin-users");
+    let flash = flash_resource(&[&ADMIN_USERS]);
     let list = Resource::new(
         move || {
             (
@@ -53,7 +54,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match list.await {
                             Ok(page) => view! { <UserTable page q=param("q") sort=param("sort")/> }.into_any(),
-                            Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
                         }
                     })}
                 </Transition>

@@ -1,9 +1,9 @@
 //! The "Connected accounts" card, shown when any sign-in provider is configured.
 
-use super::outcome;
 use crate::{
     components::FormAlerts,
     errors::AppError,
+    forms::{specs::CONNECTIONS, use_form},
     model::{ConnectionView, FormFlash},
     server_fns::connections::DisconnectProvider,
 };
@@ -20,7 +20,8 @@ pub(super) struct ConnectionsState {
 #[component]
 pub(super) fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl IntoView {
     let ConnectionsState { disconnect, list } = expect_context::<ConnectionsState>();
-    let (error, notice) = outcome(disconnect.value(), &flash);
+    let form = use_form(&CONNECTIONS, &flash, disconnect);
+    let (error, notice) = (form.error, form.notice);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -1,10 +1,10 @@
 //! The "Delete your account" card: the username typed out, and the password (if there is
 //! one).
 
-use super::form_error;
 use crate::{
     app::use_app,
-    components::{Alert, Field, FieldState},
+    components::{Alert, Field},
+    forms::{specs::DELETE_ACCOUNT, use_form},
     model::FormFlash,
 };
 use leptos::prelude::*;
@@ -16,17 +16,11 @@ pub(super) fn DeleteAccountCard(
     username: String,
 ) -> impl IntoView {
     let action = use_app().delete_account;
-    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
-    let confirm = FieldState::new(flash.value("confirm"), field_error("confirm"));
-    let password = FieldState::new(String::new(), field_error("delete_password"));
-    Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
-            confirm.server_error.set(e.field_error("confirm"));
-            password.server_error.set(e.field_error("delete_password"));
-        }
-    });
+    let form = use_form(&DELETE_ACCOUNT, &flash, action);
+    let confirm = form.field("confirm");
+    let password = form.field("delete_password");
     // Success sends the browser to the login page, which says goodbye: only errors show here.
-    let error = form_error(action.value(), &flash);
+    let error = form.error;
     let expected = username.clone();
     view! {
         <section class="card danger-zone" aria-labelledby="delete-heading">
@@ -34,11 +28,11 @@ pub(super) fn DeleteAccountCard(
             <p>"This removes your profile, sessions and connected accounts for good. It cannot be undone. To confirm, type your username, " <strong>{username}</strong> "."</p>
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <Alert message=error/>
-                <Field label="Your username" name="confirm" state=confirm
+                <Field label="Your username" state=confirm
                     error=confirm.error(move |v| (!v.trim().eq_ignore_ascii_case(&expected)).then(|| format!("Type your username, {expected}, to confirm.")))
                     autocomplete="off" required=true/>
                 {has_password.then(|| view! {
-                    <Field label="Your password" name="delete_password" kind="password" state=password
+                    <Field label="Your password" kind="password" state=password
                         error=password.error(|v| v.is_empty().then(|| "Enter your password.".to_string()))
                         autocomplete="current-password" required=true/>
                 })}

@@ -22,11 +22,11 @@ use self::{
     public_profile::PublicProfileCard,
     verify::VerifyEmailCard,
 };
-use super::{flash_resource, form_message};
+use super::flash_resource;
 use crate::{
     app::use_app,
     components::RequireLogin,
-    errors::AppError,
+    forms::specs::{PROFILE_PAGE, RESEND},
     model::{FormFlash, UserView},
     server_fns::{
         account::my_activity,
@@ -39,7 +39,7 @@ use leptos_meta::Title;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let app = use_app();
-    let flash = flash_resource("profile,password,email,resend,connections,delete");
+    let flash = flash_resource(PROFILE_PAGE);
     // Only saves made while this page is open count for the "saved" notice.
     let saves_at_open = app.update_profile.version().get_untracked();
     // Resources are made here, outside the suspended parts, so the server's serialized
@@ -74,21 +74,16 @@ pub fn ProfilePage() -> impl IntoView {
     }
 }
 
-/// The cards in page order; each form gets the flash only if it was the one posted.
+/// The cards in page order; each form finds its own part of the flash (`use_form`).
 #[component]
 fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoView {
-    let for_form = |name: &str| {
-        if flash.form == name {
-            flash.clone()
-        } else {
-            FormFlash::default()
-        }
-    };
     let has_password = user.has_password;
     let username = user.username.clone();
     let email = user.email.clone();
     let unverified = (!user.email_verified).then(|| {
-        let notice = for_form("resend").notice;
+        let notice = (flash.form == RESEND.id)
+            .then(|| flash.notice.clone())
+            .flatten();
         view! { <VerifyEmailCard email=email.clone() notice/> }
     });
     view! {
@@ -96,46 +91,16 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
             <ProfileHeader user=user.clone()/>
             <div class="profile-grid">
                 <AccountCard user=user.clone()/>
-                <PublicProfileCard user flash=for_form("profile") saves_at_open/>
+                <PublicProfileCard user flash=flash.clone() saves_at_open/>
             </div>
             {unverified}
             <div class="profile-grid">
-                <PasswordCard flash=for_form("password") has_password/>
-                <EmailCard flash=for_form("email") has_password current_email=email/>
+                <PasswordCard flash=flash.clone() has_password/>
+                <EmailCard flash=flash.clone() has_password current_email=email/>
             </div>
-            <ConnectedAccounts flash=for_form("connections") has_password/>
+            <ConnectedAccounts flash=flash.clone() has_password/>
             <RecentActivity/>
-            <DeleteAccountCard flash=for_form("delete") has_password username/>
+            <DeleteAccountCard flash has_password username/>
         </div>
     }
-}
-
-/// The form-wide error after a submit made here (the action's value) or, before any,
-/// after a no-JavaScript post (the flash). Field errors show on their fields instead.
-fn form_error<T: Send + Sync + 'static>(
-    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-    flash: &FormFlash,
-) -> Signal<Option<String>> {
-    let flash_error = flash.error.as_ref().map(form_message);
-    Signal::derive(move || match value.get() {
-        Some(Err(e)) => Some(form_message(&e)),
-        Some(Ok(_)) => None,
-        None => flash_error.clone(),
-    })
-}
-
-/// [`form_error`] and the success notice, for forms whose server function answers with
-/// the notice's text: (error, notice).
-fn outcome(
-    value: impl Get<Value = Option<Result<String, AppError>>> + Clone + Send + Sync + 'static,
-    flash: &FormFlash,
-) -> (Signal<Option<String>>, Signal<Option<String>>) {
-    let error = form_error(value.clone(), flash);
-    let flash_notice = flash.notice.clone();
-    let notice = Signal::derive(move || match value.get() {
-        Some(Ok(text)) => Some(text),
-        Some(Err(_)) => None,
-        None => flash_notice.clone(),
-    });
-    (error, notice)
 }

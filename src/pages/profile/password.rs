@@ -1,10 +1,10 @@
 //! The "Password" card: change it with the current one, or, for an account that signs in
 //! only through a provider, a way to set one.
 
-use super::outcome;
 use crate::{
     app::use_app,
-    components::{Field, FieldState, FormAlerts, PasswordMeter, SubmitButton},
+    components::{Field, FormAlerts, PasswordMeter, SubmitButton},
+    forms::{specs::PASSWORD, use_form},
     model::FormFlash,
     server_fns::account::ChangePassword,
     validate,
@@ -40,33 +40,23 @@ fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
         .and_then(Result::ok)
         .map(|s| s.password_policy)
         .unwrap_or_default();
-    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
-    let current = FieldState::new(String::new(), field_error("current_password"));
-    let new = FieldState::new(String::new(), field_error("new_password"));
-    let confirm = FieldState::new(String::new(), field_error("new_password_confirm"));
-    Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
-            current.server_error.set(e.field_error("current_password"));
-            new.server_error.set(e.field_error("new_password"));
-            confirm
-                .server_error
-                .set(e.field_error("new_password_confirm"));
-        }
-    });
-    let (error, notice) = outcome(action.value(), &flash);
+    let form = use_form(&PASSWORD, &flash, action);
+    let current = form.field("current_password");
+    let new = form.field("new_password");
+    let confirm = form.field("new_password_confirm");
     let no_inputs = Signal::derive(Vec::new);
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
-            <FormAlerts error notice/>
-            <Field label="Current password" name="current_password" kind="password" state=current
+            <FormAlerts error=form.error notice=form.notice/>
+            <Field label="Current password" kind="password" state=current
                 error=current.error(|v| v.is_empty().then(|| "Enter your current password.".to_string()))
                 autocomplete="current-password" required=true maxlength=policy.max_length/>
-            <Field label="New password" name="new_password" kind="password" state=new
+            <Field label="New password" kind="password" state=new
                 error=new.error(move |v| validate::new_password(v, &policy, &[]).err())
                 autocomplete="new-password" required=true maxlength=policy.max_length>
                 <PasswordMeter password=new.value.into() user_inputs=no_inputs min_score=policy.min_score/>
             </Field>
-            <Field label="Confirm new password" name="new_password_confirm" kind="password" state=confirm
+            <Field label="Confirm new password" kind="password" state=confirm
                 error=confirm.error(move |v| validate::password_confirmation(&new.value.get_untracked(), v).err())
                 autocomplete="new-password" required=true maxlength=policy.max_length/>
             <p class="hint">"Your other devices will be signed out; this one stays logged in."</p>

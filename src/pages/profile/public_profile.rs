@@ -1,9 +1,9 @@
 //! The "Public profile" card: display name, bio and avatar, the fields users may edit.
 
-use super::form_error;
 use crate::{
     app::use_app,
-    components::{Field, FieldState, FormAlerts, SubmitButton},
+    components::{Field, FormAlerts, SubmitButton},
+    forms::{specs::PROFILE, use_form_since},
     model::{FormFlash, UserView},
     validate,
 };
@@ -17,45 +17,13 @@ pub(super) fn PublicProfileCard(
 ) -> impl IntoView {
     // The app-wide action: the page reloads the user and the activity after a save.
     let action = use_app().update_profile;
+    // Only saves made since the page opened count: the card is remade when the user
+    // reloads after a save.
+    let form = use_form_since(&PROFILE, &flash, action, saves_at_open);
     // After a failed no-JavaScript post, show what was typed, not what is stored.
-    let initial = |name: &str, stored: Option<String>| {
-        if flash.error.is_some() {
-            flash.value(name)
-        } else {
-            stored.unwrap_or_default()
-        }
-    };
-    let field_error = |name: &str| flash.error.as_ref().and_then(|e| e.field_error(name));
-    let display_name = FieldState::new(
-        initial("display_name", user.display_name.clone()),
-        field_error("display_name"),
-    );
-    let bio = FieldState::new(initial("bio", user.bio.clone()), field_error("bio"));
-    let avatar_url = FieldState::new(
-        initial("avatar_url", user.avatar_url.clone()),
-        field_error("avatar_url"),
-    );
-    Effect::new(move |_| {
-        if let Some(Err(e)) = action.value().get() {
-            display_name.server_error.set(e.field_error("display_name"));
-            bio.server_error.set(e.field_error("bio"));
-            avatar_url.server_error.set(e.field_error("avatar_url"));
-        }
-    });
-
-    let error = form_error(action.value(), &flash);
-    // The action answers with the saved user, not a notice, and lives longer than this
-    // page: only a successful save made since the page opened says "saved".
-    let flash_notice = flash.notice.clone();
-    let notice = Signal::derive(move || {
-        let saved_here =
-            action.version().get() > saves_at_open && matches!(action.value().get(), Some(Ok(_)));
-        if saved_here {
-            Some("Your profile has been saved.".to_string())
-        } else {
-            flash_notice.clone()
-        }
-    });
+    let display_name = form.field_or("display_name", user.display_name.clone());
+    let bio = form.field_or("bio", user.bio.clone());
+    let avatar_url = form.field_or("avatar_url", user.avatar_url.clone());
     let bio_count = move || {
         format!(
             "{} / {}",
@@ -69,10 +37,9 @@ pub(super) fn PublicProfileCard(
         <section class="card" aria-labelledby="edit-heading">
             <h2 id="edit-heading">"Public profile"</h2>
             <ActionForm action=action attr:class="form" attr:novalidate=true>
-                <FormAlerts error notice/>
+                <FormAlerts error=form.error notice=form.notice/>
                 <Field
                     label="Display name"
-                    name="display_name"
                     state=display_name
                     error=display_name.error(|v| validate::display_name(v).err())
                     autocomplete="name"
@@ -80,7 +47,6 @@ pub(super) fn PublicProfileCard(
                 />
                 <Field
                     label="Bio"
-                    name="bio"
                     state=bio
                     error=bio.error(|v| validate::bio(v).err())
                     multiline=true
@@ -90,7 +56,6 @@ pub(super) fn PublicProfileCard(
                 </Field>
                 <Field
                     label="Avatar URL"
-                    name="avatar_url"
                     kind="url"
                     state=avatar_url
                     error=avatar_url.error(|v| validate::avatar_url(v).err())

@@ -27,7 +27,6 @@ pub struct SignupInput<'a> {
     pub username: &'a str,
     pub email: &'a str,
     pub password: &'a Password,
-    pub password_confirm: &'a Password,
     pub display_name: &'a str,
 }
 
@@ -40,11 +39,10 @@ pub async fn signup(
     client: &ClientInfo,
 ) -> Result<(UserRow, Option<IssuedTokens>)> {
     let policy = state.settings.password_policy();
-    let valid = validate::signup(
+    let valid = validate::new_account(
         input.username,
         input.email,
         input.password.expose(),
-        input.password_confirm.expose(),
         input.display_name,
         &policy,
     )

@@ -103,15 +103,8 @@ pub async fn create_admin(
         ));
     };
     let policy = state.settings.password_policy();
-    let valid = validate::signup(
-        username,
-        email,
-        password.expose(),
-        password.expose(),
-        "",
-        &policy,
-    )
-    .map_err(Error::Invalid)?;
+    let valid = validate::new_account(username, email, password.expose(), "", &policy)
+        .map_err(Error::Invalid)?;
     let hash = state.hasher.hash(password).await?;
     let now = db::now();
     let user = db::users::insert(

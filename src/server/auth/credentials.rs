@@ -51,7 +51,6 @@ pub async fn change_password(
     auth: &Authenticated,
     current: &Password,
     new: &Password,
-    confirm: &Password,
     client: &ClientInfo,
 ) -> Result<()> {
     let user = &auth.user;
@@ -62,16 +61,8 @@ pub async fn change_password(
         user.display_name.as_deref().unwrap_or(""),
     ];
     let mut fields = FieldErrors::new();
-    if let Err(e) = validate::new_password(new.expose(), &policy, &inputs) {
+    if let Err(e) = validate::changed_password(current.expose(), new.expose(), &policy, &inputs) {
         fields.insert("new_password".into(), e);
-    } else if new.expose() == current.expose() {
-        fields.insert(
-            "new_password".into(),
-            "Choose a password different from your current one.".into(),
-        );
-    }
-    if let Err(e) = validate::password_confirmation(new.expose(), confirm.expose()) {
-        fields.insert("new_password_confirm".into(), e);
     }
     // Only a wrong password is a field error; anything else (throttled, hasher busy,
     // store down) refuses the whole change: it must never pass as "checked".

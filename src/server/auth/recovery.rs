@@ -95,7 +95,6 @@ pub async fn reset(
     state: &AppState,
     raw: &str,
     password: &Password,
-    confirm: &Password,
     client: &ClientInfo,
 ) -> Result<(UserRow, Vec<String>)> {
     let one_time::LiveLink { token, user } =
@@ -109,9 +108,6 @@ pub async fn reset(
     ];
     if let Err(e) = validate::new_password(password.expose(), &policy, &inputs) {
         fields.insert("password".into(), e);
-    }
-    if let Err(e) = validate::password_confirmation(password.expose(), confirm.expose()) {
-        fields.insert("password_confirm".into(), e);
     }
     if !fields.is_empty() {
         return Err(Error::Invalid(fields));

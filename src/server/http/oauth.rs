@@ -6,13 +6,15 @@
 use super::middleware::auth::RequestAuth;
 use crate::{
     errors::AppError,
-    model::FormFlash,
+    forms::{
+        server as forms,
+        specs::{CONNECTIONS, LOGIN},
+    },
     server::{
         auth::{
             ClientInfo,
             oauth::{self, Callback, Completion, OAuthError, Pending},
         },
-        browser_state,
         state::AppState,
     },
 };
@@ -24,7 +26,6 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use tower_sessions::Session;
 
 const PENDING_KEY: &str = "oauth";
@@ -133,35 +134,15 @@ async fn callback(
             res
         }
         Ok(Completion::Linked) => {
-            notice(
-                &session,
-                "connections",
-                &format!("{display} is now connected: you can log in with it."),
-            )
-            .await;
-            Redirect::to("/profile").into_response()
+            let notice = format!("{display} is now connected: you can log in with it.");
+            forms::redirect_with(&session, &CONNECTIONS, CONNECTIONS.page, Ok(notice)).await
         }
         Ok(Completion::AlreadyLinked) => {
-            notice(
-                &session,
-                "connections",
-                &format!("{display} was already connected to your account."),
-            )
-            .await;
-            Redirect::to("/profile").into_response()
+            let notice = format!("{display} was already connected to your account.");
+            forms::redirect_with(&session, &CONNECTIONS, CONNECTIONS.page, Ok(notice)).await
         }
         Err(e) => fail(&session, &provider, &state, linking, e).await,
     }
-}
-
-async fn notice(session: &Session, form: &str, text: &str) {
-    let flash = FormFlash {
-        form: form.into(),
-        error: None,
-        notice: Some(text.into()),
-        values: BTreeMap::new(),
-    };
-    browser_state::put_flash(session, &flash).await;
 }
 
 /// Logs what went wrong (with detail, server-side only) and lands on a page that says it.
@@ -189,19 +170,9 @@ async fn fail(
         .oauth
         .get(provider)
         .map_or(provider.to_string(), |p| p.display_name.clone());
-    let (form, page) = if linking {
-        ("connections", "/profile")
-    } else {
-        ("login", "/login")
+    let form = if linking { &CONNECTIONS } else { &LOGIN };
+    let error = AppError::Provider {
+        message: error.message(&display),
     };
-    let flash = FormFlash {
-        form: form.into(),
-        error: Some(AppError::Provider {
-            message: error.message(&display),
-        }),
-        notice: None,
-        values: BTreeMap::new(),
-    };
-    browser_state::put_flash(session, &flash).await;
-    Redirect::to(page).into_response()
+    forms::redirect_with(session, form, form.page, Err(error)).await
 }

@@ -132,13 +132,11 @@ pub async fn change_password(
     Caller(auth): Caller,
     Body(body): Body<ChangePasswordBody>,
 ) -> ApiResult<StatusCode> {
-    let new = Password::new(body.new_password);
     credentials::change_password(
         &state,
         &auth,
         &Password::new(body.current_password),
-        &new,
-        &new,
+        &Password::new(body.new_password),
         &client,
     )
     .await?;

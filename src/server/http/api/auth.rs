@@ -64,8 +64,6 @@ pub struct SignupBody {
     username: String,
     email: String,
     password: String,
-    /// Defaults to `password`: an API client has no second field to mistype.
-    password_confirm: Option<String>,
     #[serde(default)]
     display_name: String,
 }
@@ -96,17 +94,12 @@ pub async fn signup(
     Body(body): Body<SignupBody>,
 ) -> ApiResult<Response> {
     let password = Password::new(body.password);
-    let confirm = Password::new(
-        body.password_confirm
-            .unwrap_or_else(|| password.expose().to_string()),
-    );
     let created = accounts::signup(
         &state,
         accounts::SignupInput {
             username: &body.username,
             email: &body.email,
             password: &password,
-            password_confirm: &confirm,
             display_name: &body.display_name,
         },
         &client,

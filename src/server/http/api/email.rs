@@ -113,7 +113,7 @@ pub async fn reset_password(
     Body(body): Body<ResetBody>,
 ) -> ApiResult<Json<Message>> {
     let new = Password::new(body.new_password);
-    let (_, providers) = recovery::reset(&state, &body.token, &new, &new, &client).await?;
+    let (_, providers) = recovery::reset(&state, &body.token, &new, &client).await?;
     let mut text =
         "Your password has been changed and every session ended. Log in with the new password."
             .to_string();

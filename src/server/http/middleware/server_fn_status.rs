@@ -1,6 +1,8 @@
-//! Server functions answer every error with HTTP 500 unless told otherwise; this gives
-//! each error its own status (422 for bad fields, 401, 403, 429, ...) so clients and logs
-//! see a 4xx for bad input and a 5xx only for real server faults.
+//! The fallback for errors no form answered. A form post's answer
+//! (`forms::server::FormPost::answer`) sets its real status itself; a server function
+//! that failed before that (unreadable arguments, not logged in) or that is not a form
+//! would still be a 500, so this reads the error and gives it its own status (422, 401,
+//! 403, 429, 503...).
 
 use super::SERVER_FN_PREFIX;
 use crate::errors::AppError;

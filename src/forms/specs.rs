@@ -1,0 +1,123 @@
+//! Every form of the app: its id, its page, and the fields kept after a failed
+//! no-JavaScript post (never a password).
+
+use super::FormSpec;
+
+pub const SIGNUP: FormSpec = FormSpec {
+    id: "signup",
+    page: "/signup",
+    keep: &["username", "email", "display_name"],
+};
+pub const LOGIN: FormSpec = FormSpec {
+    id: "login",
+    page: "/login",
+    keep: &["login"],
+};
+pub const PROFILE: FormSpec = FormSpec {
+    id: "profile",
+    page: "/profile",
+    keep: &["display_name", "bio", "avatar_url"],
+};
+pub const PASSWORD: FormSpec = FormSpec {
+    id: "password",
+    page: "/profile",
+    keep: &[],
+};
+pub const EMAIL: FormSpec = FormSpec {
+    id: "email",
+    page: "/profile",
+    keep: &["new_email"],
+};
+pub const CONNECTIONS: FormSpec = FormSpec {
+    id: "connections",
+    page: "/profile",
+    keep: &[],
+};
+pub const DELETE_ACCOUNT: FormSpec = FormSpec {
+    id: "delete",
+    page: "/profile",
+    keep: &["confirm"],
+};
+pub const DEVICES: FormSpec = FormSpec {
+    id: "devices",
+    page: "/sessions",
+    keep: &[],
+};
+pub const VERIFY: FormSpec = FormSpec {
+    id: "verify",
+    page: "/verify-email",
+    keep: &[],
+};
+/// Asking for a new verification link from the verification page (the login page's
+/// resend form answers as the login form).
+pub const RESEND: FormSpec = FormSpec {
+    id: "resend",
+    page: "/verify-email",
+    keep: &["login"],
+};
+pub const CANCEL_EMAIL_CHANGE: FormSpec = FormSpec {
+    id: "cancel-email",
+    page: "/cancel-email-change",
+    keep: &[],
+};
+pub const FORGOT_PASSWORD: FormSpec = FormSpec {
+    id: "forgot",
+    page: "/forgot-password",
+    keep: &["email"],
+};
+pub const RESET_PASSWORD: FormSpec = FormSpec {
+    id: "reset",
+    page: "/reset-password",
+    keep: &[],
+};
+/// The forms of one account's admin page (its path carries the account's id).
+pub const ADMIN_USER: FormSpec = FormSpec {
+    id: "admin-user",
+    page: "/admin",
+    keep: &[],
+};
+pub const ADMIN_USERS: FormSpec = FormSpec {
+    id: "admin-users",
+    page: "/admin",
+    keep: &[],
+};
+
+/// The forms that may leave a flash for the profile page.
+pub const PROFILE_PAGE: &[&FormSpec] = &[
+    &PROFILE,
+    &PASSWORD,
+    &EMAIL,
+    &RESEND,
+    &CONNECTIONS,
+    &DELETE_ACCOUNT,
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_form_keeps_a_password() {
+        for spec in [
+            &super::SIGNUP,
+            &super::LOGIN,
+            &super::PROFILE,
+            &super::PASSWORD,
+            &super::EMAIL,
+            &super::CONNECTIONS,
+            &super::DELETE_ACCOUNT,
+            &super::DEVICES,
+            &super::VERIFY,
+            &super::RESEND,
+            &super::CANCEL_EMAIL_CHANGE,
+            &super::FORGOT_PASSWORD,
+            &super::RESET_PASSWORD,
+            &super::ADMIN_USER,
+            &super::ADMIN_USERS,
+        ] {
+            assert!(
+                spec.keep.iter().all(|f| !f.contains("password")),
+                "{} keeps a password",
+                spec.id
+            );
+        }
+    }
+}
