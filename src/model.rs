@@ -129,7 +129,7 @@ impl PasswordPolicy {
 
 /// A lifetime setting in words: "one hour", "24 hours", "30 minutes".
 pub fn lifetime(seconds: u64) -> String {
-    let (n, unit) = if seconds >= 3600 && seconds % 3600 == 0 {
+    let (n, unit) = if seconds >= 3600 && seconds.is_multiple_of(3600) {
         (seconds / 3600, "hour")
     } else {
         (seconds.div_ceil(60), "minute")

@@ -1,7 +1,15 @@
 //! "Send me a new verification link": a small form used on the login, verification and
 //! profile pages. It answers the same whether or not the account exists.
 
-use crate::{components::Alert, forms::form_message, server_fns::email::ResendVerification};
+use crate::{
+    components::FormAlerts,
+    forms::{
+        specs::{LOGIN, RESEND},
+        use_form,
+    },
+    model::FormFlash,
+    server_fns::email::ResendVerification,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -17,14 +25,18 @@ pub fn ResendVerification(
     notice: Option<String>,
 ) -> impl IntoView {
     let action = ServerAction::<ResendVerification>::new();
-    let message = Signal::derive(move || match action.value().get() {
-        Some(Ok(text)) => Some(text),
-        _ => notice.clone(),
-    });
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(form_message(&e)),
-        _ => None,
-    });
+    // The server answers as the page's own form, as `server_fns::email` decides.
+    let spec = if return_to.starts_with(RESEND.page) {
+        &RESEND
+    } else {
+        &LOGIN
+    };
+    let flash = FormFlash {
+        form: spec.id.into(),
+        notice,
+        ..FormFlash::default()
+    };
+    let form = use_form(spec, &flash, action);
     view! {
         <ActionForm action=action attr:class="form inline-form">
             <input type="hidden" name="return_to" value=return_to/>
@@ -40,8 +52,7 @@ pub fn ResendVerification(
                 }
                 .into_any()
             }}
-            <Alert message=error/>
-            <Alert kind="success" message/>
+            <FormAlerts error=form.error notice=form.notice/>
             <button type="submit" class="btn btn-ghost" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Sending…" } else { "Send a new verification link" }}
             </button>

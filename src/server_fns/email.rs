@@ -111,7 +111,7 @@ pub async fn resend_verification(
     use crate::server::auth::verification;
     let state = state()?;
     let return_to = crate::validate::safe_next(Some(&return_to)).unwrap_or_else(|| "/login".into());
-    let spec = if return_to.starts_with("/verify-email") {
+    let spec = if return_to.starts_with(specs::RESEND.page) {
         &specs::RESEND
     } else {
         &specs::LOGIN
