@@ -435,6 +435,17 @@ impl TestApp {
         }
     }
 
+    /// Waits (up to 15 s) until the mail worker has dealt with every queued message (sent
+    /// or given up): after it, a mail that has not arrived was never sent.
+    pub async fn mail_settled(&self) {
+        let pending = "select count(*) from outbox where status = 'pending'";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while self.count(pending).await > 0 {
+            assert!(std::time::Instant::now() < deadline, "mail still queued");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Runs a scalar SQL query against the app's database.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)

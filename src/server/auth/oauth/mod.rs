@@ -6,13 +6,15 @@
 //! `linking` decides which account a provider identity belongs to (and connects or
 //! disconnects one); `profile` reads what the provider says about the person.
 
+use super::audit::{AuditEvent, LoginMethod};
+use crate::domain::{SessionId, UserId};
 mod linking;
 mod profile;
 
 pub use linking::{confirm_link, linked, unlink, username_candidates};
 pub use profile::{github_primary_email, profile_from_json};
 
-use linking::{account_for_new_identity, link};
+use linking::{Linking, account_for_new_identity, link};
 use profile::fetch_profile;
 
 use super::{
@@ -37,7 +39,7 @@ use oauth2::{
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl, basic::BasicClient,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// What the browser's session remembers between leaving for the provider and coming
 /// back. Holds the PKCE verifier, so it stays server-side (tower-sessions store).
@@ -48,11 +50,11 @@ pub struct Pending {
     pub pkce_verifier: String,
     pub next: Option<String>,
     /// Set when a logged-in user is connecting a provider to their account.
-    pub link_user_id: Option<String>,
+    pub link_user_id: Option<UserId>,
     /// The session that proved itself (password or a fresh login) to start the link: the
     /// callback must come back on that same session.
     #[serde(default)]
-    pub link_session_id: Option<String>,
+    pub link_session_id: Option<SessionId>,
     pub started_at: i64,
 }
 
@@ -245,7 +247,7 @@ pub fn begin(
         next: validate::safe_next(next.as_deref()),
         link_user_id: link.map(|a| a.user.id.clone()),
         link_session_id: link.map(|a| a.session_id.clone()),
-        started_at: db::now(),
+        started_at: state.clock.unix(),
     };
     Ok((url.to_string(), pending))
 }
@@ -275,7 +277,7 @@ pub async fn complete(
                     .state
                     .as_deref()
                     .is_some_and(|s| constant_time_eq(s, &p.state))
-                && db::now() - p.started_at <= PENDING_TTL_SECONDS =>
+                && state.clock.unix() - p.started_at <= PENDING_TTL_SECONDS =>
         {
             p
         }
@@ -283,11 +285,12 @@ pub async fn complete(
             // Someone arrived without the state we handed out: a forged or replayed callback.
             audit::record(
                 &state.db.pool,
-                audit::kind::OAUTH_STATE_MISMATCH,
+                AuditEvent::OauthStateMismatch {
+                    provider: name.to_string(),
+                },
                 current.map(|a| a.user.id.as_str()),
                 None,
                 client_info,
-                json!({ "provider": name }),
             )
             .await;
             return Err(OAuthError::StateMismatch);
@@ -314,11 +317,19 @@ pub async fn complete(
     if let Some(user_id) = &pending.link_user_id {
         // The same account, on the very session that re-authenticated to start this.
         let Some(current) = current.filter(|a| {
-            &a.user.id == user_id && pending.link_session_id.as_deref() == Some(&a.session_id)
+            &a.user.id == user_id && pending.link_session_id.as_ref() == Some(&a.session_id)
         }) else {
             return Err(OAuthError::LinkSessionLost);
         };
-        return link(state, &current.user, name, &profile, client_info, false).await;
+        return link(
+            state,
+            &current.user,
+            name,
+            &profile,
+            client_info,
+            Linking::ByOwner,
+        )
+        .await;
     }
     let user = match db::identities::find(&state.db.pool, name, &profile.subject).await? {
         Some(identity) => db::users::find_by_id(&state.db.pool, &identity.user_id)
@@ -333,14 +344,16 @@ pub async fn complete(
         return Err(OAuthError::App(Error::AccountDeactivated));
     }
     let tokens = sessions::start(state, &user, client_info).await?;
-    db::users::record_login(&state.db.pool, &user.id, db::now()).await?;
+    db::users::record_login(&state.db.pool, &user.id, state.clock.unix()).await?;
     audit::record(
         &state.db.pool,
-        audit::kind::LOGIN_OK,
+        AuditEvent::LoginSucceeded {
+            session_id: tokens.session_id.clone(),
+            method: LoginMethod::Provider(name.to_string()),
+        },
         Some(&user.id),
         Some(&user.id),
         client_info,
-        json!({ "session_id": tokens.session_id, "method": format!("oauth:{name}") }),
     )
     .await;
     // This browser's previous session is being replaced: end it, as a password login does.
