@@ -26,6 +26,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// For calls to sign-in providers. Never follows redirects (OAuth 2.0 security BCP).
     pub http: reqwest::Client,
+    /// OpenID Connect providers' discovered metadata and keys.
+    pub oidc: Arc<crate::server::auth::oauth::Discovery>,
     /// The time the flows go by (tests move it; see [`crate::server::clock`]).
     pub clock: crate::server::clock::Clock,
     /// The background workers of this instance (see [`AppState::spawn_workers`]).
@@ -80,6 +82,7 @@ impl AppState {
             hasher,
             access_tokens: Arc::new(access_tokens),
             clock,
+            oidc: Default::default(),
             workers: Default::default(),
         })
     }

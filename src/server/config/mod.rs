@@ -287,11 +287,16 @@ impl Settings {
                 "mail.tls = \"none\" sends passwords and links in clear text; use it only for a relay on localhost"
             );
             for (name, provider) in &self.oauth {
-                for url in [
-                    &provider.authorize_url,
-                    &provider.token_url,
-                    &provider.userinfo_url,
-                ] {
+                let urls = if provider.discovers() {
+                    vec![&provider.issuer]
+                } else {
+                    vec![
+                        &provider.authorize_url,
+                        &provider.token_url,
+                        &provider.userinfo_url,
+                    ]
+                };
+                for url in urls {
                     ensure!(
                         url.starts_with("https://"),
                         "oauth.{name} endpoint {url} is not https; production needs https endpoints"

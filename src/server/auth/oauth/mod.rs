@@ -9,7 +9,10 @@
 use super::audit::{AuditEvent, LoginMethod};
 use crate::domain::{SessionId, UserId};
 mod linking;
+mod oidc;
 mod profile;
+
+pub use oidc::Discovery;
 
 pub use linking::{confirm_link, linked, unlink, username_candidates};
 pub use profile::{github_primary_email, profile_from_json};
@@ -55,6 +58,9 @@ pub struct Pending {
     /// callback must come back on that same session.
     #[serde(default)]
     pub link_session_id: Option<SessionId>,
+    /// OpenID Connect providers: the nonce the ID token must carry.
+    #[serde(default)]
+    pub nonce: Option<String>,
     pub started_at: i64,
 }
 
@@ -227,7 +233,7 @@ fn client(state: &AppState, name: &str) -> Result<Client, OAuthError> {
 
 /// Starts a sign-in (or, with `link_user_id`, connecting a provider to an account):
 /// returns the provider URL to send the browser to, and what to remember.
-pub fn begin(
+pub async fn begin(
     state: &AppState,
     name: &str,
     next: Option<String>,
@@ -235,11 +241,17 @@ pub fn begin(
 ) -> Result<(String, Pending), OAuthError> {
     let p = provider(state, name)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf) = client(state, name)?
-        .authorize_url(CsrfToken::new_random)
-        .add_scopes(p.scopes.iter().cloned().map(Scope::new))
-        .set_pkce_challenge(challenge)
-        .url();
+    let (url, csrf, nonce) = if p.discovers() {
+        let (url, csrf, nonce) = oidc::authorize_url(state, name, challenge).await?;
+        (url, csrf, Some(nonce.secret().clone()))
+    } else {
+        let (url, csrf) = client(state, name)?
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(p.scopes.iter().cloned().map(Scope::new))
+            .set_pkce_challenge(challenge)
+            .url();
+        (url.to_string(), csrf, None)
+    };
     let pending = Pending {
         provider: name.to_string(),
         state: csrf.secret().clone(),
@@ -247,9 +259,10 @@ pub fn begin(
         next: validate::safe_next(next.as_deref()),
         link_user_id: link.map(|a| a.user.id.clone()),
         link_session_id: link.map(|a| a.session_id.clone()),
+        nonce,
         started_at: state.clock.unix(),
     };
-    Ok((url.to_string(), pending))
+    Ok((url, pending))
 }
 
 /// What the provider sent back to the callback.
@@ -306,13 +319,20 @@ pub async fn complete(
     let code = callback
         .code
         .ok_or_else(|| OAuthError::Provider("no code".into()))?;
-    let token = client(state, name)?
-        .exchange_code(AuthorizationCode::new(code))
-        .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
-        .request_async(&state.http)
-        .await
-        .map_err(|e| OAuthError::Provider(format!("token exchange: {e}")))?;
-    let profile = fetch_profile(state, name, token.access_token().secret()).await?;
+    let verifier = pending.pkce_verifier.clone();
+    let profile = if provider(state, name)?.discovers() {
+        // A flow started before this provider was configured by issuer has no nonce.
+        let nonce = pending.nonce.as_deref().ok_or(OAuthError::StateMismatch)?;
+        oidc::profile(state, name, code, verifier, nonce).await?
+    } else {
+        let token = client(state, name)?
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(&state.http)
+            .await
+            .map_err(|e| OAuthError::Provider(format!("token exchange: {e}")))?;
+        fetch_profile(state, name, token.access_token().secret()).await?
+    };
 
     if let Some(user_id) = &pending.link_user_id {
         // The same account, on the very session that re-authenticated to start this.
