@@ -243,7 +243,9 @@ pub async fn login(
     Ok((user, tokens))
 }
 
-async fn begin_session(
+/// Starts a session for someone who just proved who they are, and records the login.
+/// Every way in (password, signup, provider) goes through here.
+pub(super) async fn begin_session(
     state: &AppState,
     user: &UserRow,
     client: &ClientInfo,

@@ -363,19 +363,8 @@ pub async fn complete(
     if !user.is_active() {
         return Err(OAuthError::App(Error::AccountDeactivated));
     }
-    let tokens = sessions::start(state, &user, client_info).await?;
-    db::users::record_login(&state.db.pool, &user.id, state.clock.unix()).await?;
-    audit::record(
-        &state.db.pool,
-        AuditEvent::LoginSucceeded {
-            session_id: tokens.session_id.clone(),
-            method: LoginMethod::Provider(name.to_string()),
-        },
-        Some(&user.id),
-        Some(&user.id),
-        client_info,
-    )
-    .await;
+    let method = LoginMethod::Provider(name.to_string());
+    let tokens = super::accounts::begin_session(state, &user, client_info, method).await?;
     // This browser's previous session is being replaced: end it, as a password login does.
     if let Some(replaced) = current.filter(|a| a.session_id != tokens.session_id) {
         sessions::logout(state, replaced, client_info).await?;
