@@ -176,7 +176,7 @@ fn Nav() -> impl IntoView {
                         {move || Suspend::new(async move {
                             match app.user.await {
                                 Ok(Some(user)) => {
-                                    let is_admin = user.role == "admin";
+                                    let is_admin = user.role.is_admin();
                                     view! {
                                     <A href="/profile" attr:class="nav-user">
                                         <Avatar user=user.clone() size="sm"/>

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod components;
+pub mod domain;
 pub mod errors;
 pub mod forms;
 pub mod model;

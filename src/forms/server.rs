@@ -252,3 +252,34 @@ pub async fn flash_for(forms: &str) -> Option<FormFlash> {
     }
     browser_state::take_flash(session).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{super::specs, check_confirmation};
+    use crate::errors::AppError;
+
+    #[test]
+    fn only_the_kept_fields_are_held_on_to() {
+        let post = specs::SIGNUP.post().typed([
+            ("username", "dora"),
+            ("password", "my secret pw"),
+            ("password_confirm", "my secret pw"),
+        ]);
+        assert_eq!(post.values.keys().collect::<Vec<_>>(), ["username"]);
+    }
+
+    #[test]
+    fn a_failed_confirmation_joins_the_other_field_errors() {
+        let others = || [("username".to_string(), "Too short.".to_string())].into();
+        let Err(AppError::Invalid { fields }) =
+            check_confirmation("one password", "another", "password_confirm", others)
+        else {
+            panic!("a mismatch is a field error");
+        };
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            ["password_confirm", "username"]
+        );
+        assert!(check_confirmation("same", "same", "password_confirm", || unreachable!()).is_ok());
+    }
+}

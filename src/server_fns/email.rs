@@ -127,7 +127,7 @@ pub async fn resend_verification(
 /// The answer to a reset request, with the link's lifetime in force.
 #[cfg(feature = "ssr")]
 fn forgot_notice(state: &crate::server::state::AppState) -> String {
-    let lifetime = crate::model::lifetime(state.settings.accounts.reset_password_ttl_seconds);
+    let lifetime = crate::model::lifetime(state.settings.accounts.reset_password_ttl.as_secs());
     format!(
         "If an account uses that address, we have sent it a link to choose a new password. The link works for {lifetime}."
     )

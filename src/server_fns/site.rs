@@ -29,10 +29,10 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
             })
             .collect(),
         verify_link_lifetime: crate::model::lifetime(
-            state.settings.accounts.verify_email_ttl_seconds,
+            state.settings.accounts.verify_email_ttl.as_secs(),
         ),
         reset_link_lifetime: crate::model::lifetime(
-            state.settings.accounts.reset_password_ttl_seconds,
+            state.settings.accounts.reset_password_ttl.as_secs(),
         ),
     })
 }

@@ -1,48 +1,257 @@
 //! Security events. A failure to write one is logged but never fails the user's request.
 
 use super::ClientInfo;
-use crate::server::db::{self, Exec, audit::NewEvent};
+use crate::{
+    domain::{AuditKind, Role, SessionId},
+    server::db::{self, Exec, audit::NewEvent},
+};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Event kinds, as stored in `audit_events.kind`.
-pub mod kind {
-    pub const SIGNUP: &str = "signup";
-    pub const SIGNUP_ATTEMPTED: &str = "signup_attempted";
-    pub const LOGIN_OK: &str = "login_ok";
-    pub const LOGIN_FAILED: &str = "login_failed";
-    pub const LOGOUT: &str = "logout";
-    pub const REFRESH_REUSE: &str = "refresh_token_reuse";
-    pub const PASSWORD_REHASHED: &str = "password_rehashed";
-    pub const PROFILE_UPDATED: &str = "profile_updated";
-    pub const ROLE_CHANGED: &str = "role_changed";
-    pub const VERIFICATION_SENT: &str = "verification_sent";
-    pub const EMAIL_VERIFIED: &str = "email_verified";
-    pub const EMAIL_CHANGE_REQUESTED: &str = "email_change_requested";
-    pub const EMAIL_CHANGED: &str = "email_changed";
-    pub const EMAIL_CHANGE_CANCELLED: &str = "email_change_cancelled";
-    pub const PASSWORD_CHANGED: &str = "password_changed";
-    pub const PASSWORD_RESET_REQUESTED: &str = "password_reset_requested";
-    pub const PASSWORD_RESET: &str = "password_reset";
-    pub const OAUTH_LINKED: &str = "oauth_linked";
-    pub const OAUTH_UNLINKED: &str = "oauth_unlinked";
-    pub const OAUTH_STATE_MISMATCH: &str = "oauth_state_mismatch";
-    pub const SESSION_REVOKED: &str = "session_revoked";
-    pub const USER_DEACTIVATED: &str = "user_deactivated";
-    pub const USER_REACTIVATED: &str = "user_reactivated";
-    pub const USER_DELETED: &str = "user_deleted";
+/// One security event with its details. The variant is the `kind` column; the fields are
+/// the `detail` JSON. Field names are the keys rows already stored use, so old events
+/// still read back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditEvent {
+    Signup {
+        #[serde(default)]
+        method: LoginMethod,
+        #[serde(default)]
+        role: Role,
+        #[serde(default)]
+        by: Actor,
+    },
+    /// Someone tried to sign up with this account's address.
+    SignupAttempted,
+    #[serde(rename = "login_ok")]
+    LoginSucceeded {
+        session_id: SessionId,
+        method: LoginMethod,
+    },
+    LoginFailed {
+        reason: LoginFailure,
+    },
+    Logout {
+        session_id: SessionId,
+    },
+    /// A rotated refresh token came back after its grace window: that session was ended.
+    #[serde(rename = "refresh_token_reuse")]
+    RefreshTokenReused {
+        session_id: SessionId,
+        rotated_at: Option<i64>,
+        generation: Generation,
+    },
+    PasswordRehashed,
+    ProfileUpdated,
+    RoleChanged {
+        from: Role,
+        to: Role,
+        #[serde(default = "Actor::admin")]
+        by: Actor,
+    },
+    VerificationSent,
+    EmailVerified,
+    EmailChangeRequested {
+        /// The new address; absent when it belongs to another account.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        taken: bool,
+    },
+    EmailChanged {
+        from: String,
+        to: String,
+    },
+    EmailChangeCancelled {
+        /// The change had gone through and was undone (not just stopped).
+        reverted: bool,
+    },
+    PasswordChanged {
+        sessions_revoked: u64,
+    },
+    PasswordResetRequested,
+    PasswordReset {
+        sessions_revoked: u64,
+    },
+    OauthLinked {
+        provider: String,
+        /// Linked at a first sign-in by a verified address, not by the owner's request.
+        #[serde(default)]
+        automatic: bool,
+    },
+    OauthUnlinked {
+        provider: String,
+    },
+    OauthStateMismatch {
+        provider: String,
+    },
+    SessionRevoked {
+        scope: RevokeScope,
+        #[serde(default)]
+        by: Actor,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session_id: Option<SessionId>,
+        #[serde(default)]
+        count: u64,
+    },
+    UserDeactivated {
+        #[serde(default)]
+        sessions_revoked: u64,
+    },
+    UserReactivated,
+    UserDeleted {
+        by: Actor,
+    },
+}
+
+/// How someone signed in (or up).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum LoginMethod {
+    #[default]
+    Password,
+    /// Logged in straight after signing up (where verification is not required).
+    Signup,
+    /// A sign-in provider, by its configured name (`github`, `google`, ...).
+    Provider(String),
+}
+
+impl From<LoginMethod> for String {
+    fn from(method: LoginMethod) -> Self {
+        match method {
+            LoginMethod::Password => "password".into(),
+            LoginMethod::Signup => "signup".into(),
+            LoginMethod::Provider(name) => format!("oauth:{name}"),
+        }
+    }
+}
+
+impl From<String> for LoginMethod {
+    fn from(stored: String) -> Self {
+        match stored.strip_prefix("oauth:") {
+            Some(name) => Self::Provider(name.to_string()),
+            None if stored == "signup" => Self::Signup,
+            None => Self::Password,
+        }
+    }
+}
+
+/// Why a password login failed (for admins; the person is told the same thing each time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginFailure {
+    UnknownUser,
+    WrongPassword,
+    NoPassword,
+    Deactivated,
+    EmailNotVerified,
+    #[serde(other)]
+    Other,
+}
+
+/// Which rotated-out refresh token came back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Generation {
+    /// The one rotated out last (outside its grace window).
+    Previous,
+    /// One from two or more rotations back.
+    Older,
+}
+
+/// Who made a change about an account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    /// The account's owner.
+    #[default]
+    #[serde(alias = "self")]
+    Owner,
+    Admin,
+    /// `gatehouse create-admin` on the server.
+    Cli,
+}
+
+impl Actor {
+    fn admin() -> Self {
+        Self::Admin
+    }
+}
+
+/// Which sessions a sign-out ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevokeScope {
+    One,
+    /// All but the one asking.
+    Others,
+    All,
+}
+
+impl AuditEvent {
+    /// The `kind` column.
+    pub fn kind(&self) -> AuditKind {
+        use AuditEvent as E;
+        match self {
+            E::Signup { .. } => AuditKind::Signup,
+            E::SignupAttempted => AuditKind::SignupAttempted,
+            E::LoginSucceeded { .. } => AuditKind::LoginSucceeded,
+            E::LoginFailed { .. } => AuditKind::LoginFailed,
+            E::Logout { .. } => AuditKind::Logout,
+            E::RefreshTokenReused { .. } => AuditKind::RefreshTokenReused,
+            E::PasswordRehashed => AuditKind::PasswordRehashed,
+            E::ProfileUpdated => AuditKind::ProfileUpdated,
+            E::RoleChanged { .. } => AuditKind::RoleChanged,
+            E::VerificationSent => AuditKind::VerificationSent,
+            E::EmailVerified => AuditKind::EmailVerified,
+            E::EmailChangeRequested { .. } => AuditKind::EmailChangeRequested,
+            E::EmailChanged { .. } => AuditKind::EmailChanged,
+            E::EmailChangeCancelled { .. } => AuditKind::EmailChangeCancelled,
+            E::PasswordChanged { .. } => AuditKind::PasswordChanged,
+            E::PasswordResetRequested => AuditKind::PasswordResetRequested,
+            E::PasswordReset { .. } => AuditKind::PasswordReset,
+            E::OauthLinked { .. } => AuditKind::OauthLinked,
+            E::OauthUnlinked { .. } => AuditKind::OauthUnlinked,
+            E::OauthStateMismatch { .. } => AuditKind::OauthStateMismatch,
+            E::SessionRevoked { .. } => AuditKind::SessionRevoked,
+            E::UserDeactivated { .. } => AuditKind::UserDeactivated,
+            E::UserReactivated => AuditKind::UserReactivated,
+            E::UserDeleted { .. } => AuditKind::UserDeleted,
+        }
+    }
+
+    /// The `detail` column: the event's fields as a JSON object, without the kind.
+    pub fn detail(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(object) = value.as_object_mut() {
+            object.remove("kind");
+        }
+        value.to_string()
+    }
+
+    /// Reads a stored event back; `None` for a row this version cannot read (say, a
+    /// scrubbed one).
+    pub fn from_stored(kind: &str, detail: &str) -> Option<Self> {
+        let mut value: Value = serde_json::from_str(detail).ok()?;
+        value
+            .as_object_mut()?
+            .insert("kind".into(), Value::String(kind.into()));
+        serde_json::from_value(value).ok()
+    }
 }
 
 /// Records an event through `e` (the pool, or the transaction of the change it reports).
 pub async fn record<'c>(
     e: impl Exec<'c>,
-    kind: &str,
+    event: AuditEvent,
     user_id: Option<&str>,
     actor_id: Option<&str>,
     client: &ClientInfo,
-    detail: Value,
 ) {
-    let detail = detail.to_string();
-    let event = NewEvent {
+    let kind = event.kind().as_str();
+    let detail = event.detail();
+    let row = NewEvent {
         kind,
         user_id,
         actor_id,
@@ -50,7 +259,7 @@ pub async fn record<'c>(
         user_agent: client.user_agent.as_deref(),
         detail: &detail,
     };
-    match db::audit::insert(e, event, db::now()).await {
+    match db::audit::insert(e, row, db::now()).await {
         Ok(()) => tracing::info!(kind, user_id, "audit"),
         Err(e) => tracing::error!(kind, user_id, error = ?e, "could not write audit event"),
     }
@@ -61,68 +270,15 @@ pub async fn record<'c>(
 /// costs).
 pub fn record_later(
     state: &crate::server::state::AppState,
-    kind: &'static str,
+    event: AuditEvent,
     user_id: Option<String>,
     client: &ClientInfo,
-    detail: Value,
 ) {
     let pool = state.db.pool.clone();
     let client = client.clone();
     tokio::spawn(async move {
-        record(&pool, kind, user_id.as_deref(), None, &client, detail).await;
+        record(&pool, event, user_id.as_deref(), None, &client).await;
     });
-}
-
-/// An event in words for people: "New sign-in from Firefox 128 on Linux".
-pub fn summary(kind: &str, detail: &str, user_agent: Option<&str>) -> String {
-    let detail: Value = serde_json::from_str(detail).unwrap_or(Value::Null);
-    let field = |name: &str| {
-        detail
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let device = super::devices::describe(user_agent);
-    match kind {
-        kind::SIGNUP => "Account created".into(),
-        kind::SIGNUP_ATTEMPTED => "Someone tried to sign up with your address".into(),
-        kind::LOGIN_OK => match field("method").strip_prefix("oauth:") {
-            Some(provider) => format!("New sign-in with {provider} from {device}"),
-            None => format!("New sign-in from {device}"),
-        },
-        kind::LOGIN_FAILED => format!("Failed sign-in attempt from {device}"),
-        kind::LOGOUT => format!("Logged out on {device}"),
-        kind::REFRESH_REUSE => "A stolen session token was detected; that session was ended".into(),
-        kind::PASSWORD_REHASHED => "Password storage upgraded".into(),
-        kind::PROFILE_UPDATED => "Profile updated".into(),
-        kind::ROLE_CHANGED => format!("Role changed from {} to {}", field("from"), field("to")),
-        kind::VERIFICATION_SENT => "Verification email sent".into(),
-        kind::EMAIL_VERIFIED => "Email address verified".into(),
-        kind::EMAIL_CHANGE_REQUESTED => "Email address change requested".into(),
-        kind::EMAIL_CHANGED => "Email address changed".into(),
-        kind::EMAIL_CHANGE_CANCELLED => {
-            "Email address change cancelled from the old address".into()
-        }
-        kind::PASSWORD_CHANGED => "Password changed".into(),
-        kind::PASSWORD_RESET_REQUESTED => "Password reset requested".into(),
-        kind::PASSWORD_RESET => "Password reset with an emailed link".into(),
-        kind::OAUTH_LINKED => format!("{} connected", field("provider")),
-        kind::OAUTH_UNLINKED => format!("{} disconnected", field("provider")),
-        kind::OAUTH_STATE_MISMATCH => {
-            "A sign-in with a provider was refused (state mismatch)".into()
-        }
-        kind::SESSION_REVOKED => match field("scope").as_str() {
-            "all" if field("by") == "admin" => "Signed out everywhere by an admin".into(),
-            "all" => "Signed out everywhere".into(),
-            "others" => "Signed out all other devices".into(),
-            _ => "A device was signed out".into(),
-        },
-        kind::USER_DEACTIVATED => "Account deactivated".into(),
-        kind::USER_REACTIVATED => "Account reactivated".into(),
-        kind::USER_DELETED => "Account deleted".into(),
-        other => other.replace('_', " "),
-    }
 }
 
 /// A user's newest events.
@@ -132,4 +288,136 @@ pub async fn recent_for(
     limit: i64,
 ) -> crate::server::error::Result<Vec<db::audit::EventRow>> {
     Ok(db::audit::recent_for_user(&state.db.pool, user_id, limit).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_store_as_kind_and_detail_and_read_back() {
+        let event = AuditEvent::LoginSucceeded {
+            session_id: "s1".into(),
+            method: LoginMethod::Provider("github".into()),
+        };
+        assert_eq!(event.kind().as_str(), "login_ok");
+        assert_eq!(
+            event.detail(),
+            r#"{"method":"oauth:github","session_id":"s1"}"#
+        );
+        assert_eq!(
+            AuditEvent::from_stored("login_ok", &event.detail()),
+            Some(event)
+        );
+    }
+
+    #[test]
+    fn rows_written_before_the_enum_still_read() {
+        let old = AuditEvent::from_stored(
+            "session_revoked",
+            r#"{"scope":"all","count":2,"by":"admin"}"#,
+        );
+        assert_eq!(
+            old,
+            Some(AuditEvent::SessionRevoked {
+                scope: RevokeScope::All,
+                by: Actor::Admin,
+                session_id: None,
+                count: 2
+            })
+        );
+        let signup = AuditEvent::from_stored("signup", "{}");
+        assert!(matches!(
+            signup,
+            Some(AuditEvent::Signup {
+                method: LoginMethod::Password,
+                ..
+            })
+        ));
+        let deleted = AuditEvent::from_stored("user_deleted", r#"{"by":"self"}"#);
+        assert_eq!(deleted, Some(AuditEvent::UserDeleted { by: Actor::Owner }));
+        assert_eq!(AuditEvent::from_stored("role_changed", "{}"), None);
+    }
+
+    #[test]
+    fn every_kind_has_an_event() {
+        // A kind no event produces could never be found by the admin filter, and the
+        // reverse could not be filtered at all.
+        let kinds: std::collections::HashSet<_> = samples().iter().map(AuditEvent::kind).collect();
+        for kind in AuditKind::all() {
+            assert!(kinds.contains(&kind), "{kind} has no sample event");
+        }
+    }
+
+    fn samples() -> Vec<AuditEvent> {
+        use AuditEvent as E;
+        let s = || SessionId::from("s");
+        vec![
+            E::Signup {
+                method: LoginMethod::Password,
+                role: Role::User,
+                by: Actor::Owner,
+            },
+            E::SignupAttempted,
+            E::LoginSucceeded {
+                session_id: s(),
+                method: LoginMethod::Password,
+            },
+            E::LoginFailed {
+                reason: LoginFailure::WrongPassword,
+            },
+            E::Logout { session_id: s() },
+            E::RefreshTokenReused {
+                session_id: s(),
+                rotated_at: None,
+                generation: Generation::Previous,
+            },
+            E::PasswordRehashed,
+            E::ProfileUpdated,
+            E::RoleChanged {
+                from: Role::User,
+                to: Role::Admin,
+                by: Actor::Admin,
+            },
+            E::VerificationSent,
+            E::EmailVerified,
+            E::EmailChangeRequested {
+                to: None,
+                taken: true,
+            },
+            E::EmailChanged {
+                from: "a".into(),
+                to: "b".into(),
+            },
+            E::EmailChangeCancelled { reverted: false },
+            E::PasswordChanged {
+                sessions_revoked: 0,
+            },
+            E::PasswordResetRequested,
+            E::PasswordReset {
+                sessions_revoked: 0,
+            },
+            E::OauthLinked {
+                provider: "github".into(),
+                automatic: false,
+            },
+            E::OauthUnlinked {
+                provider: "github".into(),
+            },
+            E::OauthStateMismatch {
+                provider: "github".into(),
+            },
+            E::SessionRevoked {
+                scope: RevokeScope::One,
+                by: Actor::Owner,
+                session_id: None,
+                count: 1,
+            },
+            E::UserDeactivated {
+                sessions_revoked: 0,
+            },
+            E::UserReactivated,
+            E::UserDeleted { by: Actor::Admin },
+        ]
+    }
 }

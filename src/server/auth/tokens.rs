@@ -1,12 +1,14 @@
 //! Access tokens (short-lived EdDSA JWTs) and refresh tokens (opaque, random, stored only
 //! as SHA-256 hashes).
 
+use crate::domain::{Role, SessionId, UserId};
 use crate::server::keys::{RetiredKey, SigningKeyPair};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, Header, Validation, errors::ErrorKind};
+use jsonwebtoken::{Algorithm, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 /// The JWT `typ` of our access tokens (RFC 9068), so an ID token or any other JWT signed
 /// with the same key is never taken for one.
@@ -46,13 +48,13 @@ pub struct AccessTokens {
 }
 
 impl AccessTokens {
-    pub fn new(key: SigningKeyPair, issuer: String, audience: String, ttl_seconds: u64) -> Self {
+    pub fn new(key: SigningKeyPair, issuer: String, audience: String, ttl: Duration) -> Self {
         Self {
             key,
             retired: Vec::new(),
             issuer,
             audience,
-            ttl_seconds: ttl_seconds as i64,
+            ttl_seconds: crate::server::clock::seconds(ttl),
         }
     }
 
@@ -104,9 +106,9 @@ impl AccessTokens {
     /// Signs a token for this session; returns it with its expiry (unix seconds).
     pub fn issue(
         &self,
-        user_id: &str,
-        session_id: &str,
-        role: &str,
+        user_id: &UserId,
+        session_id: &SessionId,
+        role: Role,
         now: i64,
     ) -> anyhow::Result<(String, i64)> {
         self.issue_for(&self.audience.clone(), user_id, session_id, role, now)
@@ -117,16 +119,16 @@ impl AccessTokens {
     pub fn issue_for(
         &self,
         audience: &str,
-        user_id: &str,
-        session_id: &str,
-        role: &str,
+        user_id: &UserId,
+        session_id: &SessionId,
+        role: Role,
         now: i64,
     ) -> anyhow::Result<(String, i64)> {
         let exp = now + self.ttl_seconds;
         let claims = AccessClaims {
-            sub: user_id.into(),
-            sid: session_id.into(),
-            role: role.into(),
+            sub: user_id.to_string(),
+            sid: session_id.to_string(),
+            role: role.as_str().to_string(),
             iat: now,
             nbf: now,
             exp,
@@ -142,8 +144,9 @@ impl AccessTokens {
     }
 
     /// Checks signature, algorithm (EdDSA only: never `none`, never HMAC with the public
-    /// key), key id, type, issuer, audience, expiry and not-before.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+    /// key), key id, type, issuer, audience, and expiry and not-before against `now` (the
+    /// app's clock, not the library's, so tests can move it).
+    pub fn verify(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let Some(key) = self.key_for(header.kid.as_deref()) else {
             return Err(TokenError::Invalid);
@@ -155,15 +158,19 @@ impl AccessTokens {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        // We issued it on this clock; a leeway would only stretch short lifetimes.
-        validation.leeway = 0;
-        jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
+        // Times are checked below on our clock; we issued them on it, so no leeway.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
             .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+            .map_err(|_| TokenError::Invalid)?;
+        if claims.nbf > now {
+            return Err(TokenError::Invalid);
+        }
+        if claims.exp < now {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
     }
 }
 
@@ -217,7 +224,12 @@ mod tests {
 
     fn tokens() -> AccessTokens {
         let key = SigningKeyPair::from_pem(&generate_pem().unwrap()).unwrap();
-        AccessTokens::new(key, "https://id.example".into(), "gatehouse".into(), 900)
+        AccessTokens::new(
+            key,
+            "https://id.example".into(),
+            "gatehouse".into(),
+            Duration::from_secs(900),
+        )
     }
 
     fn now() -> i64 {
@@ -248,10 +260,25 @@ mod tests {
     #[test]
     fn a_token_for_another_service_is_not_accepted_by_gatehouse() {
         let t = tokens();
-        let (token, _) = t.issue_for("billing", "u1", "s1", "admin", now()).unwrap();
-        assert_eq!(t.verify(&token), Err(TokenError::Invalid));
-        let (own, _) = t.issue("u1", "s1", "admin", now()).unwrap();
-        assert!(t.verify(&own).is_ok());
+        let (token, _) = t
+            .issue_for(
+                "billing",
+                &"u1".into(),
+                &"s1".into(),
+                crate::domain::Role::Admin,
+                now(),
+            )
+            .unwrap();
+        assert_eq!(t.verify(&token, now()), Err(TokenError::Invalid));
+        let (own, _) = t
+            .issue(
+                &"u1".into(),
+                &"s1".into(),
+                crate::domain::Role::Admin,
+                now(),
+            )
+            .unwrap();
+        assert!(t.verify(&own, now()).is_ok());
     }
 
     #[test]
@@ -274,8 +301,15 @@ mod tests {
     #[test]
     fn issued_token_verifies_with_all_claims() {
         let t = tokens();
-        let (token, exp) = t.issue("u1", "s1", "admin", now()).unwrap();
-        let c = t.verify(&token).unwrap();
+        let (token, exp) = t
+            .issue(
+                &"u1".into(),
+                &"s1".into(),
+                crate::domain::Role::Admin,
+                now(),
+            )
+            .unwrap();
+        let c = t.verify(&token, now()).unwrap();
         assert_eq!(
             (c.sub.as_str(), c.sid.as_str(), c.role.as_str()),
             ("u1", "s1", "admin")
@@ -289,8 +323,15 @@ mod tests {
     #[test]
     fn expired_token_is_reported_as_expired() {
         let t = tokens();
-        let (token, _) = t.issue("u1", "s1", "user", now() - 1000).unwrap();
-        assert_eq!(t.verify(&token), Err(TokenError::Expired));
+        let (token, _) = t
+            .issue(
+                &"u1".into(),
+                &"s1".into(),
+                crate::domain::Role::User,
+                now() - 1000,
+            )
+            .unwrap();
+        assert_eq!(t.verify(&token, now()), Err(TokenError::Expired));
     }
 
     #[test]
@@ -300,19 +341,21 @@ mod tests {
         c.nbf = now() + 600;
         c.exp = now() + 900;
         let token = encode(&header(&t), &c, &t.key.encoding).unwrap();
-        assert_eq!(t.verify(&token), Err(TokenError::Invalid));
+        assert_eq!(t.verify(&token, now()), Err(TokenError::Invalid));
     }
 
     #[test]
     fn tampered_payload_is_refused() {
         let t = tokens();
-        let (token, _) = t.issue("u1", "s1", "user", now()).unwrap();
+        let (token, _) = t
+            .issue(&"u1".into(), &"s1".into(), crate::domain::Role::User, now())
+            .unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let mut c = claims(&t, now());
         c.role = "admin".into();
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap());
         let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
-        assert_eq!(t.verify(&forged), Err(TokenError::Invalid));
+        assert_eq!(t.verify(&forged, now()), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -325,7 +368,7 @@ mod tests {
         ));
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap());
         assert_eq!(
-            t.verify(&format!("{head}.{body}.")),
+            t.verify(&format!("{head}.{body}."), now()),
             Err(TokenError::Invalid)
         );
     }
@@ -338,7 +381,7 @@ mod tests {
         h.alg = Algorithm::HS256;
         let key = EncodingKey::from_secret(t.key.public_x.as_bytes());
         let token = encode(&h, &claims(&t, now()), &key).unwrap();
-        assert_eq!(t.verify(&token), Err(TokenError::Invalid));
+        assert_eq!(t.verify(&token, now()), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -347,32 +390,37 @@ mod tests {
         let mut c = claims(&t, now());
         c.aud = "other-service".into();
         assert_eq!(
-            t.verify(&encode(&header(&t), &c, &t.key.encoding).unwrap()),
+            t.verify(&encode(&header(&t), &c, &t.key.encoding).unwrap(), now()),
             Err(TokenError::Invalid)
         );
 
         let mut c = claims(&t, now());
         c.iss = "https://evil.example".into();
         assert_eq!(
-            t.verify(&encode(&header(&t), &c, &t.key.encoding).unwrap()),
+            t.verify(&encode(&header(&t), &c, &t.key.encoding).unwrap(), now()),
             Err(TokenError::Invalid)
         );
 
         let mut h = header(&t);
         h.typ = Some("JWT".into());
         assert_eq!(
-            t.verify(&encode(&h, &claims(&t, now()), &t.key.encoding).unwrap()),
+            t.verify(
+                &encode(&h, &claims(&t, now()), &t.key.encoding).unwrap(),
+                now()
+            ),
             Err(TokenError::Invalid)
         );
 
         let other = tokens();
-        let (token, _) = other.issue("u1", "s1", "user", now()).unwrap();
+        let (token, _) = other
+            .issue(&"u1".into(), &"s1".into(), crate::domain::Role::User, now())
+            .unwrap();
         assert_eq!(
-            t.verify(&token),
+            t.verify(&token, now()),
             Err(TokenError::Invalid),
             "token from another key"
         );
-        assert_eq!(t.verify("garbage"), Err(TokenError::Invalid));
+        assert_eq!(t.verify("garbage", now()), Err(TokenError::Invalid));
     }
 
     #[test]

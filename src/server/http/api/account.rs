@@ -6,7 +6,6 @@ use crate::{
     model::{DeviceView, UserView},
     server::{
         auth::{ClientInfo, accounts, credentials, devices, passwords::Password},
-        db,
         state::AppState,
         views::{device_view, user_view},
     },
@@ -149,7 +148,7 @@ pub async fn list_sessions(
     State(state): State<AppState>,
     Caller(auth): Caller,
 ) -> ApiResult<Json<Vec<DeviceView>>> {
-    let now = db::now();
+    let now = state.clock.unix();
     let list = devices::list(&state, &auth).await?;
     Ok(Json(
         list.into_iter()
@@ -168,6 +167,6 @@ pub async fn end_session(
     Caller(auth): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    devices::sign_out(&state, &auth, &id, &client).await?;
+    devices::sign_out(&state, &auth, &id.into(), &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

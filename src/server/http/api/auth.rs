@@ -11,7 +11,6 @@ use crate::{
             passwords::Password,
             sessions::{self, IssuedTokens},
         },
-        db,
         state::AppState,
         views::user_view,
     },
@@ -246,7 +245,8 @@ pub async fn logout_all(
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
 ) -> ApiResult<Json<Ended>> {
-    let sessions_ended = devices::sign_out_many(&state, &auth, true, &client).await?;
+    let sessions_ended =
+        devices::sign_out_many(&state, &auth, devices::SignOut::Everywhere, &client).await?;
     Ok(Json(Ended { sessions_ended }))
 }
 
@@ -287,14 +287,14 @@ pub async fn service_token(
         )
         .into());
     }
-    let now = db::now();
+    let now = state.clock.unix();
     let (access_token, exp) = state
         .access_tokens
         .issue_for(
             &body.audience,
             &auth.user.id,
             &auth.session_id,
-            &auth.user.role,
+            auth.user.role,
             now,
         )
         .map_err(crate::server::error::Error::Internal)?;

@@ -108,7 +108,7 @@ pub async fn update(
 ) -> ApiResult<Json<AdminUserView>> {
     let mut user = admin::account(&state, &auth, &id).await?;
     if let Some(role) = &patch.role {
-        user = admin::set_role(&state, &auth, &id, role, &client).await?;
+        user = admin::set_role(&state, &auth, &id, admin::role_named(role)?, &client).await?;
     }
     if let Some(active) = patch.active {
         user = admin::set_active(&state, &auth, &id, active, &client).await?;
