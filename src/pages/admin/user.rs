@@ -6,7 +6,7 @@ use crate::{
     app::versions_key,
     components::Alert,
     errors::AppError,
-    forms::{specs::ADMIN_USER, use_form},
+    forms::{specs::ADMIN_USER, use_form_since},
     model::{AdminUserDetail, FormFlash},
     pages::{NotFound, flash_resource},
     server_fns::admin::{
@@ -86,12 +86,14 @@ pub fn AdminUserPage() -> impl IntoView {
 fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> impl IntoView {
     // Four forms, one place for their outcome: the most recent action's, else what a
     // no-JavaScript post of any of them left behind (handed to the first).
+    // The actions belong to the page, which outlives this view (remade after each
+    // action reloads the account): every submit since it opened counts.
     let none = FormFlash::default();
     let forms = [
-        use_form(&ADMIN_USER, &flash, actions.role),
-        use_form(&ADMIN_USER, &none, actions.active),
-        use_form(&ADMIN_USER, &none, actions.sign_out),
-        use_form(&ADMIN_USER, &none, actions.delete),
+        use_form_since(&ADMIN_USER, &flash, actions.role, 0),
+        use_form_since(&ADMIN_USER, &none, actions.active, 0),
+        use_form_since(&ADMIN_USER, &none, actions.sign_out, 0),
+        use_form_since(&ADMIN_USER, &none, actions.delete, 0),
     ];
     let newest = move || forms[actions.last.get().unwrap_or(0)];
     let error = Signal::derive(move || newest().error.get());

@@ -3,7 +3,7 @@
 use crate::{
     components::FormAlerts,
     errors::AppError,
-    forms::{specs::CONNECTIONS, use_form},
+    forms::{specs::CONNECTIONS, use_form_since},
     model::{ConnectionView, FormFlash},
     server_fns::connections::DisconnectProvider,
 };
@@ -20,7 +20,9 @@ pub(super) struct ConnectionsState {
 #[component]
 pub(super) fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl IntoView {
     let ConnectionsState { disconnect, list } = expect_context::<ConnectionsState>();
-    let form = use_form(&CONNECTIONS, &flash, disconnect);
+    // The action belongs to the page, which outlives this card: every submit since the
+    // page opened counts.
+    let form = use_form_since(&CONNECTIONS, &flash, disconnect, 0);
     let (error, notice) = (form.error, form.notice);
     view! {
         <Transition fallback=|| ()>
