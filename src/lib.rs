@@ -7,6 +7,7 @@ pub mod components;
 pub mod errors;
 pub mod model;
 pub mod pages;
+pub mod query;
 pub mod validate;
 
 #[cfg(feature = "ssr")]

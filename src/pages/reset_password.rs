@@ -6,7 +6,7 @@ use crate::{
     api::email::{ResetPassword, reset_link_status},
     app::use_session,
     components::{Alert, Field, FieldState, PasswordMeter, SubmitButton},
-    errors::AppError,
+    errors::{AppError, LinkProblem},
     model::{FormFlash, LinkStatus, PasswordPolicy},
     validate,
 };
@@ -45,8 +45,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
 fn dead_link(status: LinkStatus) -> impl IntoView {
     let (title, text) = match status {
-        LinkStatus::Expired => ("This link has expired", "Reset links work for one hour."),
-        LinkStatus::Used => ("This link was already used", "Each reset link works once."),
+        LinkStatus::Refused(LinkProblem::Expired) => {
+            ("This link has expired", "Reset links work for one hour.")
+        }
+        LinkStatus::Refused(LinkProblem::Used) => {
+            ("This link was already used", "Each reset link works once.")
+        }
         _ => (
             "This link is not valid",
             "Check that you copied the whole link from the email.",
@@ -77,12 +81,7 @@ fn ResetForm(token: String, flash: FormFlash, policy: PasswordPolicy) -> impl In
         Some(Ok(())) => None,
         None => flash_error.clone(),
     });
-    let link_dead = move || {
-        matches!(
-            error.get(),
-            Some(AppError::LinkExpired | AppError::LinkUsed | AppError::LinkInvalid)
-        )
-    };
+    let link_dead = move || matches!(error.get(), Some(AppError::Link(_)));
     let message = Signal::derive(move || error.get().map(|e| form_message(&e)));
     let no_inputs = Signal::derive(Vec::new);
     view! {

@@ -2,6 +2,7 @@
 //! password) map one-to-one onto [`AppError`]; unexpected ones (database down, a bug) are
 //! logged whole here and reach the client only as a generic message.
 
+pub use crate::errors::LinkProblem;
 use crate::{errors::AppError, validate::FieldErrors};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -42,14 +43,6 @@ pub enum Error {
     Internal(#[from] anyhow::Error),
 }
 
-/// Why a one-time link (verification, reset) was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkProblem {
-    Invalid,
-    Expired,
-    Used,
-}
-
 impl Error {
     pub fn taken(name: &str, message: impl Into<String>) -> Self {
         let mut fields = FieldErrors::new();
@@ -71,9 +64,7 @@ impl From<Error> for AppError {
             Error::InvalidCredentials => AppError::InvalidCredentials,
             Error::AccountDeactivated => AppError::AccountDeactivated,
             Error::EmailNotVerified => AppError::EmailNotVerified,
-            Error::Link(LinkProblem::Invalid) => AppError::LinkInvalid,
-            Error::Link(LinkProblem::Expired) => AppError::LinkExpired,
-            Error::Link(LinkProblem::Used) => AppError::LinkUsed,
+            Error::Link(problem) => AppError::Link(problem),
             Error::Unauthorized => AppError::Unauthorized,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,
