@@ -54,6 +54,16 @@ async fn login(app: &TestApp, username: &str) -> Value {
     res.json()
 }
 
+/// A time as the API gives it: RFC 3339, in UTC.
+fn assert_rfc3339(value: &Value) {
+    use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("a time string: {value}"));
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).unwrap_or_else(|e| panic!("{text}: {e}"));
+    assert!(parsed.year() >= 2024, "{text}");
+}
+
 fn token(v: &Value) -> String {
     v["access_token"].as_str().unwrap().to_string()
 }
@@ -72,6 +82,9 @@ async fn signup_login_me_refresh_logout(backend: Backend) {
     let res = api(&app, Method::GET, "/auth/me", None, Some(&token(&tokens))).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.json()["username"], "ivy");
+    assert_rfc3339(&res.json()["created_at"]);
+    assert_rfc3339(&res.json()["last_login_at"]);
+    assert!(res.json().get("member_since").is_none(), "no page wording");
     assert!(res.set_cookies().is_empty(), "API answers set no cookies");
 
     let refresh = tokens["refresh_token"].as_str().unwrap();
@@ -385,6 +398,12 @@ async fn change_password_and_sessions(backend: Backend) {
     let res = api(&app, Method::GET, "/auth/sessions", None, Some(&token(&a))).await;
     let list = res.json();
     assert_eq!(list.as_array().unwrap().len(), 2);
+    for session in list.as_array().unwrap() {
+        for field in ["created_at", "last_used_at", "expires_at"] {
+            assert_rfc3339(&session[field]);
+        }
+        assert!(session.get("last_active").is_none(), "no \"2 minutes ago\"");
+    }
     let other = list
         .as_array()
         .unwrap()
@@ -479,18 +498,30 @@ async fn admin_endpoints_need_the_admin_role(backend: Backend) {
     )
     .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(res.json()["total"], 1);
+    let found = res.json();
+    assert_eq!(found["total"], 1);
     assert_eq!(
-        api(
-            &app,
-            Method::GET,
-            "/users?sort=sideways",
-            None,
-            Some(&admin)
-        )
-        .await
-        .status,
-        StatusCode::BAD_REQUEST
+        (found["page"].as_i64(), found["pages"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(found["per_page"], 20);
+    assert_eq!(found["items"][0]["username"], "pat");
+    assert_rfc3339(&found["items"][0]["created_at"]);
+    let res = api(
+        &app,
+        Method::GET,
+        "/users?sort=sideways",
+        None,
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.json()["code"], "bad_request");
+    assert!(
+        res.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("last_login")
     );
     assert_eq!(
         api(&app, Method::GET, "/users?page=x", None, Some(&admin))

@@ -97,11 +97,14 @@ pub struct DeleteMeBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
-    /// At most 64 characters on one line; empty clears it.
+    /// One line; empty clears it.
+    #[schema(max_length = 64)]
     pub display_name: Option<String>,
-    /// At most 500 characters; empty clears it.
+    /// Empty clears it.
+    #[schema(max_length = 500)]
     pub bio: Option<String>,
-    /// An absolute http(s) URL, at most 512 characters; empty clears it.
+    /// An absolute http(s) URL; empty clears it.
+    #[schema(max_length = 512)]
     pub avatar_url: Option<String>,
 }
 

@@ -9,10 +9,15 @@ use utoipa::ToSchema;
 pub struct SignupBody {
     /// 3–32 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or digit; some
     /// names are reserved. Unique, whatever the case.
-    #[schema(example = "ada")]
+    #[schema(
+        example = "ada",
+        min_length = 3,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    )]
     pub username: String,
     /// An email address (at most 254 characters). Unique, whatever the case.
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", max_length = 254)]
     pub email: String,
     /// Long and strong enough for the server's password policy (by default at least 8
     /// characters and a zxcvbn score of 3).
@@ -21,6 +26,7 @@ pub struct SignupBody {
     pub password_confirm: Option<String>,
     /// Optional, at most 64 characters on one line.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub display_name: String,
 }
 
@@ -41,8 +47,10 @@ pub struct SignupResponse {
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
-    /// Username or email, at most 254 characters.
+    /// Username or email.
+    #[schema(min_length = 1, max_length = 254)]
     pub login: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 

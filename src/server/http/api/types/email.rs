@@ -20,25 +20,28 @@ impl Message {
 #[derive(Deserialize, ToSchema)]
 pub struct TokenBody {
     /// The token from the emailed link.
+    #[schema(min_length = 1)]
     pub token: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginOnly {
-    /// Username or email, at most 254 characters.
+    /// Username or email.
+    #[schema(min_length = 1, max_length = 254)]
     pub login: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct EmailOnly {
     /// An email address, at most 254 characters.
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", min_length = 1, max_length = 254)]
     pub email: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResetBody {
     /// The token from the emailed reset link.
+    #[schema(min_length = 1)]
     pub token: String,
     /// Long and strong enough for the server's password policy.
     pub new_password: String,

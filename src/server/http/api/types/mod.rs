@@ -44,6 +44,56 @@ pub fn timestamp(unix_seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::validate;
+    use utoipa::PartialSchema;
+
+    /// The limits written in the schemas are the ones `validate` enforces.
+    #[test]
+    fn documented_limits_match_the_rules() {
+        let limit = |schema: serde_json::Value, field: &str, key: &str| {
+            let property = &schema["properties"][field];
+            property[key]
+                .as_u64()
+                .or_else(|| {
+                    // Optional fields are `oneOf: [null, the string]`.
+                    property["oneOf"]
+                        .as_array()?
+                        .iter()
+                        .find_map(|s| s[key].as_u64())
+                })
+                .unwrap_or_else(|| panic!("{field}.{key} in {schema}")) as usize
+        };
+        let signup = serde_json::to_value(super::SignupBody::schema()).unwrap();
+        assert_eq!(
+            limit(signup.clone(), "username", "minLength"),
+            validate::USERNAME_MIN
+        );
+        assert_eq!(
+            limit(signup.clone(), "username", "maxLength"),
+            validate::USERNAME_MAX
+        );
+        assert_eq!(
+            limit(signup.clone(), "email", "maxLength"),
+            validate::EMAIL_MAX
+        );
+        assert_eq!(
+            limit(signup, "display_name", "maxLength"),
+            validate::DISPLAY_NAME_MAX
+        );
+        let login = serde_json::to_value(super::LoginBody::schema()).unwrap();
+        assert_eq!(limit(login, "login", "maxLength"), validate::LOGIN_MAX);
+        let patch = serde_json::to_value(super::ProfilePatch::schema()).unwrap();
+        assert_eq!(
+            limit(patch.clone(), "display_name", "maxLength"),
+            validate::DISPLAY_NAME_MAX
+        );
+        assert_eq!(limit(patch.clone(), "bio", "maxLength"), validate::BIO_MAX);
+        assert_eq!(
+            limit(patch, "avatar_url", "maxLength"),
+            validate::AVATAR_URL_MAX
+        );
+    }
+
     #[test]
     fn timestamps_are_rfc3339_in_utc() {
         assert_eq!(super::timestamp(1_764_087_240), "2025-11-25T16:14:00Z");
