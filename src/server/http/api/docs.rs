@@ -199,3 +199,32 @@ async fn asset(Path(file): Path<String>) -> Response {
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every `$ref` points at a schema the document has; page view models are not among
+    /// them; query parameters are documented as optional query parameters.
+    #[test]
+    fn the_document_is_self_contained() {
+        let doc = serde_json::to_value(super::openapi()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for reference in doc.to_string().split("\"#/components/schemas/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(
+                schemas.contains_key(name),
+                "{name} is referenced but missing"
+            );
+        }
+        for name in schemas.keys() {
+            assert!(!name.ends_with("View"), "{name}: a page view model");
+        }
+        let parameters = doc["paths"]["/api/v1/users"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert_eq!(parameters.len(), 3);
+        for parameter in parameters {
+            assert_eq!(parameter["in"], "query", "{parameter}");
+            assert_ne!(parameter["required"], true, "{parameter}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// Per-field messages (422, and 409 for a taken username or email).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::HashMap<String, String>>)]
     pub fields: Option<FieldErrors>,
 }
 

@@ -41,6 +41,7 @@ impl From<&UserRow> for AdminUser {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// Part of the username or email, any case; empty lists everyone.
     #[serde(default)]
