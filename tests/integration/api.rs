@@ -26,6 +26,7 @@ on_both_backends!(
     the_openapi_document_covers_every_endpoint,
     every_api_route_is_documented_and_every_operation_routed,
     seed_document_examples_work_against_api_v1,
+    nul_bytes_are_4xx_not_500,
 );
 
 async fn signup(app: &TestApp, username: &str) -> Value {
@@ -1540,4 +1541,74 @@ async fn seed_document_examples_work_against_api_v1(backend: Backend) {
     )
     .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+}
+
+/// PostgreSQL refuses a NUL in text: such input is refused as invalid before any lookup,
+/// never a 500 or a 503 "unavailable".
+async fn nul_bytes_are_4xx_not_500(backend: Backend) {
+    let app = spawn(backend).await;
+    signup(&app, "root9").await;
+    app.execute("update users set role = 'admin' where username = 'root9'")
+        .await;
+    let admin = token(&login(&app, "root9").await);
+    let mut bad = Vec::new();
+    let res = api(&app, Method::GET, "/users?q=a%00b", None, Some(&admin)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.json()["fields"]["q"].is_string());
+    for (path, body) in [
+        (
+            "/auth/login",
+            json!({ "login": "a\u{0}b", "password": "x" }),
+        ),
+        ("/auth/resend-verification", json!({ "login": "a\u{0}b" })),
+        (
+            "/auth/request-password-reset",
+            json!({ "email": "a\u{0}b@example.com" }),
+        ),
+        ("/auth/verify-email", json!({ "token": "a\u{0}b" })),
+        ("/auth/refresh", json!({ "refresh_token": "a\u{0}b" })),
+        (
+            "/auth/signup",
+            json!({ "username": "nul", "email": "n@example.com", "password": STRONG_PASSWORD, "display_name": "a\u{0}b" }),
+        ),
+    ] {
+        let res = api(&app, Method::POST, path, Some(body), None).await;
+        if res.status.is_server_error() {
+            bad.push(format!("{path} {}", res.status));
+        }
+    }
+    let res = api(
+        &app,
+        Method::PATCH,
+        "/auth/me",
+        Some(json!({ "bio": "a\u{0}b" })),
+        Some(&admin),
+    )
+    .await;
+    if res.status.is_server_error() {
+        bad.push(format!("me {}", res.status));
+    }
+    for (method, path, body) in [
+        (Method::GET, "/users/a%00b", None),
+        (Method::DELETE, "/users/a%00b", None),
+        (
+            Method::PATCH,
+            "/users/a%00b",
+            Some(json!({ "active": false })),
+        ),
+        (Method::DELETE, "/auth/sessions/a%00b", None),
+        (
+            Method::POST,
+            "/auth/signup",
+            Some(
+                json!({ "username": "nul2", "email": "a\u{0}b@example.com", "password": STRONG_PASSWORD }),
+            ),
+        ),
+    ] {
+        let res = api(&app, method.clone(), path, body, Some(&admin)).await;
+        if res.status.is_server_error() {
+            bad.push(format!("{method} {path} {}", res.status));
+        }
+    }
+    assert!(bad.is_empty(), "{bad:?}");
 }

@@ -4,14 +4,14 @@
 use super::types::{
     ChangePasswordBody, DeleteMeBody, ErrorBody, ErrorCode, ProfilePatch, Session, User,
 };
-use super::{ApiError, ApiResult, Body, Caller};
+use super::{ApiError, ApiResult, Body, Caller, IdPath};
 use crate::server::{
     auth::{ClientInfo, accounts, credentials, devices, passwords::Password},
     state::AppState,
 };
 use axum::{
     Extension, Json,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::{State, rejection::JsonRejection},
     http::StatusCode,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -140,7 +140,7 @@ pub async fn end_session(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     devices::sign_out(&state, &auth, &id, &client).await?;
     Ok(StatusCode::NO_CONTENT)

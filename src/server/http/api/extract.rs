@@ -4,7 +4,7 @@ use super::{ApiError, types::ErrorCode};
 use crate::server::{auth::sessions::Authenticated, http::middleware::auth::RequestAuth};
 use axum::{
     Json,
-    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    extract::{FromRequest, FromRequestParts, Path, Request, rejection::JsonRejection},
     http::{StatusCode, request::Parts},
 };
 
@@ -56,5 +56,24 @@ where
                 format!("The body is not valid JSON: {}", e.body_text()),
             )),
         }
+    }
+}
+
+/// A record id from the path. No id holds a control character (and PostgreSQL refuses a
+/// NUL in a lookup), so such a path names nothing: 404 before any query.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let not_found = || ApiError::from(crate::server::error::Error::NotFound);
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        if id.chars().any(char::is_control) {
+            return Err(not_found());
+        }
+        Ok(Self(id))
     }
 }

@@ -14,7 +14,7 @@ mod users;
 
 pub use docs::openapi;
 pub use error::{ApiError, ApiResult};
-pub use extract::{Body, Caller};
+pub use extract::{Body, Caller, IdPath};
 
 use crate::server::state::AppState;
 use axum::{Router, http::header};

@@ -1,14 +1,14 @@
 //! `/api/v1/users`: the admin's view of accounts. Admins only (403 for others).
 
 use super::types::{AdminUser, ErrorBody, ErrorCode, Page, UserListQuery, UserPatch};
-use super::{ApiError, ApiResult, Body, Caller};
+use super::{ApiError, ApiResult, Body, Caller, IdPath};
 use crate::server::{
     auth::{ClientInfo, admin},
     state::AppState,
 };
 use axum::{
     Extension, Json,
-    extract::{Path, Query, State, rejection::QueryRejection},
+    extract::{Query, State, rejection::QueryRejection},
     http::StatusCode,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,7 +20,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(get, path = "/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
-    responses((status = 200, description = "A page of accounts", body = Page<AdminUser>), (status = 400, description = "Bad sort or page", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Admins only", body = ErrorBody)))]
+    responses((status = 200, description = "A page of accounts", body = Page<AdminUser>), (status = 400, description = "Bad sort or page", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Admins only", body = ErrorBody),
+        (status = 422, description = "Control characters in q", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -51,7 +52,7 @@ pub async fn list(
 pub async fn one(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<AdminUser>> {
     Ok(Json(AdminUser::from(
         &admin::account(&state, &auth, &id).await?,
@@ -65,7 +66,7 @@ pub async fn update(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Body(patch): Body<UserPatch>,
 ) -> ApiResult<Json<AdminUser>> {
     let mut user = admin::account(&state, &auth, &id).await?;
@@ -84,7 +85,7 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     admin::delete_user(&state, &auth, &id).await?;
     Ok(StatusCode::NO_CONTENT)
