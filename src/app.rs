@@ -175,7 +175,7 @@ fn Nav() -> impl IntoView {
                         {move || Suspend::new(async move {
                             match session.user.await {
                                 Ok(Some(user)) => {
-                                    let is_admin = user.role == "admin";
+                                    let is_admin = user.role.is_admin();
                                     view! {
                                     <A href="/profile" attr:class="nav-user">
                                         <Avatar user=user.clone() size="sm"/>

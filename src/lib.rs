@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod domain;
 pub mod errors;
 pub mod model;
 pub mod pages;

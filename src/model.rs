@@ -1,7 +1,7 @@
 //! Data the server sends to the browser. Nothing here holds a secret: no password hash,
 //! no token, no key.
 
-use crate::errors::LinkProblem;
+use crate::{domain::Role, errors::LinkProblem};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user as pages see them.
@@ -14,7 +14,7 @@ pub struct UserView {
     pub display_name: Option<String>,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
-    pub role: String,
+    pub role: Role,
     /// False for accounts that only log in through a provider.
     pub has_password: bool,
     /// "25 Nov 2026", formatted on the server so both renders agree.
@@ -163,7 +163,7 @@ pub struct AdminUserView {
     pub username: String,
     pub email: String,
     pub display_name: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub email_verified: bool,
     pub created: String,

@@ -148,10 +148,10 @@ pub async fn delete_account(
 #[server(prefix = "/fn", endpoint = "activity")]
 pub async fn my_activity() -> Result<Vec<crate::model::EventView>, AppError> {
     use super::ssr::*;
-    use crate::server::{auth::audit, db};
+    use crate::server::auth::audit;
     let auth = require_auth()?;
     let state = state()?;
-    let now = db::now();
+    let now = state.clock.unix();
     Ok(audit::recent_for(&state, &auth.user.id, 10)
         .await?
         .iter()

@@ -34,14 +34,11 @@ pub async fn admin_users(
 #[server(prefix = "/fn", endpoint = "admin/user")]
 pub async fn admin_user(#[server(default)] id: String) -> Result<AdminUserDetail, AppError> {
     use super::ssr::*;
-    use crate::{
-        model::IdentityView,
-        server::{auth::admin, db},
-    };
+    use crate::{model::IdentityView, server::auth::admin};
     let auth = require_auth()?;
     let state = state()?;
     let detail = admin::user(&state, &auth, &id).await?;
-    let now = db::now();
+    let now = state.clock.unix();
     let display = |name: &str| {
         state
             .settings
@@ -88,19 +85,24 @@ pub async fn admin_set_role(
     use crate::server::auth::admin;
     let auth = require_auth()?;
     let state = state()?;
-    let outcome = admin::set_role(&state, &auth, &id, &role, &client_info())
+    let set = async {
+        admin::require_admin(&auth)?;
+        let role = admin::role_named(&role)?;
+        admin::set_role(&state, &auth, &id, role, &client_info()).await
+    };
+    let outcome = set
         .await
-        .map(|user| format!("{} is now {}.", user.username, article(&user.role)))
+        .map(|user| format!("{} is now {}.", user.username, article(user.role)))
         .map_err(AppError::from);
     answer_form("admin-user", &user_page(&id), outcome).await
 }
 
 #[cfg(feature = "ssr")]
-fn article(role: &str) -> String {
-    if role == "admin" {
-        "an admin".into()
-    } else {
-        format!("a {role}")
+fn article(role: crate::domain::Role) -> &'static str {
+    use crate::domain::Role;
+    match role {
+        Role::Admin => "an admin",
+        Role::User => "a user",
     }
 }
 
@@ -195,11 +197,22 @@ pub async fn audit_events(
     #[server(default)] page: i64,
 ) -> Result<EventPage, AppError> {
     use super::ssr::*;
-    use crate::server::{auth::admin, db, db::audit::EventFilter};
+    use crate::server::{auth::admin, db::audit::EventFilter};
     let auth = require_auth()?;
     let state = state()?;
     admin::require_admin(&auth)?;
     let mut errors = crate::validate::FieldErrors::new();
+    let kind = kind.trim();
+    let kind = match kind {
+        "" => None,
+        named => match named.parse::<crate::domain::AuditKind>() {
+            Ok(kind) => Some(kind),
+            Err(_) => {
+                errors.insert("kind".into(), "Choose an event from the list.".into());
+                None
+            }
+        },
+    };
     let mut day = |field: &str, value: &str| -> Option<i64> {
         let value = value.trim();
         if value.is_empty() {
@@ -224,15 +237,14 @@ pub async fn audit_events(
         // events of deleted accounts stay findable.
         Some(admin::resolve_user(&state, &auth, user).await?)
     };
-    let kind = kind.trim();
     let filter = EventFilter {
         user_id,
-        kind: (!kind.is_empty()).then(|| kind.to_string()),
+        kind,
         from,
         until,
     };
     let found = admin::events(&state, &auth, &filter, page).await?;
-    let now = db::now();
+    let now = state.clock.unix();
     Ok(EventPage {
         events: found.items.iter().map(|e| event_view(e, now)).collect(),
         total: found.total,

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 #[server(prefix = "/fn", endpoint = "devices")]
 pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
     use super::ssr::*;
-    use crate::server::{auth::devices, db};
+    use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    let now = db::now();
+    let now = state.clock.unix();
     Ok(devices::list(&state, &auth)
         .await?
         .into_iter()
@@ -25,7 +25,7 @@ pub async fn sign_out_device(#[server(default)] session_id: String) -> Result<St
     use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    match devices::sign_out(&state, &auth, &session_id, &client_info()).await {
+    match devices::sign_out(&state, &auth, &session_id.clone().into(), &client_info()).await {
         Ok(()) if session_id == auth.session_id => {
             clear_login_cookies(&state);
             redirect_with_notice("login", "/login", "You have been logged out.").await;
@@ -47,14 +47,19 @@ pub async fn sign_out_other_devices() -> Result<String, AppError> {
     use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    let outcome = devices::sign_out_many(&state, &auth, false, &client_info())
-        .await
-        .map(|n| match n {
-            0 => "No other device was signed in.".to_string(),
-            1 => "1 other device has been signed out.".to_string(),
-            n => format!("{n} other devices have been signed out."),
-        })
-        .map_err(AppError::from);
+    let outcome = devices::sign_out_many(
+        &state,
+        &auth,
+        devices::SignOut::OtherDevices,
+        &client_info(),
+    )
+    .await
+    .map(|n| match n {
+        0 => "No other device was signed in.".to_string(),
+        1 => "1 other device has been signed out.".to_string(),
+        n => format!("{n} other devices have been signed out."),
+    })
+    .map_err(AppError::from);
     answer_form("devices", "/sessions", outcome).await
 }
 
@@ -65,7 +70,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use crate::server::auth::devices;
     let auth = require_auth()?;
     let state = state()?;
-    devices::sign_out_many(&state, &auth, true, &client_info()).await?;
+    devices::sign_out_many(&state, &auth, devices::SignOut::Everywhere, &client_info()).await?;
     clear_login_cookies(&state);
     redirect_with_notice(
         "login",

@@ -7,7 +7,7 @@ use crate::server::{
         passwords::Password,
     },
     config::Settings,
-    error::Error,
+    error::{Error, refusal_words},
     http, keys,
     state::AppState,
 };
@@ -73,7 +73,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::RotateKey => {
             let settings = Settings::load()?;
-            let keep = settings.tokens.access_ttl_seconds as i64 + keys::ROTATION_SKEW_SECONDS;
+            let keep = crate::server::clock::seconds(settings.tokens.access_ttl)
+                + keys::ROTATION_SKEW_SECONDS;
             let (old, new) = keys::rotate(&settings.server.data_dir, keep)?;
             println!(
                 "New signing key {new}. The retired key {old} stays published for {keep} seconds. \
@@ -152,7 +153,7 @@ async fn create_admin(username: &str, email: &str, promote: bool) -> anyhow::Res
         Ok((user, AdminOutcome::AlreadyAdmin)) => {
             println!("{} <{}> is already an admin.", user.username, user.email)
         }
-        Err(Error::Conflict(message)) => bail!("{message}"),
+        Err(Error::Refused(refusal)) => bail!("{}", refusal_words(&refusal)),
         Err(Error::Invalid(fields)) => {
             let problems: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
             bail!("{}", problems.join("\n"));

@@ -28,9 +28,9 @@ pub enum Error {
     Forbidden,
     #[error("not found")]
     NotFound,
-    /// A rule refused the change; the message says which and what to do.
-    #[error("refused: {0}")]
-    Conflict(String),
+    /// A rule refused the change; each surface words it (page, API, CLI).
+    #[error("{}", refusal_words(.0))]
+    Refused(Refusal),
     #[error("too many requests")]
     TooManyRequests,
     /// Signup with an address that has an account, where signup must not say so: answer
@@ -41,6 +41,48 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Business rules that refuse a change as asked. Typed, so the page, the JSON API and the
+/// CLI each say it in their own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The change would leave no active admin.
+    LastAdmin {
+        username: String,
+        change: AdminChange,
+    },
+    /// Removing this provider would leave the account no way to log in.
+    LastLoginMethod,
+    /// A sensitive change needs a fresh login (accounts without a password).
+    ReauthRequired(SensitiveAction),
+    /// An address change cannot be undone: the old address now has another account.
+    OldAddressTaken,
+    /// `create-admin --promote`: no account has both this username and this address.
+    NoSuchAccount { username: String, email: String },
+    /// `create-admin --promote` of an account whose address is not verified.
+    UnverifiedAccount { username: String, email: String },
+    /// `create-admin --promote` of a deactivated account.
+    DeactivatedAccount { username: String },
+    /// `create-admin` with a username or address that already has an account.
+    AccountExists { username: String },
+}
+
+/// What was about to happen to the last admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminChange {
+    Demote,
+    Deactivate,
+    Delete,
+    /// The admin deleting their own account.
+    DeleteOwn,
+}
+
+/// Changes that need the owner to have logged in within the last few minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SensitiveAction {
+    DeleteAccount,
+    ConnectProvider,
 }
 
 impl Error {
@@ -68,7 +110,9 @@ impl From<Error> for AppError {
             Error::Unauthorized => AppError::Unauthorized,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,
-            Error::Conflict(message) => AppError::Conflict { message },
+            Error::Refused(refusal) => AppError::Conflict {
+                message: refusal_words(&refusal),
+            },
             Error::TooManyRequests => AppError::TooManyRequests,
             Error::SignupPending(_) => {
                 tracing::error!("a hidden signup reached a caller that cannot answer it");
@@ -89,6 +133,47 @@ impl From<Error> for AppError {
                 AppError::Internal
             }
         }
+    }
+}
+
+/// A refusal in the words the pages use.
+pub fn refusal_words(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::LastAdmin {
+            change: AdminChange::DeleteOwn,
+            ..
+        } => "You are the last admin. Make someone else an admin before deleting your account."
+            .into(),
+        Refusal::LastAdmin { username, change } => {
+            let what = match change {
+                AdminChange::Demote => "demoted",
+                AdminChange::Deactivate => "deactivated",
+                AdminChange::Delete | AdminChange::DeleteOwn => "deleted",
+            };
+            format!(
+                "{username} is the last active admin and cannot be {what}. Make someone else an admin first."
+            )
+        }
+        Refusal::LastLoginMethod => "This is the only way you can log in. Set a password first (with “Forgot your password?”) or connect another provider, then disconnect this one.".into(),
+        Refusal::ReauthRequired(SensitiveAction::DeleteAccount) => {
+            "For your safety, log out and log in again, then delete your account within 10 minutes.".into()
+        }
+        Refusal::ReauthRequired(SensitiveAction::ConnectProvider) => {
+            "For your safety, log out and log in again, then connect the provider within 10 minutes.".into()
+        }
+        Refusal::OldAddressTaken => "Your old address now belongs to another account, so it cannot be restored. Contact the administrator.".into(),
+        Refusal::NoSuchAccount { username, email } => format!(
+            "No account has both the username {username:?} and the address {email:?}; nothing was changed."
+        ),
+        Refusal::UnverifiedAccount { username, email } => format!(
+            "{username} has not verified {email}; an unverified account is never promoted. Nothing was changed."
+        ),
+        Refusal::DeactivatedAccount { username } => {
+            format!("{username} is deactivated; reactivate it first. Nothing was changed.")
+        }
+        Refusal::AccountExists { username } => format!(
+            "An account already uses that username or address ({username}). Nothing was changed; to make an existing, verified account an admin, run create-admin --promote with its exact username and address."
+        ),
     }
 }
 

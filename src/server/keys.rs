@@ -265,7 +265,7 @@ mod rotation_tests {
             ring.current.clone(),
             "https://id.example".into(),
             "gatehouse".into(),
-            900,
+            std::time::Duration::from_secs(900),
         )
         .with_retired(ring.retired.clone())
     }
@@ -276,7 +276,9 @@ mod rotation_tests {
         let before = load_ring(false, dir.path(), 960).unwrap();
         assert!(before.retired.is_empty());
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let (old_token, _) = tokens(&before).issue("u1", "s1", "user", now).unwrap();
+        let (old_token, _) = tokens(&before)
+            .issue(&"u1".into(), &"s1".into(), crate::domain::Role::User, now)
+            .unwrap();
 
         let (old_kid, new_kid) = rotate(dir.path(), 960).unwrap();
         assert_eq!(old_kid, before.current.kid);
@@ -285,7 +287,11 @@ mod rotation_tests {
         assert_eq!(after.current.kid, new_kid, "the new key signs");
         assert_eq!(after.retired.len(), 1);
         let t = tokens(&after);
-        assert!(t.verify(&old_token).is_ok(), "old tokens still verify");
+        assert!(
+            t.verify(&old_token, time::OffsetDateTime::now_utc().unix_timestamp())
+                .is_ok(),
+            "old tokens still verify"
+        );
         let kids: Vec<_> = t.jwks()["keys"]
             .as_array()
             .unwrap()
@@ -293,8 +299,14 @@ mod rotation_tests {
             .map(|k| k["kid"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(kids, [new_kid.clone(), old_kid.clone()]);
-        let (new_token, _) = t.issue("u1", "s1", "user", now).unwrap();
-        assert!(new_token.len() > 10 && t.verify(&new_token).is_ok());
+        let (new_token, _) = t
+            .issue(&"u1".into(), &"s1".into(), crate::domain::Role::User, now)
+            .unwrap();
+        assert!(
+            new_token.len() > 10
+                && t.verify(&new_token, time::OffsetDateTime::now_utc().unix_timestamp())
+                    .is_ok()
+        );
 
         // A long-running process drops the key on time, without a restart.
         let expired: Vec<RetiredKey> = after
@@ -309,11 +321,13 @@ mod rotation_tests {
             after.current.clone(),
             "https://id.example".into(),
             "gatehouse".into(),
-            900,
+            std::time::Duration::from_secs(900),
         )
         .with_retired(expired);
         assert!(
-            running.verify(&old_token).is_err(),
+            running
+                .verify(&old_token, time::OffsetDateTime::now_utc().unix_timestamp())
+                .is_err(),
             "refused after its time"
         );
         assert_eq!(
@@ -325,7 +339,11 @@ mod rotation_tests {
         // Once the lifetime has passed, the old key is gone: its tokens are refused.
         let later = load_ring(false, dir.path(), -1).unwrap();
         assert!(later.retired.is_empty());
-        assert!(tokens(&later).verify(&old_token).is_err());
+        assert!(
+            tokens(&later)
+                .verify(&old_token, time::OffsetDateTime::now_utc().unix_timestamp())
+                .is_err()
+        );
         // And the next rotation deletes its file.
         rotate(dir.path(), -1).unwrap();
         assert_eq!(

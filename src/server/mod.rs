@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod browser_state;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -1,5 +1,6 @@
 //! `AppState`: what every request handler, page and server function can reach.
 
+use crate::server::clock::seconds;
 use crate::server::{
     auth::{passwords::PasswordHasher, tokens::AccessTokens},
     config::Settings,
@@ -25,6 +26,10 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// For calls to sign-in providers. Never follows redirects (OAuth 2.0 security BCP).
     pub http: reqwest::Client,
+    /// OpenID Connect providers' discovered metadata and keys.
+    pub oidc: Arc<crate::server::auth::oauth::discovery::Discovery>,
+    /// The time the flows go by (tests move it; see [`crate::server::clock`]).
+    pub clock: crate::server::clock::Clock,
     /// The background workers of this instance (see [`AppState::spawn_workers`]).
     pub workers: crate::server::workers::Workers,
 }
@@ -43,7 +48,7 @@ impl AppState {
         let keys = keys::load_ring(
             settings.is_production(),
             &settings.server.data_dir,
-            settings.tokens.access_ttl_seconds as i64 + keys::ROTATION_SKEW_SECONDS,
+            seconds(settings.tokens.access_ttl) + keys::ROTATION_SKEW_SECONDS,
         )?;
         let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
         db.migrate().await?;
@@ -53,15 +58,17 @@ impl AppState {
             keys.current,
             settings.tokens.issuer.clone(),
             settings.tokens.audience.clone(),
-            settings.tokens.access_ttl_seconds,
+            settings.tokens.access_ttl,
         )
         .with_retired(keys.retired);
         let settings = Arc::new(settings);
+        let clock = crate::server::clock::Clock::default();
         Ok(Self {
-            leptos: leptos_options(&settings),
+            leptos: leptos_options(&settings)?,
             cookies: Arc::new(CookieNames::new(&settings)),
             throttle: Arc::new(crate::server::auth::throttle::Throttle::new(
                 &settings.accounts,
+                clock.clone(),
             )),
             mailer: Arc::new(Mailer::new(settings.clone()).context("setting up mail")?),
             http: reqwest::Client::builder()
@@ -74,6 +81,8 @@ impl AppState {
             db,
             hasher,
             access_tokens: Arc::new(access_tokens),
+            clock,
+            oidc: Default::default(),
             workers: Default::default(),
         })
     }
@@ -106,19 +115,28 @@ impl AppState {
 
 /// The Leptos options come from our settings; cargo-leptos's variables (set by
 /// `cargo leptos serve/watch`) say where it put the built site.
-fn leptos_options(settings: &Settings) -> LeptosOptions {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let site_root =
-        env("LEPTOS_SITE_ROOT").unwrap_or_else(|| settings.server.site_root.display().to_string());
-    LeptosOptions::builder()
-        .output_name(env("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "gatehouse".into()))
-        .site_root(site_root)
-        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
-        .site_addr(settings.server.address)
-        .env(if settings.is_production() {
-            leptos::config::Env::PROD
-        } else {
-            leptos::config::Env::DEV
-        })
-        .build()
+fn leptos_options(settings: &Settings) -> anyhow::Result<LeptosOptions> {
+    // Leptos' own reading of the LEPTOS_* variables cargo-leptos sets (output name, hashed
+    // file names, reload port, ...), when it built us or runs us; plain `cargo` builds
+    // (tests) get the same defaults by hand, without Leptos' warning about the variables.
+    let set_by_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some()
+        || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut options = if set_by_cargo_leptos {
+        leptos::config::get_configuration(None)
+            .context("reading the LEPTOS_* variables")?
+            .leptos_options
+    } else {
+        LeptosOptions::builder().output_name("gatehouse").build()
+    };
+    // Our settings file says where the built site is unless cargo-leptos says otherwise.
+    if std::env::var_os("LEPTOS_SITE_ROOT").is_none() {
+        options.site_root = settings.server.site_root.display().to_string().into();
+    }
+    options.site_addr = settings.server.address;
+    options.env = if settings.is_production() {
+        leptos::config::Env::PROD
+    } else {
+        leptos::config::Env::DEV
+    };
+    Ok(options)
 }

@@ -22,6 +22,8 @@ on_both_backends!(
     connect_from_the_profile_and_disconnect_with_the_last_login_rule,
     a_second_account_at_the_same_provider_is_already_connected_not_a_500,
     unconfigured_providers_answer_404,
+    an_oidc_provider_configured_by_issuer_signs_in_with_a_verified_id_token,
+    an_id_token_for_another_flow_is_refused,
 );
 
 const CALLBACK_BASE: &str = "http://gatehouse.test/auth/oauth";
@@ -527,4 +529,92 @@ async fn a_second_account_at_the_same_provider_is_already_connected_not_a_500(ba
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("already connected"), "{}", page.body);
     assert_eq!(app.count("select count(*) from identities").await, 1);
+}
+
+/// A generic OpenID Connect provider named `acme`, configured by its issuer only.
+async fn setup_by_issuer(backend: Backend) -> (TestApp, OAuthServer) {
+    let provider = OAuthServer::start(&[format!("{CALLBACK_BASE}/acme/callback")]).await;
+    let app = spawn_with(backend, |s| {
+        s.oauth.insert(
+            "acme".into(),
+            gatehouse::server::config::OAuthProviderSettings {
+                issuer: provider.url(),
+                client_id: "gatehouse-test".into(),
+                scopes: vec!["openid".into(), "email".into(), "profile".into()],
+                ..Default::default()
+            },
+        );
+        s.oauth_secrets
+            .insert("acme".into(), "gatehouse-test-secret".into());
+    })
+    .await;
+    (app, provider)
+}
+
+async fn an_oidc_provider_configured_by_issuer_signs_in_with_a_verified_id_token(backend: Backend) {
+    let (app, provider) = setup_by_issuer(backend).await;
+    let to_provider = start(&app, "acme", &[("next", "")]).await;
+    let url = url::Url::parse(&to_provider).unwrap();
+    assert!(
+        to_provider.starts_with(&format!("{}/", provider.url())),
+        "the discovered authorization endpoint: {to_provider}"
+    );
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert!(
+        q["nonce"].len() >= 16,
+        "a nonce binds the ID token to this flow"
+    );
+    assert_eq!(q["code_challenge_method"], "S256");
+    let back = provider
+        .authorize(&to_provider, "oona@example.com", true)
+        .await;
+    let res = app
+        .get(back.trim_start_matches("http://gatehouse.test"))
+        .await;
+    res.assert_redirect_to("/profile");
+    let me = app.me().await;
+    assert_eq!(me["email"], "oona@example.com");
+    assert_eq!(me["email_verified"], true);
+    // The login form may lead to the provider's pages.
+    let csp = app.get("/login").await.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains(&provider.url()), "{csp}");
+}
+
+async fn an_id_token_for_another_flow_is_refused(backend: Backend) {
+    let (app, provider) = setup_by_issuer(backend).await;
+    let to_provider = start(&app, "acme", &[("next", "")]).await;
+    // The browser's copy of the request is changed on the way: the provider signs an ID
+    // token with a nonce this flow never handed out.
+    let url = url::Url::parse(&to_provider).unwrap();
+    let tampered: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "nonce" {
+                (k, "a-nonce-from-another-flow".to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let mut forged = url.clone();
+    forged.query_pairs_mut().clear().extend_pairs(&tampered);
+    let back = provider
+        .authorize(forged.as_str(), "pia@example.com", true)
+        .await;
+    let res = app
+        .get(back.trim_start_matches("http://gatehouse.test"))
+        .await;
+    res.assert_redirect_to("/login");
+    assert!(app.me().await.is_null(), "no session");
+    assert_eq!(app.count("select count(*) from users").await, 0);
+    assert!(
+        app.get("/login")
+            .await
+            .body
+            .contains("could not complete the sign-in")
+    );
 }

@@ -26,12 +26,12 @@ on_both_backends!(
 );
 
 async fn an_expired_or_missing_access_cookie_is_refreshed_transparently(backend: Backend) {
-    let app = spawn_with(backend, |s| s.tokens.access_ttl_seconds = 1).await;
+    let app = spawn_with(backend, |s| s.tokens.access_ttl = Duration::from_secs(1)).await;
     app.signup("lena", "lena@example.com").await;
     let first_refresh = app.cookie(&app.refresh_cookie_name()).unwrap();
 
     // Let the access token expire (the browser would have dropped the cookie too).
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.state.clock.advance(Duration::from_secs(2));
     let page = app.get("/profile").await;
     assert_eq!(
         page.status,
@@ -114,14 +114,14 @@ async fn reuse_within_the_grace_window_keeps_the_user_logged_in(backend: Backend
 }
 
 async fn reuse_after_the_grace_window_revokes_the_session_and_is_audited(backend: Backend) {
-    let app = spawn_with(backend, |s| s.tokens.refresh_reuse_grace_seconds = 0).await;
+    let app = spawn_with(backend, |s| s.tokens.refresh_reuse_grace = Duration::ZERO).await;
     app.signup("olga", "olga@example.com").await;
     let stolen = app.cookie(&app.refresh_cookie_name()).unwrap();
     app.remove_cookie(&app.access_cookie_name());
     app.me().await;
     let legit = app.cookie(&app.refresh_cookie_name()).unwrap();
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.state.clock.advance(Duration::from_secs(2));
     // The thief replays the old token.
     app.clear_cookies();
     app.set_cookie(&app.refresh_cookie_name(), &stolen);

@@ -49,7 +49,7 @@ const NEW_PASSWORD: &str = "purple elephant marmalade";
 
 /// These tests ask for several links in a row.
 fn no_resend_wait(s: &mut Settings) {
-    s.accounts.email_resend_interval_seconds = 0;
+    s.accounts.email_resend_interval = std::time::Duration::ZERO;
 }
 
 async fn api_login(app: &TestApp, login: &str, password: &str) -> TestResponse {
@@ -552,7 +552,7 @@ async fn failed_logins_share_one_budget_per_account_and_delay_rather_than_lock(b
     let res = api_login(&app, "lia", STRONG_PASSWORD).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
     // A delay, not a lockout: after it the owner gets in.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.state.clock.advance(std::time::Duration::from_secs(2));
     assert_eq!(
         api_login(&app, "lia@example.com", STRONG_PASSWORD)
             .await
@@ -679,7 +679,10 @@ async fn the_password_grant_accepts_a_missing_grant_type_and_me_can_be_deleted(b
 }
 
 async fn retention_purges_spent_links_and_old_audit_events(backend: Backend) {
-    let app = spawn_with(backend, |s| s.accounts.audit_retention_days = 30).await;
+    let app = spawn_with(backend, |s| {
+        s.accounts.audit_retention = std::time::Duration::from_secs(30 * 86_400)
+    })
+    .await;
     app.signup("rae", "rae@example.com").await;
     app.execute("update audit_events set created_at = 1").await;
     app.execute(
@@ -820,7 +823,7 @@ async fn a_throttled_password_check_never_lets_a_change_through(backend: Backend
         StatusCode::TOO_MANY_REQUESTS,
         "still delayed"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.state.clock.advance(std::time::Duration::from_secs(2));
     assert_eq!(
         api_login(&app, "ursa", STRONG_PASSWORD).await.status,
         StatusCode::OK,

@@ -3,6 +3,7 @@
 use super::{AdminTabs, Pager, RequireAdmin, query_string};
 use crate::{
     api::admin::audit_events,
+    domain::AuditKind,
     errors::AppError,
     model::{EventPage, EventView},
     pages::form_message,
@@ -11,28 +12,37 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The kinds an admin can filter by, with their names in words.
-const KINDS: &[(&str, &str)] = &[
-    ("signup", "Sign-ups"),
-    ("login_ok", "Logins"),
-    ("login_failed", "Failed logins"),
-    ("logout", "Logouts"),
-    ("refresh_token_reuse", "Stolen-token detections"),
-    ("session_revoked", "Sessions signed out"),
-    ("password_changed", "Password changes"),
-    ("password_reset_requested", "Password reset requests"),
-    ("password_reset", "Password resets"),
-    ("email_verified", "Email verifications"),
-    ("email_changed", "Email changes"),
-    ("profile_updated", "Profile updates"),
-    ("role_changed", "Role changes"),
-    ("user_deactivated", "Deactivations"),
-    ("user_reactivated", "Reactivations"),
-    ("user_deleted", "Deletions"),
-    ("oauth_linked", "Providers connected"),
-    ("oauth_unlinked", "Providers disconnected"),
-    ("oauth_state_mismatch", "Refused provider callbacks"),
-];
+/// Each kind's name in the admin filter. A match, not a list, so a new kind cannot be
+/// left out.
+fn kind_label(kind: AuditKind) -> &'static str {
+    use AuditKind as K;
+    match kind {
+        K::Signup => "Sign-ups",
+        K::SignupAttempted => "Sign-ups with a taken address",
+        K::LoginSucceeded => "Logins",
+        K::LoginFailed => "Failed logins",
+        K::Logout => "Logouts",
+        K::RefreshTokenReused => "Stolen-token detections",
+        K::PasswordRehashed => "Password storage upgrades",
+        K::ProfileUpdated => "Profile updates",
+        K::RoleChanged => "Role changes",
+        K::VerificationSent => "Verification mails",
+        K::EmailVerified => "Email verifications",
+        K::EmailChangeRequested => "Email change requests",
+        K::EmailChanged => "Email changes",
+        K::EmailChangeCancelled => "Email changes cancelled",
+        K::PasswordChanged => "Password changes",
+        K::PasswordResetRequested => "Password reset requests",
+        K::PasswordReset => "Password resets",
+        K::OauthLinked => "Providers connected",
+        K::OauthUnlinked => "Providers disconnected",
+        K::OauthStateMismatch => "Refused provider callbacks",
+        K::SessionRevoked => "Sessions signed out",
+        K::UserDeactivated => "Deactivations",
+        K::UserReactivated => "Reactivations",
+        K::UserDeleted => "Deletions",
+    }
+}
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -65,8 +75,8 @@ pub fn AuditPage() -> impl IntoView {
                         <span>"Event"</span>
                         <select name="kind">
                             <option value="" selected=move || param("kind").is_empty()>"Any event"</option>
-                            {KINDS.iter().map(|(value, label)| view! {
-                                <option value=*value selected=move || param("kind") == *value>{*label}</option>
+                            {AuditKind::all().map(|kind| view! {
+                                <option value=kind.as_str() selected=move || param("kind") == kind.as_str()>{kind_label(kind)}</option>
                             }).collect_view()}
                         </select>
                     </label>

@@ -25,7 +25,7 @@ where
         <RequireLogin path="/admin" let:user>
             {
                 let children = children.clone();
-                if user.role == "admin" {
+                if user.role.is_admin() {
                     children(user).into_any()
                 } else {
                     view! { <Forbidden/> }.into_any()

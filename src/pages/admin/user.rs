@@ -114,12 +114,12 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
     let id = user.id.clone();
     let (id_role, id_sign_out, id_active, id_delete, id_events) =
         (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
-    let other_role = if user.role == "admin" {
+    let other_role = if user.role.is_admin() {
         "user"
     } else {
         "admin"
     };
-    let role_label = if user.role == "admin" {
+    let role_label = if user.role.is_admin() {
         "Make a regular user"
     } else {
         "Make an admin"
@@ -131,7 +131,7 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
             <h1>{user.username.clone()}</h1>
             <p class="muted">{user.email.clone()}</p>
             <p class="badges">
-                <span class="badge">{user.role.clone()}</span>
+                <span class="badge">{user.role.as_str()}</span>
                 {if user.active {
                     view! { <span class="badge badge-ok">"active"</span> }.into_any()
                 } else {

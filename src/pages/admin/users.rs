@@ -108,7 +108,7 @@ fn UserRow(user: AdminUserView) -> impl IntoView {
                 <a href=href><strong>{user.username.clone()}</strong></a>
                 <div class="muted small">{user.email.clone()}</div>
             </td>
-            <td><span class="badge">{user.role.clone()}</span></td>
+            <td><span class="badge">{user.role.as_str()}</span></td>
             <td>
                 {if user.active {
                     view! { <span class="badge badge-ok">"active"</span> }.into_any()

@@ -14,7 +14,7 @@ pub(super) fn AccountCard(user: UserView) -> impl IntoView {
                 <dt>"Email"</dt>
                 <dd>{user.email.clone()}</dd>
                 <dt>"Role"</dt>
-                <dd>{user.role.clone()}</dd>
+                <dd>{user.role.as_str()}</dd>
                 <dt>"Member since"</dt>
                 <dd>{user.member_since.clone()}</dd>
                 <dt>"Last login"</dt>

@@ -13,7 +13,7 @@ pub(super) fn ProfileHeader(user: UserView) -> impl IntoView {
                 <h1>{user.name().to_string()}</h1>
                 <p class="muted">"@" {user.username.clone()}</p>
                 <p class="badges">
-                    <span class="badge">{user.role.clone()}</span>
+                    <span class="badge">{user.role.as_str()}</span>
                     {if user.email_verified {
                         view! { <span class="badge badge-ok">"email verified"</span> }.into_any()
                     } else {

@@ -1,5 +1,6 @@
 //! Account flows: signup, login and profile edit.
 
+use super::audit::{Actor, AuditEvent, LoginFailure, LoginMethod};
 use super::{
     ClientInfo, audit,
     passwords::Password,
@@ -7,6 +8,8 @@ use super::{
     throttle::Spend,
     verification,
 };
+use crate::domain::{AuditKind, Role};
+use crate::server::clock::seconds;
 use crate::{
     server::{
         db::{
@@ -18,10 +21,6 @@ use crate::{
     },
     validate::{self, FieldErrors},
 };
-use serde_json::json;
-
-pub const ROLE_USER: &str = "user";
-pub const ROLE_ADMIN: &str = "admin";
 
 pub struct SignupInput<'a> {
     pub username: &'a str,
@@ -53,7 +52,7 @@ pub async fn signup(
         .throttle
         .check_client(Spend::Hash, client.ip.as_deref())?;
     let hash = state.hasher.hash(input.password).await?;
-    let now = db::now();
+    let now = state.clock.unix();
     // Insert and let the unique indexes decide: no check-then-insert race.
     let mut tx = state.db.begin().await?;
     let user = db::users::insert(
@@ -63,7 +62,7 @@ pub async fn signup(
             email: valid.email.as_str(),
             password_hash: Some(&hash),
             display_name: valid.display_name.as_deref(),
-            role: ROLE_USER,
+            role: Role::User,
             email_verified_at: None,
         },
         now,
@@ -93,11 +92,14 @@ pub async fn signup(
     };
     audit::record(
         &mut *tx,
-        audit::kind::SIGNUP,
+        AuditEvent::Signup {
+            method: LoginMethod::Password,
+            role: Role::User,
+            by: Actor::Owner,
+        },
         Some(&user.id),
         Some(&user.id),
         client,
-        json!({}),
     )
     .await;
     verification::queue(state, &mut tx, &user).await?;
@@ -106,7 +108,7 @@ pub async fn signup(
     if state.settings.accounts.require_verified_email {
         return Ok((user, None));
     }
-    let tokens = begin_session(state, &user, client, "signup").await?;
+    let tokens = begin_session(state, &user, client, LoginMethod::Signup).await?;
     Ok((user, Some(tokens)))
 }
 
@@ -120,11 +122,15 @@ async fn tell_owner_of_signup_attempt(
     let Some(owner) = db::users::find_by_email(&state.db.pool, email).await? else {
         return Ok(());
     };
-    let recent = db::audit::last_event_at(&state.db.pool, &owner.id, audit::kind::SIGNUP_ATTEMPTED)
-        .await?
-        .is_some_and(|at| {
-            db::now() - at < state.settings.accounts.email_resend_interval_seconds as i64
-        });
+    let recent = db::audit::last_event_at(
+        &state.db.pool,
+        &owner.id,
+        AuditKind::SignupAttempted.as_str(),
+    )
+    .await?
+    .is_some_and(|at| {
+        state.clock.unix() - at < seconds(state.settings.accounts.email_resend_interval)
+    });
     if recent {
         return Ok(());
     }
@@ -141,11 +147,10 @@ async fn tell_owner_of_signup_attempt(
         .await?;
     audit::record(
         &mut *tx,
-        audit::kind::SIGNUP_ATTEMPTED,
+        AuditEvent::SignupAttempted,
         Some(&owner.id),
         None,
         client,
-        json!({}),
     )
     .await;
     tx.commit().await?;
@@ -182,7 +187,7 @@ pub async fn login(
     let user = db::users::find_by_login(&state.db.pool, &login).await?;
     // One budget per account, whichever spelling was typed.
     let account_key = match &user {
-        Some(u) => u.id.clone(),
+        Some(u) => u.id.to_string(),
         None => format!("name:{}", login.to_lowercase()),
     };
     state
@@ -197,69 +202,66 @@ pub async fn login(
     );
 
     // Audited after answering, so no failure costs more time than another.
-    let failed = |user_id: Option<String>, reason: &'static str| {
-        audit::record_later(
-            state,
-            audit::kind::LOGIN_FAILED,
-            user_id,
-            client,
-            json!({ "reason": reason }),
-        );
+    let failed = |user_id: Option<String>, reason: LoginFailure| {
+        audit::record_later(state, AuditEvent::LoginFailed { reason }, user_id, client);
     };
     let Some(user) = user else {
-        failed(None, "unknown_user");
+        failed(None, LoginFailure::UnknownUser);
         return Err(Error::InvalidCredentials);
     };
     if !verified.ok {
         let reason = if user.password_hash.is_some() {
-            "wrong_password"
+            LoginFailure::WrongPassword
         } else {
-            "no_password"
+            LoginFailure::NoPassword
         };
-        failed(Some(user.id.clone()), reason);
+        failed(Some(user.id.to_string()), reason);
         return Err(Error::InvalidCredentials);
     }
     // Only someone who knows the password learns that the account is deactivated.
     if !user.is_active() {
-        failed(Some(user.id.clone()), "deactivated");
+        failed(Some(user.id.to_string()), LoginFailure::Deactivated);
         return Err(Error::AccountDeactivated);
     }
     if state.settings.accounts.require_verified_email && user.email_verified_at.is_none() {
-        failed(Some(user.id.clone()), "email_not_verified");
+        failed(Some(user.id.to_string()), LoginFailure::EmailNotVerified);
         return Err(Error::EmailNotVerified);
     }
     if verified.needs_rehash {
         let hash = state.hasher.hash(password).await?;
-        db::users::set_password_hash(&state.db.pool, &user.id, &hash, db::now()).await?;
+        db::users::set_password_hash(&state.db.pool, &user.id, &hash, state.clock.unix()).await?;
         audit::record(
             &state.db.pool,
-            audit::kind::PASSWORD_REHASHED,
+            AuditEvent::PasswordRehashed,
             Some(&user.id),
             Some(&user.id),
             client,
-            json!({}),
         )
         .await;
     }
-    let tokens = begin_session(state, &user, client, "password").await?;
+    let tokens = begin_session(state, &user, client, LoginMethod::Password).await?;
     Ok((user, tokens))
 }
 
-async fn begin_session(
+/// Starts a session for someone who just proved who they are, and records the login.
+/// Every way in (password, signup, provider) goes through here.
+pub(super) async fn begin_session(
     state: &AppState,
     user: &UserRow,
     client: &ClientInfo,
-    method: &str,
+    method: LoginMethod,
 ) -> Result<IssuedTokens> {
     let tokens = sessions::start(state, user, client).await?;
-    db::users::record_login(&state.db.pool, &user.id, db::now()).await?;
+    db::users::record_login(&state.db.pool, &user.id, state.clock.unix()).await?;
     audit::record(
         &state.db.pool,
-        audit::kind::LOGIN_OK,
+        AuditEvent::LoginSucceeded {
+            session_id: tokens.session_id.clone(),
+            method,
+        },
         Some(&user.id),
         Some(&user.id),
         client,
-        json!({ "session_id": tokens.session_id, "method": method }),
     )
     .await;
     Ok(tokens)
@@ -282,17 +284,16 @@ pub async fn update_profile(
         valid.display_name.as_deref(),
         valid.bio.as_deref(),
         valid.avatar_url.as_deref(),
-        db::now(),
+        state.clock.unix(),
     )
     .await?
     .ok_or(Error::NotFound)?;
     audit::record(
         &state.db.pool,
-        audit::kind::PROFILE_UPDATED,
+        AuditEvent::ProfileUpdated,
         Some(user_id),
         Some(user_id),
         client,
-        json!({}),
     )
     .await;
     Ok(user)

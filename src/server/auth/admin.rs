@@ -9,10 +9,10 @@
 
 use super::{
     ClientInfo,
-    accounts::{ROLE_ADMIN, ROLE_USER},
-    audit,
+    audit::{self, Actor, AuditEvent, RevokeScope},
     sessions::Authenticated,
 };
+use crate::domain::Role;
 use crate::server::{
     db::{
         self,
@@ -21,16 +21,15 @@ use crate::server::{
         sessions::SessionRow,
         users::{UserOrder, UserRow},
     },
-    error::{Error, Result},
+    error::{AdminChange, Error, Result},
     state::AppState,
 };
-use serde_json::json;
 
 pub const PAGE_SIZE: i64 = 20;
 
 /// The caller, if an admin; 403 otherwise.
 pub fn require_admin(auth: &Authenticated) -> Result<&UserRow> {
-    if auth.user.role == ROLE_ADMIN && auth.user.is_active() {
+    if auth.user.role.is_admin() && auth.user.is_active() {
         Ok(&auth.user)
     } else {
         Err(Error::Forbidden)
@@ -90,7 +89,7 @@ pub async fn user(state: &AppState, auth: &Authenticated, id: &str) -> Result<Us
     let user = find(state, id).await?;
     let pool = &state.db.pool;
     Ok(UserDetail {
-        sessions: db::sessions::list_live_for_user(pool, id, db::now()).await?,
+        sessions: db::sessions::list_live_for_user(pool, id, state.clock.unix()).await?,
         identities: db::identities::for_user(pool, id).await?,
         events: db::audit::recent_for_user(pool, id, 20).await?,
         user,
@@ -109,41 +108,39 @@ async fn find(state: &AppState, id: &str) -> Result<UserRow> {
         .ok_or(Error::NotFound)
 }
 
-fn last_admin(target: &UserRow, what: &str) -> String {
-    format!(
-        "{} is the last active admin and cannot be {what}. Make someone else an admin first.",
-        target.username
-    )
+/// Reads a role named in a form or a request body.
+pub fn role_named(name: &str) -> Result<Role> {
+    name.parse()
+        .map_err(|_| Error::field("role", "Choose “user” or “admin”."))
 }
 
 pub async fn set_role(
     state: &AppState,
     auth: &Authenticated,
     id: &str,
-    role: &str,
+    role: Role,
     client: &ClientInfo,
 ) -> Result<UserRow> {
     let admin = require_admin(auth)?;
-    if role != ROLE_USER && role != ROLE_ADMIN {
-        return Err(Error::field("role", "Choose “user” or “admin”."));
-    }
     let target = find(state, id).await?;
     if target.role == role {
         return Ok(target);
     }
     let mut tx = state.db.begin().await?;
-    if role == ROLE_USER {
-        super::last_admin::keep_an_admin(&mut tx, &target, || last_admin(&target, "demoted"))
-            .await?;
+    if role == Role::User {
+        super::last_admin::keep_an_admin(&mut tx, &target, AdminChange::Demote).await?;
     }
-    db::users::set_role(&mut *tx, id, role, db::now()).await?;
+    db::users::set_role(&mut *tx, id, role, state.clock.unix()).await?;
     audit::record(
         &mut *tx,
-        audit::kind::ROLE_CHANGED,
+        AuditEvent::RoleChanged {
+            from: target.role,
+            to: role,
+            by: Actor::Admin,
+        },
         Some(id),
         Some(&admin.id),
         client,
-        json!({ "from": target.role, "to": role }),
     )
     .await;
     tx.commit().await?;
@@ -164,21 +161,19 @@ pub async fn set_active(
     if target.is_active() == active {
         return Ok(target);
     }
-    let now = db::now();
+    let now = state.clock.unix();
     let mut tx = state.db.begin().await?;
     if !active {
-        super::last_admin::keep_an_admin(&mut tx, &target, || last_admin(&target, "deactivated"))
-            .await?;
+        super::last_admin::keep_an_admin(&mut tx, &target, AdminChange::Deactivate).await?;
     }
     if active {
         db::users::set_deactivated(&mut *tx, id, None, now).await?;
         audit::record(
             &mut *tx,
-            audit::kind::USER_REACTIVATED,
+            AuditEvent::UserReactivated,
             Some(id),
             Some(&admin.id),
             client,
-            json!({}),
         )
         .await;
     } else {
@@ -187,11 +182,12 @@ pub async fn set_active(
             db::sessions::revoke_all_for_user(&mut *tx, id, None, "deactivated", now).await?;
         audit::record(
             &mut *tx,
-            audit::kind::USER_DEACTIVATED,
+            AuditEvent::UserDeactivated {
+                sessions_revoked: revoked,
+            },
             Some(id),
             Some(&admin.id),
             client,
-            json!({ "sessions_revoked": revoked }),
         )
         .await;
     }
@@ -213,16 +209,20 @@ pub async fn sign_out_user(
         id,
         None,
         "signed_out_by_admin",
-        db::now(),
+        state.clock.unix(),
     )
     .await?;
     audit::record(
         &state.db.pool,
-        audit::kind::SESSION_REVOKED,
+        AuditEvent::SessionRevoked {
+            scope: RevokeScope::All,
+            by: Actor::Admin,
+            session_id: None,
+            count: revoked,
+        },
         Some(id),
         Some(&admin.id),
         client,
-        json!({ "scope": "all", "count": revoked, "by": "admin" }),
     )
     .await;
     Ok(revoked)
@@ -232,10 +232,7 @@ pub async fn sign_out_user(
 pub async fn delete_user(state: &AppState, auth: &Authenticated, id: &str) -> Result<String> {
     let admin = require_admin(auth)?;
     let target = find(state, id).await?;
-    super::deletion::erase(state, &target, &admin.id, "admin", || {
-        last_admin(&target, "deleted")
-    })
-    .await?;
+    super::deletion::erase(state, &target, &admin.id, Actor::Admin).await?;
     Ok(target.username)
 }
 
@@ -264,5 +261,5 @@ pub async fn resolve_user(state: &AppState, auth: &Authenticated, text: &str) ->
     require_admin(auth)?;
     Ok(db::users::find_by_login(&state.db.pool, text)
         .await?
-        .map_or_else(|| text.to_string(), |u| u.id))
+        .map_or_else(|| text.to_string(), |u| u.id.into_string()))
 }

@@ -1,13 +1,15 @@
 //! The "this wasn't me" link mailed to the old address when someone asks to change it:
 //! no login needed; it calls the change off, or undoes one already made.
 
+use super::audit::AuditEvent;
 use super::{ClientInfo, audit, one_time};
+use crate::domain::TokenPurpose;
+use crate::server::error::Refusal;
 use crate::server::{
     db,
     error::{Error, Result},
     state::AppState,
 };
-use serde_json::json;
 
 /// What following a "this wasn't me" link did.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub enum CancelOutcome {
 
 /// Whether a cancel link still works (the page asks before showing its button).
 pub async fn cancel_link_status(state: &AppState, raw: &str) -> Result<crate::model::LinkStatus> {
-    one_time::status(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await
+    one_time::status(state, raw, &[TokenPurpose::CancelEmailChange]).await
 }
 
 /// Follows the one-click link mailed to the old address: no login needed, since its
@@ -33,14 +35,14 @@ pub async fn cancel_email_change(
     client: &ClientInfo,
 ) -> Result<CancelOutcome> {
     let one_time::LiveLink { token, user } =
-        one_time::check(state, raw, &[one_time::CANCEL_EMAIL_CHANGE]).await?;
+        one_time::check(state, raw, &[TokenPurpose::CancelEmailChange]).await?;
     let old = token.email.clone().unwrap_or_default();
-    let now = db::now();
+    let now = state.clock.unix();
     let mut tx = state.db.begin().await?;
     if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
         return Err(Error::Link(crate::server::error::LinkProblem::Used));
     }
-    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
+    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, TokenPurpose::ChangeEmail, now)
         .await?;
     let outcome = if old.is_empty() || old.eq_ignore_ascii_case(&user.email) {
         CancelOutcome::Cancelled
@@ -49,9 +51,7 @@ pub async fn cancel_email_change(
             Ok(()) => {}
             // Someone else took the old address meanwhile: nothing to go back to.
             Err(db::users::InsertError::Taken(_)) => {
-                return Err(Error::Conflict(
-                    "Your old address now belongs to another account, so it cannot be restored. Contact the administrator.".into(),
-                ));
+                return Err(Error::Refused(Refusal::OldAddressTaken));
             }
             Err(db::users::InsertError::Database(e)) => return Err(e.into()),
         }
@@ -71,11 +71,12 @@ pub async fn cancel_email_change(
     };
     audit::record(
         &mut *tx,
-        audit::kind::EMAIL_CHANGE_CANCELLED,
+        AuditEvent::EmailChangeCancelled {
+            reverted: outcome == CancelOutcome::Reverted,
+        },
         Some(&user.id),
         None,
         client,
-        json!({ "reverted": outcome == CancelOutcome::Reverted }),
     )
     .await;
     tx.commit().await?;

@@ -1,7 +1,13 @@
 //! `gatehouse create-admin`: a new admin account, or (with `--promote`) an existing,
 //! exact, verified one made admin. Never a silent promotion on a partial match.
 
-use super::{ClientInfo, accounts::ROLE_ADMIN, audit, passwords::Password};
+use super::{
+    ClientInfo,
+    audit::{self, Actor, AuditEvent, LoginMethod},
+    passwords::Password,
+};
+use crate::domain::Role;
+use crate::server::error::Refusal;
 use crate::{
     server::{
         db::{
@@ -13,7 +19,6 @@ use crate::{
     },
     validate,
 };
-use serde_json::json;
 
 /// What `create-admin` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -53,36 +58,37 @@ pub async fn create_admin(
                 a
             }
             _ => {
-                return Err(Error::Conflict(format!(
-                    "No account has both the username {:?} and the address {:?}; nothing was changed.",
-                    username.trim(),
-                    email.trim()
-                )));
+                return Err(Error::Refused(Refusal::NoSuchAccount {
+                    username: username.trim().to_string(),
+                    email: email.trim().to_string(),
+                }));
             }
         };
         if user.email_verified_at.is_none() {
-            return Err(Error::Conflict(format!(
-                "{} has not verified {}; an unverified account is never promoted. Nothing was changed.",
-                user.username, user.email
-            )));
+            return Err(Error::Refused(Refusal::UnverifiedAccount {
+                username: user.username,
+                email: user.email,
+            }));
         }
         if !user.is_active() {
-            return Err(Error::Conflict(format!(
-                "{} is deactivated; reactivate it first. Nothing was changed.",
-                user.username
-            )));
+            return Err(Error::Refused(Refusal::DeactivatedAccount {
+                username: user.username,
+            }));
         }
-        if user.role == ROLE_ADMIN {
+        if user.role.is_admin() {
             return Ok((user, AdminOutcome::AlreadyAdmin));
         }
-        db::users::set_role(&state.db.pool, &user.id, ROLE_ADMIN, db::now()).await?;
+        db::users::set_role(&state.db.pool, &user.id, Role::Admin, state.clock.unix()).await?;
         audit::record(
             &state.db.pool,
-            audit::kind::ROLE_CHANGED,
+            AuditEvent::RoleChanged {
+                from: user.role,
+                to: Role::Admin,
+                by: Actor::Cli,
+            },
             Some(&user.id),
             None,
             &client,
-            json!({ "from": user.role, "to": ROLE_ADMIN, "by": "cli" }),
         )
         .await;
         let user = db::users::find_by_id(&state.db.pool, &user.id)
@@ -91,10 +97,9 @@ pub async fn create_admin(
         return Ok((user, AdminOutcome::Promoted));
     }
     if let Some(existing) = by_name.or(by_email) {
-        return Err(Error::Conflict(format!(
-            "An account already uses that username or address ({}). Nothing was changed; to make an existing, verified account an admin, run create-admin --promote with its exact username and address.",
-            existing.username
-        )));
+        return Err(Error::Refused(Refusal::AccountExists {
+            username: existing.username,
+        }));
     }
     let Some(password) = password else {
         return Err(Error::field(
@@ -113,7 +118,7 @@ pub async fn create_admin(
     )
     .map_err(Error::Invalid)?;
     let hash = state.hasher.hash(password).await?;
-    let now = db::now();
+    let now = state.clock.unix();
     let user = db::users::insert(
         &state.db.pool,
         NewUser {
@@ -121,7 +126,7 @@ pub async fn create_admin(
             email: valid.email.as_str(),
             password_hash: Some(&hash),
             display_name: None,
-            role: ROLE_ADMIN,
+            role: Role::Admin,
             email_verified_at: Some(now),
         },
         now,
@@ -133,11 +138,14 @@ pub async fn create_admin(
     })?;
     audit::record(
         &state.db.pool,
-        audit::kind::SIGNUP,
+        AuditEvent::Signup {
+            method: LoginMethod::Password,
+            role: Role::Admin,
+            by: Actor::Cli,
+        },
         Some(&user.id),
         None,
         &client,
-        json!({ "role": ROLE_ADMIN, "by": "cli" }),
     )
     .await;
     Ok((user, AdminOutcome::Created))

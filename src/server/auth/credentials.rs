@@ -1,8 +1,10 @@
 //! Changing what proves who you are, while logged in: the password and the address.
 
+use super::audit::AuditEvent;
 use super::{
     ClientInfo, audit, one_time, passwords::Password, sessions::Authenticated, verification,
 };
+use crate::domain::TokenPurpose;
 use crate::{
     server::{
         db::{self, users::UserRow},
@@ -12,7 +14,6 @@ use crate::{
     },
     validate::{self, FieldErrors},
 };
-use serde_json::json;
 
 const NO_PASSWORD: &str =
     "Your account has no password yet. Use “Forgot your password?” on the login page to set one.";
@@ -99,13 +100,22 @@ pub async fn change_password(
         user,
         &hash,
         Some(&auth.session_id),
-        false,
+        NewPassword::Changed,
         client,
     )
     .await?;
     tx.commit().await?;
     state.mailer.wake();
     Ok(())
+}
+
+/// Why a password is being replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum NewPassword {
+    /// The owner changed it, knowing the old one.
+    Changed,
+    /// Set with an emailed reset link.
+    Reset,
 }
 
 /// Stores a new password hash in `tx` with what follows from it: reset links die,
@@ -117,24 +127,25 @@ pub(super) async fn store_new_password(
     user: &UserRow,
     hash: &str,
     keep: Option<&str>,
-    by_reset: bool,
+    how: NewPassword,
     client: &ClientInfo,
 ) -> Result<()> {
-    let now = db::now();
+    let now = state.clock.unix();
     // A new credentials epoch: every link issued before (reset, verification, a pending
     // change of address or its cancel link) is dead, whoever asked for it.
     db::users::change_password_hash(&mut **tx, &user.id, hash, now).await?;
     db::one_time_tokens::invalidate_all_for_user_except(
         &mut **tx,
         &user.id,
-        one_time::CANCEL_EMAIL_CHANGE,
+        TokenPurpose::CancelEmailChange,
         now,
     )
     .await?;
-    let (reason, kind) = if by_reset {
-        ("password_reset", audit::kind::PASSWORD_RESET)
+    let by_reset = how == NewPassword::Reset;
+    let reason = if by_reset {
+        "password_reset"
     } else {
-        ("password_changed", audit::kind::PASSWORD_CHANGED)
+        "password_changed"
     };
     let revoked = db::sessions::revoke_all_for_user(&mut **tx, &user.id, keep, reason, now).await?;
     let name = verification::greeting(user);
@@ -157,11 +168,18 @@ pub(super) async fn store_new_password(
         .await?;
     audit::record(
         &mut **tx,
-        kind,
+        if by_reset {
+            AuditEvent::PasswordReset {
+                sessions_revoked: revoked,
+            }
+        } else {
+            AuditEvent::PasswordChanged {
+                sessions_revoked: revoked,
+            }
+        },
         Some(&user.id),
         Some(&user.id),
         client,
-        json!({ "sessions_revoked": revoked }),
     )
     .await;
     Ok(())
@@ -204,7 +222,7 @@ pub async fn change_email(
         .throttle
         .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
     // At most one confirmation per account per resend interval (README's promise).
-    if verification::recently_sent(state, user, one_time::CHANGE_EMAIL).await? {
+    if verification::recently_sent(state, user, TokenPurpose::ChangeEmail).await? {
         return Err(Error::TooManyRequests);
     }
     if db::users::find_by_login(&state.db.pool, email.as_str())
@@ -213,43 +231,57 @@ pub async fn change_email(
     {
         // The same traces as a real request (a spent link in place of a live one), so the
         // resend throttle answers a follow-up request alike for taken and free addresses.
-        let now = db::now();
+        let now = state.clock.unix();
         let mut tx = state.db.begin().await?;
-        db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
-            .await?;
+        db::one_time_tokens::invalidate_for_user(
+            &mut *tx,
+            &user.id,
+            TokenPurpose::ChangeEmail,
+            now,
+        )
+        .await?;
         one_time::issue(
             &mut *tx,
             user,
-            one_time::CHANGE_EMAIL,
+            TokenPurpose::ChangeEmail,
             Some(email.as_str()),
-            state.settings.accounts.verify_email_ttl_seconds,
+            state.settings.accounts.verify_email_ttl,
+            state.clock.unix(),
         )
         .await?;
-        db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
-            .await?;
+        db::one_time_tokens::invalidate_for_user(
+            &mut *tx,
+            &user.id,
+            TokenPurpose::ChangeEmail,
+            now,
+        )
+        .await?;
         audit::record(
             &mut *tx,
-            audit::kind::EMAIL_CHANGE_REQUESTED,
+            AuditEvent::EmailChangeRequested {
+                to: None,
+                taken: true,
+            },
             Some(&user.id),
             Some(&user.id),
             client,
-            json!({ "taken": true }),
         )
         .await;
         tx.commit().await?;
         return Ok(email.into_inner());
     }
-    let now = db::now();
-    let ttl = state.settings.accounts.verify_email_ttl_seconds;
+    let now = state.clock.unix();
+    let ttl = state.settings.accounts.verify_email_ttl;
     let mut tx = state.db.begin().await?;
-    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, one_time::CHANGE_EMAIL, now)
+    db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, TokenPurpose::ChangeEmail, now)
         .await?;
     let raw = one_time::issue(
         &mut *tx,
         user,
-        one_time::CHANGE_EMAIL,
+        TokenPurpose::ChangeEmail,
         Some(email.as_str()),
         ttl,
+        state.clock.unix(),
     )
     .await?;
     // The old address can undo this with one click, without logging in.
@@ -257,9 +289,10 @@ pub async fn change_email(
     let cancel_raw = one_time::issue(
         &mut *tx,
         user,
-        one_time::CANCEL_EMAIL_CHANGE,
+        TokenPurpose::CancelEmailChange,
         Some(&user.email),
         ttl,
+        state.clock.unix(),
     )
     .await?;
     let name = verification::greeting(user);
@@ -291,11 +324,13 @@ pub async fn change_email(
         .await?;
     audit::record(
         &mut *tx,
-        audit::kind::EMAIL_CHANGE_REQUESTED,
+        AuditEvent::EmailChangeRequested {
+            to: Some(email.as_str().to_string()),
+            taken: false,
+        },
         Some(&user.id),
         Some(&user.id),
         client,
-        json!({ "to": email.as_str() }),
     )
     .await;
     tx.commit().await?;

@@ -3,13 +3,17 @@
 //! dropped; the audit trail keeps its events but loses what identifies the person. One
 //! event records the deletion itself, with no personal data.
 
-use super::{ClientInfo, audit, passwords::Password, sessions::Authenticated};
+use super::{
+    ClientInfo,
+    audit::{self, Actor, AuditEvent},
+    passwords::Password,
+    sessions::Authenticated,
+};
 use crate::server::{
     db::{self, users::UserRow},
-    error::{Error, Result},
+    error::{AdminChange, Error, Refusal, Result, SensitiveAction},
     state::AppState,
 };
-use serde_json::json;
 
 /// The owner deletes their own account: `confirm` must be their username, and they need
 /// their password (or, without one, a login in the last ten minutes).
@@ -48,17 +52,14 @@ pub async fn delete_own(
             let session = db::sessions::find_by_id(&state.db.pool, &auth.session_id)
                 .await?
                 .ok_or(Error::Unauthorized)?;
-            if db::now() - session.created_at > super::sessions::RECENT_LOGIN_SECONDS {
-                return Err(Error::Conflict(
-                    "For your safety, log out and log in again, then delete your account within 10 minutes.".into(),
-                ));
+            if state.clock.unix() - session.created_at > super::sessions::RECENT_LOGIN_SECONDS {
+                return Err(Error::Refused(Refusal::ReauthRequired(
+                    SensitiveAction::DeleteAccount,
+                )));
             }
         }
     }
-    erase(state, user, &user.id, "self", || {
-        "You are the last admin. Make someone else an admin before deleting your account.".into()
-    })
-    .await
+    erase(state, user, &user.id, Actor::Owner).await
 }
 
 /// Removes the account and what identifies its owner, in one transaction.
@@ -66,11 +67,14 @@ pub(super) async fn erase(
     state: &AppState,
     user: &UserRow,
     actor_id: &str,
-    by: &str,
-    last_admin: impl FnOnce() -> String,
+    by: Actor,
 ) -> Result<()> {
+    let change = match by {
+        Actor::Owner => AdminChange::DeleteOwn,
+        _ => AdminChange::Delete,
+    };
     let mut tx = state.db.begin().await?;
-    super::last_admin::keep_an_admin(&mut tx, user, last_admin).await?;
+    super::last_admin::keep_an_admin(&mut tx, user, change).await?;
     db::outbox::forget_recipient(&mut *tx, &user.email).await?;
     db::audit::scrub_user(&mut *tx, &user.id).await?;
     if !db::users::delete(&mut *tx, &user.id).await? {
@@ -79,11 +83,10 @@ pub(super) async fn erase(
     // No IP or browser: this record outlives the account and must not identify anyone.
     audit::record(
         &mut *tx,
-        audit::kind::USER_DELETED,
+        AuditEvent::UserDeleted { by },
         Some(&user.id),
-        Some(actor_id).filter(|a| *a != user.id),
+        Some(actor_id).filter(|a| *a != user.id.as_str()),
         &ClientInfo::default(),
-        json!({ "by": by }),
     )
     .await;
     tx.commit().await?;

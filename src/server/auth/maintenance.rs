@@ -21,16 +21,16 @@ pub struct Purged {
 pub const SPENT_ROW_RETENTION_SECONDS: i64 = 7 * 86_400;
 
 pub async fn purge(state: &AppState) -> Result<Purged> {
-    let now = db::now();
+    let now = state.clock.unix();
     let sessions =
         db::sessions::purge(&state.db.pool, now, now - REVOKED_SESSION_RETENTION_SECONDS).await?;
     let browser_states = db::browser_states::delete_expired(&state.db.pool, now).await?;
     let one_time_tokens =
         db::one_time_tokens::purge(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
     let outbox = db::outbox::purge_done(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
-    let days = state.settings.accounts.audit_retention_days as i64;
-    let audit_events = if days > 0 {
-        db::audit::purge_before(&state.db.pool, now - days * 86_400).await?
+    let retention = crate::server::clock::seconds(state.settings.accounts.audit_retention);
+    let audit_events = if retention > 0 {
+        db::audit::purge_before(&state.db.pool, now - retention).await?
     } else {
         0
     };

@@ -12,28 +12,24 @@ use crate::server::{
     state::AppState,
 };
 
-pub const VERIFY_EMAIL: &str = "verify_email";
-pub const RESET_PASSWORD: &str = "reset_password";
-pub const CHANGE_EMAIL: &str = "change_email";
-/// The one-click "this wasn't me" link in the notice sent to the old address.
-pub const CANCEL_EMAIL_CHANGE: &str = "cancel_email_change";
+pub use crate::domain::TokenPurpose;
 
 /// Creates a token and returns the raw value to put in the link (never stored).
 pub async fn issue<'c>(
     e: impl Exec<'c>,
     user: &UserRow,
-    purpose: &str,
+    purpose: TokenPurpose,
     email: Option<&str>,
-    ttl_seconds: u64,
+    ttl: std::time::Duration,
+    now: i64,
 ) -> Result<String> {
     let (raw, hash) = new_token();
-    let now = db::now();
     let token = NewToken {
         user_id: &user.id,
         purpose,
         token_hash: &hash,
         email,
-        expires_at: now + ttl_seconds as i64,
+        expires_at: now + crate::server::clock::seconds(ttl),
         credentials_epoch: user.credentials_epoch,
     };
     db::one_time_tokens::insert(e, token, now).await?;
@@ -45,7 +41,7 @@ pub async fn issue<'c>(
 pub async fn status(
     state: &AppState,
     raw: &str,
-    purposes: &[&str],
+    purposes: &[TokenPurpose],
 ) -> Result<crate::model::LinkStatus> {
     use crate::model::LinkStatus;
     Ok(match check(state, raw, purposes).await {
@@ -65,7 +61,7 @@ pub struct LiveLink {
 /// Finds a live token for one of `purposes`, or says why the link does not work. A link
 /// issued before the account's last password change or reset, or of a deactivated
 /// account, does not work: securing the account ends everything set up before.
-pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<LiveLink> {
+pub async fn check(state: &AppState, raw: &str, purposes: &[TokenPurpose]) -> Result<LiveLink> {
     let raw = raw.trim();
     // Real tokens are 43 base64url characters; anything else is not worth a query.
     if raw.len() != 43
@@ -77,7 +73,7 @@ pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<Liv
     }
     let row = db::one_time_tokens::find_by_hash(&state.db.pool, &hash_token(raw))
         .await?
-        .filter(|row| purposes.contains(&row.purpose.as_str()))
+        .filter(|row| purposes.contains(&row.purpose))
         .ok_or(Error::Link(LinkProblem::Invalid))?;
     if row.used_at.is_some() {
         return Err(Error::Link(LinkProblem::Used));
@@ -89,10 +85,10 @@ pub async fn check(state: &AppState, raw: &str, purposes: &[&str]) -> Result<Liv
         .filter(|u| {
             u.is_active()
                 && (u.credentials_epoch == row.credentials_epoch
-                    || row.purpose == CANCEL_EMAIL_CHANGE)
+                    || row.purpose == TokenPurpose::CancelEmailChange)
         })
         .ok_or(Error::Link(LinkProblem::Invalid))?;
-    if row.expires_at <= db::now() {
+    if row.expires_at <= state.clock.unix() {
         return Err(Error::Link(LinkProblem::Expired));
     }
     Ok(LiveLink { token: row, user })

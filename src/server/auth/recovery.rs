@@ -1,7 +1,10 @@
 //! Forgotten passwords: a reset link by email, then a new password. The request answers
 //! the same whether or not the account exists.
 
+use super::audit::AuditEvent;
+use super::credentials::NewPassword;
 use super::{ClientInfo, audit, one_time, passwords::Password, verification};
+use crate::domain::TokenPurpose;
 use crate::{
     model::LinkStatus,
     server::{
@@ -12,7 +15,6 @@ use crate::{
     },
     validate,
 };
-use serde_json::json;
 
 /// Mails a reset link to the account with this address, if there is one (active, and not
 /// sent another within the resend interval). Only a malformed address is an error.
@@ -38,7 +40,7 @@ async fn send_reset_link(state: &AppState, email: &str, client: &ClientInfo) -> 
     };
     if !user.email.eq_ignore_ascii_case(email)
         || !user.is_active()
-        || verification::recently_sent(state, &user, one_time::RESET_PASSWORD).await?
+        || verification::recently_sent(state, &user, TokenPurpose::ResetPassword).await?
     {
         return Ok(());
     }
@@ -46,11 +48,10 @@ async fn send_reset_link(state: &AppState, email: &str, client: &ClientInfo) -> 
     queue_reset_link(state, &mut tx, &user).await?;
     audit::record(
         &mut *tx,
-        audit::kind::PASSWORD_RESET_REQUESTED,
+        AuditEvent::PasswordResetRequested,
         Some(&user.id),
         None,
         client,
-        json!({}),
     )
     .await;
     tx.commit().await?;
@@ -68,9 +69,10 @@ pub(super) async fn queue_reset_link(
     let raw = one_time::issue(
         &mut **tx,
         user,
-        one_time::RESET_PASSWORD,
+        TokenPurpose::ResetPassword,
         Some(&user.email),
-        state.settings.accounts.reset_password_ttl_seconds,
+        state.settings.accounts.reset_password_ttl,
+        state.clock.unix(),
     )
     .await?;
     let link = state.mailer.link("/reset-password", &raw);
@@ -84,7 +86,7 @@ pub(super) async fn queue_reset_link(
 /// Whether a reset link still works (checked when the page opens, so nobody types a new
 /// password into a dead link).
 pub async fn link_status(state: &AppState, raw: &str) -> Result<LinkStatus> {
-    one_time::status(state, raw, &[one_time::RESET_PASSWORD]).await
+    one_time::status(state, raw, &[TokenPurpose::ResetPassword]).await
 }
 
 /// Sets a new password with a reset link. Every session of the user ends, other reset
@@ -99,7 +101,7 @@ pub async fn reset(
     client: &ClientInfo,
 ) -> Result<(UserRow, Vec<String>)> {
     let one_time::LiveLink { token, user } =
-        one_time::check(state, raw, &[one_time::RESET_PASSWORD]).await?;
+        one_time::check(state, raw, &[TokenPurpose::ResetPassword]).await?;
     let mut fields = validate::FieldErrors::new();
     let policy = state.settings.password_policy();
     let inputs = [
@@ -121,7 +123,7 @@ pub async fn reset(
         .throttle
         .check_client(super::throttle::Spend::Hash, client.ip.as_deref())?;
     let hash = state.hasher.hash(password).await?;
-    let now = db::now();
+    let now = state.clock.unix();
     let mut tx = state.db.begin().await?;
     if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
         return Err(Error::Link(LinkProblem::Used));
@@ -134,8 +136,16 @@ pub async fn reset(
     {
         db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
     }
-    super::credentials::store_new_password(state, &mut tx, &user, &hash, None, true, client)
-        .await?;
+    super::credentials::store_new_password(
+        state,
+        &mut tx,
+        &user,
+        &hash,
+        None,
+        NewPassword::Reset,
+        client,
+    )
+    .await?;
     tx.commit().await?;
     state.mailer.wake();
     let providers = db::identities::for_user(&state.db.pool, &user.id)

@@ -1,7 +1,10 @@
 //! Email verification: the link sent at signup (and on request), and following it.
 //! Also completes a change of address, whose confirmation link works the same way.
 
+use super::audit::AuditEvent;
 use super::{ClientInfo, audit, one_time};
+use crate::domain::TokenPurpose;
+use crate::server::clock::seconds;
 use crate::{
     model::VerifyOutcome,
     server::{
@@ -11,7 +14,6 @@ use crate::{
         state::AppState,
     },
 };
-use serde_json::json;
 
 /// The name a message greets the user with.
 pub fn greeting(user: &UserRow) -> &str {
@@ -21,13 +23,14 @@ pub fn greeting(user: &UserRow) -> &str {
 /// Issues a verification link for the account's current address and queues the mail,
 /// both through `e` (the caller's transaction).
 pub async fn queue(state: &AppState, e: &mut sqlx::AnyConnection, user: &UserRow) -> Result<()> {
-    let ttl = state.settings.accounts.verify_email_ttl_seconds;
+    let ttl = state.settings.accounts.verify_email_ttl;
     let raw = one_time::issue(
         &mut *e,
         user,
-        one_time::VERIFY_EMAIL,
+        TokenPurpose::VerifyEmail,
         Some(&user.email),
         ttl,
+        state.clock.unix(),
     )
     .await?;
     let link = state.mailer.link("/verify-email", &raw);
@@ -49,11 +52,11 @@ pub async fn queue(state: &AppState, e: &mut sqlx::AnyConnection, user: &UserRow
 /// shows a confirm button, so mail scanners and link prefetchers that fetch the link
 /// change nothing.
 pub async fn inspect(state: &AppState, raw: &str) -> Result<VerifyOutcome> {
-    let purposes = [one_time::VERIFY_EMAIL, one_time::CHANGE_EMAIL];
+    let purposes = [TokenPurpose::VerifyEmail, TokenPurpose::ChangeEmail];
     match one_time::check(state, raw, &purposes).await {
         Ok(one_time::LiveLink { token, .. }) => Ok(VerifyOutcome::Confirm {
             email: token.email.unwrap_or_default(),
-            change: token.purpose == one_time::CHANGE_EMAIL,
+            change: token.purpose == TokenPurpose::ChangeEmail,
         }),
         Err(Error::Link(problem)) => explain(state, raw, problem).await,
         Err(e) => Err(e),
@@ -62,19 +65,19 @@ pub async fn inspect(state: &AppState, raw: &str) -> Result<VerifyOutcome> {
 
 /// Follows a verification or address-change link (a POST from the confirm button).
 pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<VerifyOutcome> {
-    let purposes = [one_time::VERIFY_EMAIL, one_time::CHANGE_EMAIL];
+    let purposes = [TokenPurpose::VerifyEmail, TokenPurpose::ChangeEmail];
     let one_time::LiveLink { token, user } = match one_time::check(state, raw, &purposes).await {
         Ok(link) => link,
         Err(Error::Link(problem)) => return explain(state, raw, problem).await,
         Err(e) => return Err(e),
     };
     let address = token.email.clone().unwrap_or_default();
-    let now = db::now();
+    let now = state.clock.unix();
     let mut tx = state.db.begin().await?;
     if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
         return Ok(VerifyOutcome::Refused(LinkProblem::Used));
     }
-    let outcome = if token.purpose == one_time::VERIFY_EMAIL {
+    let outcome = if token.purpose == TokenPurpose::VerifyEmail {
         // A link for an address the account no longer has proves nothing.
         if !address.eq_ignore_ascii_case(&user.email) {
             return Ok(VerifyOutcome::Refused(LinkProblem::Invalid));
@@ -82,11 +85,10 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
         db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
         audit::record(
             &mut *tx,
-            audit::kind::EMAIL_VERIFIED,
+            AuditEvent::EmailVerified,
             Some(&user.id),
             Some(&user.id),
             client,
-            json!({}),
         )
         .await;
         VerifyOutcome::Verified { email: address }
@@ -98,19 +100,21 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
         }
         // Links mailed to the old address must not outlive it.
         for purpose in [
-            one_time::CHANGE_EMAIL,
-            one_time::RESET_PASSWORD,
-            one_time::VERIFY_EMAIL,
+            TokenPurpose::ChangeEmail,
+            TokenPurpose::ResetPassword,
+            TokenPurpose::VerifyEmail,
         ] {
             db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, purpose, now).await?;
         }
         audit::record(
             &mut *tx,
-            audit::kind::EMAIL_CHANGED,
+            AuditEvent::EmailChanged {
+                from: user.email.clone(),
+                to: address.clone(),
+            },
             Some(&user.id),
             Some(&user.id),
             client,
-            json!({ "from": user.email, "to": address }),
         )
         .await;
         VerifyOutcome::EmailChanged { email: address }
@@ -133,7 +137,7 @@ async fn explain(state: &AppState, raw: &str, problem: LinkProblem) -> Result<Ve
             };
             match (token, user) {
                 (Some(t), Some(u))
-                    if t.purpose == one_time::VERIFY_EMAIL && u.email_verified_at.is_some() =>
+                    if t.purpose == TokenPurpose::VerifyEmail && u.email_verified_at.is_some() =>
                 {
                     VerifyOutcome::AlreadyVerified
                 }
@@ -173,7 +177,7 @@ async fn send_new_link(state: &AppState, login: &str, client: &ClientInfo) -> Re
     };
     if user.email_verified_at.is_some()
         || !user.is_active()
-        || recently_sent(state, &user, one_time::VERIFY_EMAIL).await?
+        || recently_sent(state, &user, TokenPurpose::VerifyEmail).await?
     {
         return Ok(());
     }
@@ -181,11 +185,10 @@ async fn send_new_link(state: &AppState, login: &str, client: &ClientInfo) -> Re
     queue(state, &mut tx, &user).await?;
     audit::record(
         &mut *tx,
-        audit::kind::VERIFICATION_SENT,
+        AuditEvent::VerificationSent,
         Some(&user.id),
         None,
         client,
-        json!({}),
     )
     .await;
     tx.commit().await?;
@@ -194,8 +197,12 @@ async fn send_new_link(state: &AppState, login: &str, client: &ClientInfo) -> Re
 }
 
 /// Whether a link of this purpose went to the user within the resend interval.
-pub async fn recently_sent(state: &AppState, user: &UserRow, purpose: &str) -> Result<bool> {
-    let interval = state.settings.accounts.email_resend_interval_seconds as i64;
+pub async fn recently_sent(
+    state: &AppState,
+    user: &UserRow,
+    purpose: TokenPurpose,
+) -> Result<bool> {
+    let interval = seconds(state.settings.accounts.email_resend_interval);
     let last = db::one_time_tokens::last_issued_at(&state.db.pool, &user.id, purpose).await?;
-    Ok(last.is_some_and(|at| db::now() - at < interval))
+    Ok(last.is_some_and(|at| state.clock.unix() - at < interval))
 }

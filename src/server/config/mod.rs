@@ -6,6 +6,7 @@
 //! `providers` the sign-in provider settings and the presets of known providers,
 //! `secrets` the type that keeps secret values out of logs.
 
+mod duration;
 mod providers;
 mod secrets;
 mod sections;
@@ -21,7 +22,7 @@ use crate::model::PasswordPolicy;
 use anyhow::{Context, bail, ensure};
 use figment::{
     Figment,
-    providers::{Env, Format, Serialized, Toml},
+    providers::{Env, Format, Toml},
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,8 +97,10 @@ impl Settings {
     }
 
     fn figment(file: &str) -> Figment {
-        Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Toml::file(file))
+        // No serialised defaults underneath: every section has `#[serde(default)]`, and a
+        // default layer would clash with the old spellings (`access_ttl_seconds`) the
+        // lifetimes still accept as aliases.
+        Figment::from(Toml::file(file))
             .merge(
                 // Settings only: GATEHOUSE_CONFIG, GATEHOUSE_LOG and the secrets share the prefix.
                 Env::prefixed("GATEHOUSE_")
@@ -160,21 +163,22 @@ impl Settings {
         );
 
         let t = &self.tokens;
+        let secs = |d: std::time::Duration| d.as_secs();
         ensure!(
-            (1..=24 * 3600).contains(&t.access_ttl_seconds),
-            "tokens.access_ttl_seconds must be between 1 and 86400"
+            (1..=24 * 3600).contains(&secs(t.access_ttl)),
+            "tokens.access_ttl must be between 1s and 24h"
         );
         ensure!(
-            t.refresh_ttl_seconds >= t.access_ttl_seconds,
-            "tokens.refresh_ttl_seconds must be at least the access lifetime"
+            t.refresh_ttl >= t.access_ttl,
+            "tokens.refresh_ttl must be at least tokens.access_ttl"
         );
         ensure!(
-            t.session_max_age_seconds >= t.refresh_ttl_seconds,
-            "tokens.session_max_age_seconds must be at least tokens.refresh_ttl_seconds"
+            t.session_max_age >= t.refresh_ttl,
+            "tokens.session_max_age must be at least tokens.refresh_ttl"
         );
         ensure!(
-            t.refresh_reuse_grace_seconds <= 300,
-            "tokens.refresh_reuse_grace_seconds must be at most 300"
+            secs(t.refresh_reuse_grace) <= 300,
+            "tokens.refresh_reuse_grace must be at most 5m"
         );
         ensure!(!t.audience.is_empty(), "tokens.audience must not be empty");
         ensure!(
@@ -208,25 +212,25 @@ impl Settings {
             "argon2 parameters are below the OWASP minimum (memory 19456 KiB, 2 iterations, parallelism 1)"
         );
 
+        if let Some(days) = self.accounts.audit_retention_days.take() {
+            self.accounts.audit_retention = std::time::Duration::from_secs(days * 86_400);
+        }
         let a = &self.accounts;
         ensure!(
-            (300..=7 * 24 * 3600).contains(&a.verify_email_ttl_seconds),
-            "accounts.verify_email_ttl_seconds must be between 300 and 604800"
+            (300..=7 * 24 * 3600).contains(&secs(a.verify_email_ttl)),
+            "accounts.verify_email_ttl must be between 5m and 7d"
         );
         ensure!(
-            (300..=24 * 3600).contains(&a.reset_password_ttl_seconds),
-            "accounts.reset_password_ttl_seconds must be between 300 and 86400"
+            (300..=24 * 3600).contains(&secs(a.reset_password_ttl)),
+            "accounts.reset_password_ttl must be between 5m and 24h"
         );
         let m = &self.mail;
         ensure!(m.max_attempts >= 1, "mail.max_attempts must be at least 1");
         ensure!(
-            m.retry_base_seconds >= 1,
-            "mail.retry_base_seconds must be at least 1"
+            secs(m.retry_base) >= 1,
+            "mail.retry_base must be at least 1s"
         );
-        ensure!(
-            m.timeout_seconds >= 1,
-            "mail.timeout_seconds must be at least 1"
-        );
+        ensure!(secs(m.timeout) >= 1, "mail.timeout must be at least 1s");
         ensure!(
             m.from.parse::<lettre::message::Mailbox>().is_ok(),
             "mail.from {:?} is not an address like `Gatehouse <no-reply@example.com>`",
@@ -283,11 +287,16 @@ impl Settings {
                 "mail.tls = \"none\" sends passwords and links in clear text; use it only for a relay on localhost"
             );
             for (name, provider) in &self.oauth {
-                for url in [
-                    &provider.authorize_url,
-                    &provider.token_url,
-                    &provider.userinfo_url,
-                ] {
+                let urls = if provider.discovers() {
+                    vec![&provider.issuer]
+                } else {
+                    vec![
+                        &provider.authorize_url,
+                        &provider.token_url,
+                        &provider.userinfo_url,
+                    ]
+                };
+                for url in urls {
                     ensure!(
                         url.starts_with("https://"),
                         "oauth.{name} endpoint {url} is not https; production needs https endpoints"

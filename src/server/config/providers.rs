@@ -17,7 +17,9 @@ pub fn oauth_secret_env(provider: &str) -> String {
 pub enum ProviderKind {
     Google,
     Github,
-    /// Any OpenID Connect provider: standard claims from its userinfo endpoint.
+    /// Any OpenID Connect provider. With `issuer`, its endpoints come from discovery and
+    /// its ID token (signature, issuer, audience, expiry, nonce) is verified; without,
+    /// standard claims are read from the configured userinfo endpoint.
     Oidc,
     /// Any OAuth 2.0 provider with a JSON profile endpoint; say which fields to read.
     Oauth2,
@@ -31,7 +33,11 @@ pub struct OAuthProviderSettings {
     /// Shown on buttons ("Continue with ..."); defaults from the kind or the name.
     pub display_name: String,
     pub client_id: String,
-    /// Endpoints; Google's and GitHub's are known, generic providers must give them.
+    /// OpenID Connect issuer URL (`kind = "oidc"`): everything else is discovered from
+    /// `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// Endpoints; Google's and GitHub's are known, generic providers must give them
+    /// (OpenID Connect providers with an `issuer` need none).
     pub authorize_url: String,
     pub token_url: String,
     pub userinfo_url: String,
@@ -50,6 +56,11 @@ pub struct OAuthProviderSettings {
 impl OAuthProviderSettings {
     pub fn kind(&self) -> ProviderKind {
         self.kind.unwrap_or(ProviderKind::Oidc)
+    }
+
+    /// An OpenID Connect provider configured by its issuer (discovery, verified ID token).
+    pub fn discovers(&self) -> bool {
+        self.kind() == ProviderKind::Oidc && !self.issuer.is_empty()
     }
 
     /// Fills what the kind implies and checks the rest.
@@ -99,6 +110,20 @@ impl OAuthProviderSettings {
             !self.client_id.is_empty(),
             "oauth.{name}.client_id is missing"
         );
+        if !self.issuer.is_empty() {
+            ensure!(
+                kind == ProviderKind::Oidc,
+                "oauth.{name}.issuer is for kind = \"oidc\" providers"
+            );
+            let url = Url::parse(&self.issuer).with_context(|| {
+                format!("oauth.{name}.issuer must be a URL, got {:?}", self.issuer)
+            })?;
+            ensure!(
+                matches!(url.scheme(), "http" | "https"),
+                "oauth.{name}.issuer must be an http(s) URL"
+            );
+            return Ok(());
+        }
         for (key, value) in [
             ("authorize_url", &self.authorize_url),
             ("token_url", &self.token_url),

@@ -1,17 +1,22 @@
 //! One struct per `[section]` of the settings file, each with its defaults beside it.
 
 use serde::{Deserialize, Serialize};
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AccountSettings {
     /// Accounts must follow the emailed link before they can log in.
     pub require_verified_email: bool,
-    pub verify_email_ttl_seconds: u64,
-    pub reset_password_ttl_seconds: u64,
-    /// At most one verification or reset mail per address in this many seconds.
-    pub email_resend_interval_seconds: u64,
+    /// How long a verification (or address-change) link works.
+    #[serde(with = "super::duration", alias = "verify_email_ttl_seconds")]
+    pub verify_email_ttl: Duration,
+    /// How long a password-reset link works.
+    #[serde(with = "super::duration", alias = "reset_password_ttl_seconds")]
+    pub reset_password_ttl: Duration,
+    /// At most one verification or reset mail per address in this long.
+    #[serde(with = "super::duration", alias = "email_resend_interval_seconds")]
+    pub email_resend_interval: Duration,
     /// Failed password checks an account may have before each further try must wait a
     /// growing delay (1 s, 2 s, 4 s … up to a minute); 0 turns delays off.
     pub failed_logins_before_delay: u32,
@@ -27,8 +32,12 @@ pub struct AccountSettings {
     /// mails the owner instead; `explicit` says "already exists" (closed deployments).
     /// Unset: `hidden` in production, `explicit` in development.
     pub signup_taken_email: Option<SignupTakenEmail>,
-    /// Audit events older than this many days are deleted (0 keeps them forever).
-    pub audit_retention_days: u32,
+    /// Audit events older than this are deleted ("0" keeps them forever).
+    #[serde(with = "super::duration")]
+    pub audit_retention: Duration,
+    /// The old spelling of `audit_retention`, in days; read once into it.
+    #[serde(skip_serializing)]
+    pub audit_retention_days: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,23 +70,27 @@ pub struct MailSettings {
     /// Tries before a message is marked failed.
     pub max_attempts: u32,
     /// First retry delay; it doubles with each failure (capped at an hour).
-    pub retry_base_seconds: u64,
-    pub timeout_seconds: u64,
+    #[serde(with = "super::duration", alias = "retry_base_seconds")]
+    pub retry_base: Duration,
+    /// How long one SMTP conversation may take.
+    #[serde(with = "super::duration", alias = "timeout_seconds")]
+    pub timeout: Duration,
 }
 
 impl Default for AccountSettings {
     fn default() -> Self {
         Self {
             require_verified_email: true,
-            verify_email_ttl_seconds: 24 * 3600,
-            reset_password_ttl_seconds: 3600,
-            email_resend_interval_seconds: 60,
+            verify_email_ttl: Duration::from_secs(24 * 3600),
+            reset_password_ttl: Duration::from_secs(3600),
+            email_resend_interval: Duration::from_secs(60),
             failed_logins_before_delay: 5,
             login_attempts_per_ip_per_minute: 60,
             hashes_per_ip_per_minute: 30,
             mails_per_ip_per_minute: 10,
             signup_taken_email: None,
-            audit_retention_days: 400,
+            audit_retention: Duration::from_secs(400 * 86_400),
+            audit_retention_days: None,
         }
     }
 }
@@ -90,8 +103,8 @@ impl Default for MailSettings {
             tls: MailTls::Starttls,
             from: "Gatehouse <no-reply@localhost>".into(),
             max_attempts: 8,
-            retry_base_seconds: 10,
-            timeout_seconds: 15,
+            retry_base: Duration::from_secs(10),
+            timeout: Duration::from_secs(15),
         }
     }
 }
@@ -141,13 +154,18 @@ pub struct TokenSettings {
     /// (`POST /api/v1/auth/service-token`); such tokens verify with the JWKS but are
     /// refused by Gatehouse's own API, admin endpoints included.
     pub service_audiences: Vec<String>,
-    pub access_ttl_seconds: u64,
+    /// Lifetime of an access token.
+    #[serde(with = "super::duration", alias = "access_ttl_seconds")]
+    pub access_ttl: Duration,
     /// Idle lifetime of a session: each refresh extends it by this much.
-    pub refresh_ttl_seconds: u64,
+    #[serde(with = "super::duration", alias = "refresh_ttl_seconds")]
+    pub refresh_ttl: Duration,
     /// Absolute lifetime of a session, however active.
-    pub session_max_age_seconds: u64,
+    #[serde(with = "super::duration", alias = "session_max_age_seconds")]
+    pub session_max_age: Duration,
     /// How long an already-rotated refresh token still works (two tabs refreshing at once).
-    pub refresh_reuse_grace_seconds: u64,
+    #[serde(with = "super::duration", alias = "refresh_reuse_grace_seconds")]
+    pub refresh_reuse_grace: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,10 +228,10 @@ impl Default for TokenSettings {
             issuer: String::new(),
             audience: "gatehouse".into(),
             service_audiences: Vec::new(),
-            access_ttl_seconds: 15 * 60,
-            refresh_ttl_seconds: 7 * 24 * 3600,
-            session_max_age_seconds: 30 * 24 * 3600,
-            refresh_reuse_grace_seconds: 30,
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_max_age: Duration::from_secs(30 * 24 * 3600),
+            refresh_reuse_grace: Duration::from_secs(30),
         }
     }
 }

@@ -7,7 +7,7 @@ fn defaults_run_with_no_configuration() {
     let s = Settings::default().finish().unwrap();
     assert_eq!(s.tokens.issuer, "http://127.0.0.1:3000");
     assert_eq!(s.database.url, "sqlite://data/gatehouse.db");
-    assert_eq!(s.tokens.access_ttl_seconds, 900);
+    assert_eq!(s.tokens.access_ttl, std::time::Duration::from_secs(900));
     assert!(!s.secure_cookies());
 }
 
@@ -29,7 +29,7 @@ fn environment_overrides_the_file() {
         let s: Settings = Settings::figment("Leptos.toml").extract()?;
         let s = s.finish().unwrap();
         assert_eq!(s.server.public_url, "https://file.example");
-        assert_eq!(s.tokens.access_ttl_seconds, 2);
+        assert_eq!(s.tokens.access_ttl, std::time::Duration::from_secs(2));
         assert_eq!(s.database.url, "postgres://db.example/gh");
         assert!(s.secure_cookies());
         assert!(s.is_production());
@@ -152,4 +152,45 @@ fn unsafe_settings_are_refused_with_a_reason() {
     let mut s = Settings::default();
     s.server.public_url = "not a url".into();
     assert!(s.finish().is_err());
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's Jail API, not ours
+fn lifetimes_read_as_durations_and_the_old_second_counts_still_work() {
+    use std::time::Duration;
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "Leptos.toml",
+            "[tokens]\naccess_ttl = \"5m\"\nrefresh_ttl_seconds = 7200\n\
+             [accounts]\nverify_email_ttl = \"2h 30m\"\naudit_retention_days = 30\n",
+        )?;
+        jail.set_env("GATEHOUSE_MAIL__TIMEOUT", "20s");
+        let s: Settings = Settings::figment("Leptos.toml").extract()?;
+        let s = s.finish().unwrap();
+        assert_eq!(s.tokens.access_ttl, Duration::from_secs(300));
+        assert_eq!(s.tokens.refresh_ttl, Duration::from_secs(7200));
+        assert_eq!(s.accounts.verify_email_ttl, Duration::from_secs(9000));
+        assert_eq!(s.accounts.audit_retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(s.mail.timeout, Duration::from_secs(20));
+
+        jail.create_file("Leptos.toml", "[tokens]\naccess_ttl = \"soon\"\n")?;
+        let err = Settings::figment("Leptos.toml")
+            .extract::<Settings>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a duration"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_settings_file_in_the_repository_loads() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml");
+    let s: Settings = Settings::figment(file).extract().unwrap();
+    let s = s.finish().unwrap();
+    assert_eq!(s.tokens.access_ttl, std::time::Duration::from_secs(900));
+    assert_eq!(
+        s.accounts.audit_retention,
+        std::time::Duration::from_secs(400 * 86_400)
+    );
 }

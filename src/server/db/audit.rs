@@ -1,6 +1,7 @@
 //! The `audit_events` table: security events, never a password, token or cookie.
 
 use super::Exec;
+use crate::domain::AuditKind;
 
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -62,13 +63,15 @@ pub async fn recent_for_user<'c>(
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     pub user_id: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<AuditKind>,
     pub from: Option<i64>,
     pub until: Option<i64>,
 }
 
 impl EventFilter {
     /// The `where` clause, numbering its parameters from 1, and the values in order.
+    /// (Not `sqlx::QueryBuilder`: over the `Any` driver it writes `?` placeholders, which
+    /// PostgreSQL refuses.)
     fn clause(&self) -> (String, Vec<FilterValue>) {
         let mut parts = Vec::new();
         let mut values = Vec::new();
@@ -80,7 +83,7 @@ impl EventFilter {
             add("user_id = ?", FilterValue::Text(user.clone()));
         }
         if let Some(kind) = &self.kind {
-            add("kind = ?", FilterValue::Text(kind.clone()));
+            add("kind = ?", FilterValue::Text(kind.as_str().into()));
         }
         if let Some(from) = self.from {
             add("created_at >= ?", FilterValue::Int(from));

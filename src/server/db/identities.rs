@@ -1,12 +1,13 @@
 //! The `identities` table: provider accounts linked to users.
 
-use super::{Exec, violated_unique_index};
+use super::{Exec, UniqueIndex};
+use crate::domain::UserId;
 use sqlx::FromRow;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct IdentityRow {
     pub id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub provider: String,
     pub subject: String,
     pub email: Option<String>,
@@ -48,6 +49,15 @@ pub enum LinkError {
     Database(#[from] sqlx::Error),
 }
 
+const PROVIDER_SUBJECT_KEY: UniqueIndex = UniqueIndex {
+    name: "identities_provider_subject_key",
+    columns: "identities.provider, identities.subject",
+};
+const USER_PROVIDER_KEY: UniqueIndex = UniqueIndex {
+    name: "identities_user_provider_key",
+    columns: "identities.user_id, identities.provider",
+};
+
 pub async fn insert<'c>(
     e: impl Exec<'c>,
     user_id: &str,
@@ -67,9 +77,13 @@ pub async fn insert<'c>(
     .bind(now)
     .execute(e)
     .await
-    .map_err(|e| match violated_unique_index(&e) {
-        Some(_) => LinkError::AlreadyLinked,
-        None => LinkError::Database(e),
+    .map_err(|e| {
+        // This provider account is linked to someone, or this user has this provider.
+        if PROVIDER_SUBJECT_KEY.violated_by(&e) || USER_PROVIDER_KEY.violated_by(&e) {
+            LinkError::AlreadyLinked
+        } else {
+            LinkError::Database(e)
+        }
     })?;
     Ok(())
 }

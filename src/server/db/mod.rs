@@ -8,6 +8,7 @@ pub mod identities;
 pub mod one_time_tokens;
 pub mod outbox;
 pub mod sessions;
+pub mod types;
 pub mod users;
 
 use anyhow::Context;
@@ -121,48 +122,29 @@ fn sqlite_url(url: &str) -> anyhow::Result<String> {
     })
 }
 
-/// The unique index a statement ran into, if that is why it failed; lets callers turn a
-/// race-free insert into a field error instead of checking first.
-pub fn violated_unique_index(err: &sqlx::Error) -> Option<&'static str> {
-    let db_err = err.as_database_error()?;
-    if !db_err.is_unique_violation() {
-        return None;
+/// A unique index as each store reports running into it: PostgreSQL by the constraint's
+/// name; SQLite by the index's name for an expression index, by its columns otherwise.
+/// Callers declare the ones they expect beside their query and turn a race-free insert
+/// into a typed answer ("taken") instead of checking first.
+pub struct UniqueIndex {
+    pub name: &'static str,
+    /// `table.column, table.column`, as SQLite's message names a plain-column index.
+    pub columns: &'static str,
+}
+
+impl UniqueIndex {
+    pub fn violated_by(&self, err: &sqlx::Error) -> bool {
+        let Some(db_err) = err.as_database_error() else {
+            return false;
+        };
+        if !db_err.is_unique_violation() {
+            return false;
+        }
+        let message = db_err.message();
+        db_err.constraint() == Some(self.name)
+            || message.contains(self.name)
+            || (!self.columns.is_empty() && message.contains(self.columns))
     }
-    // PostgreSQL names the constraint; SQLite only mentions the index in its message.
-    let name = db_err.constraint().unwrap_or_default();
-    let message = db_err.message();
-    const KNOWN: &[&str] = &[
-        "users_username_key",
-        "users_email_key",
-        "sessions_refresh_token_hash_key",
-        "identities_provider_subject_key",
-        "identities_user_provider_key",
-    ];
-    // SQLite names an index on plain columns by its columns instead.
-    const BY_COLUMNS: &[(&str, &str)] = &[
-        (
-            "identities.user_id, identities.provider",
-            "identities_user_provider_key",
-        ),
-        (
-            "identities.provider, identities.subject",
-            "identities_provider_subject_key",
-        ),
-        (
-            "sessions.refresh_token_hash",
-            "sessions_refresh_token_hash_key",
-        ),
-    ];
-    KNOWN
-        .iter()
-        .find(|known| name == **known || message.contains(**known))
-        .copied()
-        .or_else(|| {
-            BY_COLUMNS
-                .iter()
-                .find(|(columns, _)| message.contains(columns))
-                .map(|(_, index)| *index)
-        })
 }
 
 /// Seconds since the Unix epoch: the one clock every table uses.

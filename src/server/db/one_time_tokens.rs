@@ -1,13 +1,14 @@
 //! The `one_time_tokens` table: emailed links, stored as hashes, single use.
 
 use super::Exec;
+use crate::domain::{TokenPurpose, UserId};
 use sqlx::FromRow;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct TokenRow {
     pub id: String,
-    pub user_id: String,
-    pub purpose: String,
+    pub user_id: UserId,
+    pub purpose: TokenPurpose,
     pub email: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
@@ -18,7 +19,7 @@ pub struct TokenRow {
 
 pub struct NewToken<'a> {
     pub user_id: &'a str,
-    pub purpose: &'a str,
+    pub purpose: TokenPurpose,
     pub token_hash: &'a str,
     pub email: Option<&'a str>,
     pub expires_at: i64,
@@ -71,7 +72,7 @@ pub async fn mark_used<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result
 pub async fn invalidate_for_user<'c>(
     e: impl Exec<'c>,
     user_id: &str,
-    purpose: &str,
+    purpose: TokenPurpose,
     now: i64,
 ) -> sqlx::Result<u64> {
     let result = sqlx::query(
@@ -106,7 +107,7 @@ pub async fn invalidate_all_for_user<'c>(
 pub async fn invalidate_all_for_user_except<'c>(
     e: impl Exec<'c>,
     user_id: &str,
-    keep: &str,
+    keep: TokenPurpose,
     now: i64,
 ) -> sqlx::Result<u64> {
     let result = sqlx::query(
@@ -135,7 +136,7 @@ pub async fn purge<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> {
 pub async fn last_issued_at<'c>(
     e: impl Exec<'c>,
     user_id: &str,
-    purpose: &str,
+    purpose: TokenPurpose,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar::<_, i64>(
         "select created_at from one_time_tokens where user_id = $1 and purpose = $2 \

@@ -2,12 +2,13 @@
 //! tokens.
 
 use super::{Exec, users::UserRow};
+use crate::domain::{SessionId, UserId};
 use sqlx::FromRow;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct SessionRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub refresh_token_hash: String,
     pub previous_token_hash: Option<String>,
     pub rotated_at: Option<i64>,
@@ -177,7 +178,7 @@ pub async fn revoke_all_for_user<'c>(
 /// request, so a revoked session or deactivated user is refused at once.
 #[derive(Debug, FromRow)]
 pub struct SessionWithUser {
-    pub session_id: String,
+    pub session_id: SessionId,
     /// When the session began: the time of the login that proved who this is.
     pub session_created_at: i64,
     pub session_expires_at: i64,

@@ -1,19 +1,20 @@
 //! The `users` table.
 
-use super::{Exec, violated_unique_index};
+use super::{Exec, UniqueIndex};
+use crate::domain::{Role, UserId};
 use sqlx::FromRow;
 
 /// One account as stored. `Debug` leaves out the password hash.
 #[derive(Clone, FromRow)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub password_hash: Option<String>,
     pub display_name: Option<String>,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub email_verified_at: Option<i64>,
     pub deactivated_at: Option<i64>,
     pub created_at: i64,
@@ -52,9 +53,19 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub password_hash: Option<&'a str>,
     pub display_name: Option<&'a str>,
-    pub role: &'a str,
+    pub role: Role,
     pub email_verified_at: Option<i64>,
 }
+
+/// Usernames and addresses are unique ignoring case (expression indexes).
+const USERNAME_KEY: UniqueIndex = UniqueIndex {
+    name: "users_username_key",
+    columns: "",
+};
+const EMAIL_KEY: UniqueIndex = UniqueIndex {
+    name: "users_email_key",
+    columns: "",
+};
 
 /// Which unique field an insert collided with.
 #[derive(Debug, PartialEq, Eq)]
@@ -91,10 +102,14 @@ pub async fn insert<'c>(
         .bind(now)
         .fetch_one(e)
         .await
-        .map_err(|e| match violated_unique_index(&e) {
-            Some("users_username_key") => InsertError::Taken(Taken::Username),
-            Some("users_email_key") => InsertError::Taken(Taken::Email),
-            _ => InsertError::Database(e),
+        .map_err(|e| {
+            if USERNAME_KEY.violated_by(&e) {
+                InsertError::Taken(Taken::Username)
+            } else if EMAIL_KEY.violated_by(&e) {
+                InsertError::Taken(Taken::Email)
+            } else {
+                InsertError::Database(e)
+            }
         })
 }
 
@@ -141,9 +156,12 @@ pub async fn set_email<'c>(
     .bind(now)
     .execute(e)
     .await
-    .map_err(|e| match violated_unique_index(&e) {
-        Some("users_email_key") => InsertError::Taken(Taken::Email),
-        _ => InsertError::Database(e),
+    .map_err(|e| {
+        if EMAIL_KEY.violated_by(&e) {
+            InsertError::Taken(Taken::Email)
+        } else {
+            InsertError::Database(e)
+        }
     })?;
     Ok(())
 }
@@ -229,7 +247,7 @@ pub async fn record_login<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Res
     Ok(())
 }
 
-pub async fn set_role<'c>(e: impl Exec<'c>, id: &str, role: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_role<'c>(e: impl Exec<'c>, id: &str, role: Role, now: i64) -> sqlx::Result<()> {
     sqlx::query("update users set role = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(role)

@@ -106,7 +106,7 @@ pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db;
+    const NOW: i64 = 1_800_000_000;
 
     fn names(public_url: &str) -> CookieNames {
         let mut s = Settings::default();
@@ -117,11 +117,11 @@ mod tests {
     fn tokens() -> IssuedTokens {
         IssuedTokens {
             session_id: "s".into(),
-            issued_at: db::now(),
+            issued_at: NOW,
             access_token: "a.b.c".into(),
-            access_expires_at: db::now() + 900,
+            access_expires_at: NOW + 900,
             refresh_token: Some("r".into()),
-            refresh_expires_at: db::now() + 3600,
+            refresh_expires_at: NOW + 3600,
         }
     }
 

@@ -81,7 +81,7 @@ async fn start(
         (true, None) => return Redirect::to("/login?next=/profile").into_response(),
     };
     let next = (!form.next.is_empty()).then_some(form.next);
-    match oauth::begin(&state, &provider, next, link.as_ref()) {
+    match oauth::begin(&state, &provider, next, link.as_ref()).await {
         Ok((url, pending)) => {
             if let Err(e) = session.insert(PENDING_KEY, &pending).await {
                 tracing::error!(error = ?e, "storing the OAuth state");

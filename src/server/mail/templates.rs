@@ -90,8 +90,8 @@ impl Templates {
             site: settings.server.public_url.clone(),
             forgot_link: format!("{}/forgot-password", settings.server.public_url),
             profile_link: format!("{}/profile", settings.server.public_url),
-            verify_hours: settings.accounts.verify_email_ttl_seconds.div_ceil(3600),
-            reset_minutes: settings.accounts.reset_password_ttl_seconds.div_ceil(60),
+            verify_hours: settings.accounts.verify_email_ttl.as_secs().div_ceil(3600),
+            reset_minutes: settings.accounts.reset_password_ttl.as_secs().div_ceil(60),
         })
     }
 

@@ -8,7 +8,7 @@ use lettre::{
     message::{Mailbox, MultiPart},
     transport::smtp::authentication::Credentials,
 };
-use std::{path::PathBuf, str::FromStr, time::Duration};
+use std::{path::PathBuf, str::FromStr};
 
 pub const SMTP_USERNAME_ENV: &str = "GATEHOUSE_SMTP_USERNAME";
 pub const SMTP_PASSWORD_ENV: &str = "GATEHOUSE_SMTP_PASSWORD";
@@ -35,9 +35,7 @@ impl Transport {
             MailTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
                 .with_context(|| format!("mail.smtp_host {host}"))?,
         };
-        let mut builder = builder
-            .port(mail.smtp_port)
-            .timeout(Some(Duration::from_secs(mail.timeout_seconds)));
+        let mut builder = builder.port(mail.smtp_port).timeout(Some(mail.timeout));
         match (
             std::env::var(SMTP_USERNAME_ENV),
             std::env::var(SMTP_PASSWORD_ENV),

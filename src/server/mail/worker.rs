@@ -61,7 +61,7 @@ pub async fn deliver_due(mailer: &Mailer, db: &Db) -> sqlx::Result<usize> {
                 db::outbox::mark_failed(&db.pool, &message.id, &error).await?;
             }
             Err(error) => {
-                let delay = backoff(settings.retry_base_seconds, attempts);
+                let delay = backoff(settings.retry_base.as_secs(), attempts);
                 tracing::warn!(id = %message.id, attempts, retry_in = delay, %error, "mail not sent; will retry");
                 db::outbox::mark_retry(&db.pool, &message.id, db::now() + delay, &error).await?;
             }

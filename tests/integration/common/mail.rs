@@ -208,7 +208,7 @@ pub async fn app_with_mail_and(
         s.mail.smtp_host = "127.0.0.1".into();
         s.mail.smtp_port = port;
         s.mail.tls = MailTls::None;
-        s.mail.retry_base_seconds = 1;
+        s.mail.retry_base = std::time::Duration::from_secs(1);
         s.mail.from = "Gatehouse Test <gatehouse@example.com>".into();
         tweak(s);
     })

@@ -7,12 +7,10 @@ use axum::{
     body::Body,
     http::{HeaderMap, Request, StatusCode, header},
 };
+use cookie::{Cookie, CookieJar};
 use gatehouse::server::{config::Settings, db::Backend, http, state::AppState};
 use http_body_util::BodyExt;
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 /// The public URL tests configure; a same-origin browser sends it as `Origin`.
@@ -50,7 +48,7 @@ pub mod oauth;
 pub struct TestApp {
     pub state: AppState,
     router: Router,
-    jar: Mutex<BTreeMap<String, String>>,
+    jar: Mutex<CookieJar>,
     /// The User-Agent this browser sends, if any.
     user_agent: Mutex<Option<String>>,
     /// The address this browser connects from, when a test sets one (the per-client
@@ -171,7 +169,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
     TestApp {
         router: http::router(state.clone()),
         state,
-        jar: Mutex::new(BTreeMap::new()),
+        jar: Mutex::new(CookieJar::new()),
         user_agent: Mutex::new(None),
         peer: Mutex::new(None),
         _resources: Arc::new(Resources {
@@ -186,7 +184,7 @@ async fn fresh_postgres_database() -> (String, String) {
     use sqlx::{Connection, Executor};
     let base = std::env::var("GATEHOUSE_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let name = format!("gatehouse_test_{}", uuid_like());
+    let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::postgres::PgConnection::connect(&format!("{base}/postgres"))
         .await
         .expect("PostgreSQL on 127.0.0.1:5432 (set GATEHOUSE_TEST_POSTGRES to use another)");
@@ -197,22 +195,13 @@ async fn fresh_postgres_database() -> (String, String) {
     (base, name)
 }
 
-fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{nanos:x}_{:x}", std::process::id())
-}
-
 impl TestApp {
     /// Another browser (an empty cookie jar) on the same instance.
     pub fn another_browser(&self) -> TestApp {
         TestApp {
             state: self.state.clone(),
             router: self.router.clone(),
-            jar: Mutex::new(BTreeMap::new()),
+            jar: Mutex::new(CookieJar::new()),
             user_agent: Mutex::new(None),
             peer: Mutex::new(None),
             _resources: self._resources.clone(),
@@ -247,29 +236,27 @@ impl TestApp {
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.jar.lock().unwrap().get(name).cloned()
+        let jar = self.jar.lock().unwrap();
+        jar.get(name).map(|c| c.value().to_string())
     }
 
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.jar.lock().unwrap().insert(name.into(), value.into());
+        let cookie = Cookie::new(name.to_string(), value.to_string());
+        self.jar.lock().unwrap().add_original(cookie);
     }
 
     pub fn remove_cookie(&self, name: &str) {
-        self.jar.lock().unwrap().remove(name);
+        self.jar.lock().unwrap().force_remove(name);
     }
 
     pub fn clear_cookies(&self) {
-        self.jar.lock().unwrap().clear();
+        *self.jar.lock().unwrap() = CookieJar::new();
     }
 
     fn cookie_header(&self) -> Option<String> {
         let jar = self.jar.lock().unwrap();
-        (!jar.is_empty()).then(|| {
-            jar.iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+        let pairs: Vec<String> = jar.iter().map(|c| c.stripped().to_string()).collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
     }
 
     /// Sends a request with the jar's cookies and stores the cookies the answer sets.
@@ -306,13 +293,14 @@ impl TestApp {
         let body = String::from_utf8_lossy(&bytes).into_owned();
         let mut jar = self.jar.lock().unwrap();
         for line in headers.get_all(header::SET_COOKIE) {
-            let c = cookie::Cookie::parse(line.to_str().unwrap().to_string()).unwrap();
+            let c = Cookie::parse(line.to_str().unwrap().to_string()).unwrap();
+            // What a browser does: a cookie set to expire, or emptied, is gone.
             let expired =
                 c.max_age().is_some_and(|a| a.is_zero() || a.is_negative()) || c.value().is_empty();
             if expired {
-                jar.remove(c.name());
+                jar.force_remove(c.name());
             } else {
-                jar.insert(c.name().to_string(), c.value().to_string());
+                jar.add_original(c);
             }
         }
         TestResponse {
@@ -431,6 +419,17 @@ impl TestApp {
             if n >= want || std::time::Instant::now() > deadline {
                 return n;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (up to 15 s) until the mail worker has dealt with every queued message (sent
+    /// or given up): after it, a mail that has not arrived was never sent.
+    pub async fn mail_settled(&self) {
+        let pending = "select count(*) from outbox where status = 'pending'";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while self.count(pending).await > 0 {
+            assert!(std::time::Instant::now() < deadline, "mail still queued");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }

@@ -3,6 +3,9 @@
 //! disconnecting a provider from the profile (re-authenticated, and mailed to the owner).
 
 use super::*;
+use crate::domain::Role;
+use crate::server::auth::audit::{Actor, AuditEvent, LoginMethod};
+use crate::server::error::Refusal;
 
 /// First sign-in with this provider account: link it to the account with the same
 /// address when both sides verified that address, create an account when there is none,
@@ -31,12 +34,36 @@ pub(super) async fn account_for_new_identity(
         if !existing.is_active() {
             return Err(OAuthError::App(Error::AccountDeactivated));
         }
-        link(state, &existing, name, profile, client_info, true).await?;
+        link(
+            state,
+            &existing,
+            name,
+            profile,
+            client_info,
+            Linking::AtFirstSignIn,
+        )
+        .await?;
         return Ok(Some(existing));
     }
     create_account(state, name, profile, email.as_str(), client_info)
         .await
         .map(Some)
+}
+
+/// Why a provider account is being connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Linking {
+    /// The signed-in owner asked for it (after confirming their password).
+    ByOwner,
+    /// A first sign-in with a provider whose verified address matches the account.
+    AtFirstSignIn,
+}
+
+/// What happened to a way in, for the owner's notice.
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    Connected(Linking),
+    Disconnected,
 }
 
 /// Connects a provider account to a user.
@@ -46,7 +73,7 @@ pub(super) async fn link(
     name: &str,
     profile: &ProviderProfile,
     client_info: &ClientInfo,
-    automatic: bool,
+    linking: Linking,
 ) -> Result<Completion, OAuthError> {
     if let Some(identity) = db::identities::find(&state.db.pool, name, &profile.subject).await? {
         return if identity.user_id == user.id {
@@ -64,7 +91,7 @@ pub(super) async fn link(
         name,
         &profile.subject,
         profile.email.as_deref(),
-        db::now(),
+        state.clock.unix(),
     )
     .await
     {
@@ -75,14 +102,16 @@ pub(super) async fn link(
     }
     audit::record(
         &mut *tx,
-        audit::kind::OAUTH_LINKED,
+        AuditEvent::OauthLinked {
+            provider: name.to_string(),
+            automatic: linking == Linking::AtFirstSignIn,
+        },
         Some(&user.id),
         Some(&user.id),
         client_info,
-        json!({ "provider": name, "automatic": automatic }),
     )
     .await;
-    tell_owner(state, &mut tx, user, name, true, automatic).await?;
+    tell_owner(state, &mut tx, user, name, Change::Connected(linking)).await?;
     tx.commit().await?;
     state.mailer.wake();
     Ok(Completion::Linked)
@@ -94,10 +123,13 @@ async fn tell_owner(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     user: &UserRow,
     name: &str,
-    connected: bool,
-    automatic: bool,
+    change: Change,
 ) -> Result<(), Error> {
     let provider = display_name(state, name);
+    let (connected, automatic) = match change {
+        Change::Connected(linking) => (true, linking == Linking::AtFirstSignIn),
+        Change::Disconnected => (false, false),
+    };
     state
         .mailer
         .enqueue(
@@ -146,7 +178,7 @@ pub async fn confirm_link(
             }
             Ok(())
         }
-        None if auth.logged_in_recently() => Ok(()),
+        None if auth.logged_in_recently(state.clock.unix()) => Ok(()),
         None => Err(OAuthError::ReauthRequired {
             has_password: false,
         }),
@@ -173,7 +205,7 @@ async fn create_account(
         .avatar_url
         .as_deref()
         .and_then(|u| validate::avatar_url(u).ok().flatten());
-    let now = db::now();
+    let now = state.clock.unix();
     for username in username_candidates(profile, email) {
         let mut tx = state.db.begin().await?;
         let inserted = db::users::insert(
@@ -183,7 +215,7 @@ async fn create_account(
                 email,
                 password_hash: None,
                 display_name: display_name.as_deref(),
-                role: crate::server::auth::accounts::ROLE_USER,
+                role: Role::User,
                 email_verified_at: Some(now),
             },
             now,
@@ -215,11 +247,14 @@ async fn create_account(
             })?;
         audit::record(
             &mut *tx,
-            audit::kind::SIGNUP,
+            AuditEvent::Signup {
+                method: LoginMethod::Provider(name.to_string()),
+                role: Role::User,
+                by: Actor::Owner,
+            },
             Some(&user.id),
             Some(&user.id),
             client_info,
-            json!({ "method": format!("oauth:{name}") }),
         )
         .await;
         tx.commit().await?;
@@ -290,21 +325,20 @@ pub async fn unlink(
         return Err(Error::NotFound);
     }
     if user.password_hash.is_none() && identities.len() <= 1 {
-        return Err(Error::Conflict(
-            "This is the only way you can log in. Set a password first (with “Forgot your password?”) or connect another provider, then disconnect this one.".into(),
-        ));
+        return Err(Error::Refused(Refusal::LastLoginMethod));
     }
     db::identities::delete(&mut *tx, &user.id, name).await?;
     audit::record(
         &mut *tx,
-        audit::kind::OAUTH_UNLINKED,
+        AuditEvent::OauthUnlinked {
+            provider: name.to_string(),
+        },
         Some(&user.id),
         Some(&user.id),
         client_info,
-        json!({ "provider": name }),
     )
     .await;
-    tell_owner(state, &mut tx, &user, name, false, false).await?;
+    tell_owner(state, &mut tx, &user, name, Change::Disconnected).await?;
     tx.commit().await?;
     state.mailer.wake();
     Ok(())

@@ -6,13 +6,17 @@
 //! `linking` decides which account a provider identity belongs to (and connects or
 //! disconnects one); `profile` reads what the provider says about the person.
 
+use super::audit::{AuditEvent, LoginMethod};
+use crate::domain::{SessionId, UserId};
+pub mod discovery;
 mod linking;
+mod oidc;
 mod profile;
 
 pub use linking::{confirm_link, linked, unlink, username_candidates};
 pub use profile::{github_primary_email, profile_from_json};
 
-use linking::{account_for_new_identity, link};
+use linking::{Linking, account_for_new_identity, link};
 use profile::fetch_profile;
 
 use super::{
@@ -37,7 +41,7 @@ use oauth2::{
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl, basic::BasicClient,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// What the browser's session remembers between leaving for the provider and coming
 /// back. Holds the PKCE verifier, so it stays server-side (tower-sessions store).
@@ -48,11 +52,14 @@ pub struct Pending {
     pub pkce_verifier: String,
     pub next: Option<String>,
     /// Set when a logged-in user is connecting a provider to their account.
-    pub link_user_id: Option<String>,
+    pub link_user_id: Option<UserId>,
     /// The session that proved itself (password or a fresh login) to start the link: the
     /// callback must come back on that same session.
     #[serde(default)]
-    pub link_session_id: Option<String>,
+    pub link_session_id: Option<SessionId>,
+    /// OpenID Connect providers: the nonce the ID token must carry.
+    #[serde(default)]
+    pub nonce: Option<String>,
     pub started_at: i64,
 }
 
@@ -225,7 +232,7 @@ fn client(state: &AppState, name: &str) -> Result<Client, OAuthError> {
 
 /// Starts a sign-in (or, with `link_user_id`, connecting a provider to an account):
 /// returns the provider URL to send the browser to, and what to remember.
-pub fn begin(
+pub async fn begin(
     state: &AppState,
     name: &str,
     next: Option<String>,
@@ -233,11 +240,17 @@ pub fn begin(
 ) -> Result<(String, Pending), OAuthError> {
     let p = provider(state, name)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf) = client(state, name)?
-        .authorize_url(CsrfToken::new_random)
-        .add_scopes(p.scopes.iter().cloned().map(Scope::new))
-        .set_pkce_challenge(challenge)
-        .url();
+    let (url, csrf, nonce) = if p.discovers() {
+        let (url, csrf, nonce) = oidc::authorize_url(state, name, challenge).await?;
+        (url, csrf, Some(nonce.secret().clone()))
+    } else {
+        let (url, csrf) = client(state, name)?
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(p.scopes.iter().cloned().map(Scope::new))
+            .set_pkce_challenge(challenge)
+            .url();
+        (url.to_string(), csrf, None)
+    };
     let pending = Pending {
         provider: name.to_string(),
         state: csrf.secret().clone(),
@@ -245,9 +258,10 @@ pub fn begin(
         next: validate::safe_next(next.as_deref()),
         link_user_id: link.map(|a| a.user.id.clone()),
         link_session_id: link.map(|a| a.session_id.clone()),
-        started_at: db::now(),
+        nonce,
+        started_at: state.clock.unix(),
     };
-    Ok((url.to_string(), pending))
+    Ok((url, pending))
 }
 
 /// What the provider sent back to the callback.
@@ -275,7 +289,7 @@ pub async fn complete(
                     .state
                     .as_deref()
                     .is_some_and(|s| constant_time_eq(s, &p.state))
-                && db::now() - p.started_at <= PENDING_TTL_SECONDS =>
+                && state.clock.unix() - p.started_at <= PENDING_TTL_SECONDS =>
         {
             p
         }
@@ -283,11 +297,12 @@ pub async fn complete(
             // Someone arrived without the state we handed out: a forged or replayed callback.
             audit::record(
                 &state.db.pool,
-                audit::kind::OAUTH_STATE_MISMATCH,
+                AuditEvent::OauthStateMismatch {
+                    provider: name.to_string(),
+                },
                 current.map(|a| a.user.id.as_str()),
                 None,
                 client_info,
-                json!({ "provider": name }),
             )
             .await;
             return Err(OAuthError::StateMismatch);
@@ -303,22 +318,37 @@ pub async fn complete(
     let code = callback
         .code
         .ok_or_else(|| OAuthError::Provider("no code".into()))?;
-    let token = client(state, name)?
-        .exchange_code(AuthorizationCode::new(code))
-        .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
-        .request_async(&state.http)
-        .await
-        .map_err(|e| OAuthError::Provider(format!("token exchange: {e}")))?;
-    let profile = fetch_profile(state, name, token.access_token().secret()).await?;
+    let verifier = pending.pkce_verifier.clone();
+    let profile = if provider(state, name)?.discovers() {
+        // A flow started before this provider was configured by issuer has no nonce.
+        let nonce = pending.nonce.as_deref().ok_or(OAuthError::StateMismatch)?;
+        oidc::profile(state, name, code, verifier, nonce).await?
+    } else {
+        let token = client(state, name)?
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(&state.http)
+            .await
+            .map_err(|e| OAuthError::Provider(format!("token exchange: {e}")))?;
+        fetch_profile(state, name, token.access_token().secret()).await?
+    };
 
     if let Some(user_id) = &pending.link_user_id {
         // The same account, on the very session that re-authenticated to start this.
         let Some(current) = current.filter(|a| {
-            &a.user.id == user_id && pending.link_session_id.as_deref() == Some(&a.session_id)
+            &a.user.id == user_id && pending.link_session_id.as_ref() == Some(&a.session_id)
         }) else {
             return Err(OAuthError::LinkSessionLost);
         };
-        return link(state, &current.user, name, &profile, client_info, false).await;
+        return link(
+            state,
+            &current.user,
+            name,
+            &profile,
+            client_info,
+            Linking::ByOwner,
+        )
+        .await;
     }
     let user = match db::identities::find(&state.db.pool, name, &profile.subject).await? {
         Some(identity) => db::users::find_by_id(&state.db.pool, &identity.user_id)
@@ -332,17 +362,8 @@ pub async fn complete(
     if !user.is_active() {
         return Err(OAuthError::App(Error::AccountDeactivated));
     }
-    let tokens = sessions::start(state, &user, client_info).await?;
-    db::users::record_login(&state.db.pool, &user.id, db::now()).await?;
-    audit::record(
-        &state.db.pool,
-        audit::kind::LOGIN_OK,
-        Some(&user.id),
-        Some(&user.id),
-        client_info,
-        json!({ "session_id": tokens.session_id, "method": format!("oauth:{name}") }),
-    )
-    .await;
+    let method = LoginMethod::Provider(name.to_string());
+    let tokens = super::accounts::begin_session(state, &user, client_info, method).await?;
     // This browser's previous session is being replaced: end it, as a password login does.
     if let Some(replaced) = current.filter(|a| a.session_id != tokens.session_id) {
         sessions::logout(state, replaced, client_info).await?;

@@ -1,6 +1,7 @@
 //! Provider profiles and usernames.
 
 use super::*;
+use serde_json::json;
 
 fn github() -> OAuthProviderSettings {
     let mut s = crate::server::config::Settings::default();

@@ -1,21 +1,23 @@
 //! Login sessions: start one, authenticate a request by its access token, refresh with
 //! rotation and reuse detection, end one.
 
+use super::audit::{AuditEvent, Generation};
 use super::{
     ClientInfo, audit,
     tokens::{TokenError, hash_refresh_token, new_refresh_token, open_successor, seal_successor},
 };
+use crate::domain::SessionId;
+use crate::server::clock::seconds;
 use crate::server::{
     db::{self, sessions::NewSession, users::UserRow},
     error::{Error, Result},
     state::AppState,
 };
-use serde_json::json;
 
 /// Tokens handed to a client after login or refresh. `Debug` hides the tokens.
 #[derive(Clone)]
 pub struct IssuedTokens {
-    pub session_id: String,
+    pub session_id: SessionId,
     /// When these were issued: cookie lifetimes count from here.
     pub issued_at: i64,
     pub access_token: String,
@@ -40,7 +42,7 @@ impl std::fmt::Debug for IssuedTokens {
 #[derive(Clone, Debug)]
 pub struct Authenticated {
     pub user: UserRow,
-    pub session_id: String,
+    pub session_id: SessionId,
     /// When this session's login happened (for "recently authenticated" checks).
     pub authenticated_at: i64,
 }
@@ -50,8 +52,8 @@ pub const RECENT_LOGIN_SECONDS: i64 = 600;
 
 impl Authenticated {
     /// Whether the login behind this session is recent enough for a sensitive change.
-    pub fn logged_in_recently(&self) -> bool {
-        db::now() - self.authenticated_at <= RECENT_LOGIN_SECONDS
+    pub fn logged_in_recently(&self, now: i64) -> bool {
+        now - self.authenticated_at <= RECENT_LOGIN_SECONDS
     }
 }
 
@@ -70,10 +72,10 @@ pub enum AccessRefused {
 
 /// Creates a session for a user who just proved who they are.
 pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<IssuedTokens> {
-    let now = db::now();
-    let session_id = db::new_id();
+    let now = state.clock.unix();
+    let session_id = SessionId::from(db::new_id());
     let (refresh_token, refresh_hash) = new_refresh_token();
-    let expires_at = now + state.settings.tokens.refresh_ttl_seconds as i64;
+    let expires_at = now + seconds(state.settings.tokens.refresh_ttl);
     db::sessions::insert(
         &state.db.pool,
         NewSession {
@@ -90,7 +92,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Res
     let (access_token, access_expires_at) =
         state
             .access_tokens
-            .issue(&user.id, &session_id, &user.role, now)?;
+            .issue(&user.id, &session_id, user.role, now)?;
     Ok(IssuedTokens {
         session_id,
         issued_at: now,
@@ -109,7 +111,7 @@ pub async fn authenticate(
 ) -> std::result::Result<Authenticated, AccessRefused> {
     let claims = state
         .access_tokens
-        .verify(access_token)
+        .verify(access_token, state.clock.unix())
         .map_err(|e| match e {
             TokenError::Expired => AccessRefused::Expired,
             TokenError::Invalid => AccessRefused::Invalid,
@@ -117,7 +119,7 @@ pub async fn authenticate(
     let found = db::sessions::find_with_user(&state.db.pool, &claims.sid)
         .await
         .map_err(AccessRefused::Unavailable)?;
-    let now = db::now();
+    let now = state.clock.unix();
     match found {
         Some(row)
             if row.session_revoked_at.is_none()
@@ -154,11 +156,11 @@ pub async fn refresh(
         if let Some(session_id) = db::sessions::find_by_retired_hash(&state.db.pool, &hash).await?
             && let Some(session) = db::sessions::find_by_id(&state.db.pool, &session_id).await?
         {
-            revoke_for_reuse(state, &session, client, "older").await?;
+            revoke_for_reuse(state, &session, client, Generation::Older).await?;
         }
         return Err(Error::Unauthorized);
     };
-    let now = db::now();
+    let now = state.clock.unix();
     if session.revoked_at.is_some() || session.expires_at <= now {
         return Err(Error::Unauthorized);
     }
@@ -167,13 +169,13 @@ pub async fn refresh(
         _ => return Err(Error::Unauthorized),
     };
     let tokens = &state.settings.tokens;
-    let grace = tokens.refresh_reuse_grace_seconds as i64;
+    let grace = seconds(tokens.refresh_reuse_grace);
 
     if session.refresh_token_hash == hash {
         let (new_token, new_hash) = new_refresh_token();
         let sealed = seal_successor(&new_token, refresh_token.trim()).unwrap_or_default();
-        let expires_at = (now + tokens.refresh_ttl_seconds as i64)
-            .min(session.created_at + tokens.session_max_age_seconds as i64);
+        let expires_at = (now + seconds(tokens.refresh_ttl))
+            .min(session.created_at + seconds(tokens.session_max_age));
         let mut tx = state.db.begin().await?;
         let rotated = db::sessions::rotate(
             &mut *tx,
@@ -194,7 +196,7 @@ pub async fn refresh(
             let (access_token, access_expires_at) =
                 state
                     .access_tokens
-                    .issue(&user.id, &session.id, &user.role, now)?;
+                    .issue(&user.id, &session.id, user.role, now)?;
             let issued = IssuedTokens {
                 session_id: session.id.clone(),
                 issued_at: now,
@@ -242,11 +244,11 @@ async fn within_grace(
     let is_previous = session.previous_token_hash.as_deref() == Some(hash.as_str());
     if !is_previous {
         // Rotated again since: this token is two generations old.
-        revoke_for_reuse(state, &session, client, "older").await?;
+        revoke_for_reuse(state, &session, client, Generation::Older).await?;
         return Err(Error::Unauthorized);
     }
     if session.rotated_at.is_none_or(|at| now - at > grace) {
-        revoke_for_reuse(state, &session, client, "previous").await?;
+        revoke_for_reuse(state, &session, client, Generation::Previous).await?;
         return Err(Error::Unauthorized);
     }
     let successor = session
@@ -258,7 +260,7 @@ async fn within_grace(
     let (access_token, access_expires_at) =
         state
             .access_tokens
-            .issue(&user.id, &session.id, &user.role, now)?;
+            .issue(&user.id, &session.id, user.role, now)?;
     let issued = IssuedTokens {
         session_id: session.id.clone(),
         issued_at: now,
@@ -283,24 +285,27 @@ async fn revoke_for_reuse(
     state: &AppState,
     session: &db::sessions::SessionRow,
     client: &ClientInfo,
-    generation: &str,
+    generation: Generation,
 ) -> Result<()> {
     if db::sessions::revoke(
         &state.db.pool,
         &session.id,
         "refresh_token_reuse",
-        db::now(),
+        state.clock.unix(),
     )
     .await?
     {
         tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reuse detected; session revoked");
         audit::record(
             &state.db.pool,
-            audit::kind::REFRESH_REUSE,
+            AuditEvent::RefreshTokenReused {
+                session_id: session.id.clone(),
+                rotated_at: session.rotated_at,
+                generation,
+            },
             Some(&session.user_id),
             None,
             client,
-            json!({ "session_id": session.id, "rotated_at": session.rotated_at, "generation": generation }),
         )
         .await;
     }
@@ -309,14 +314,22 @@ async fn revoke_for_reuse(
 
 /// Ends a session: its refresh token and any access token it issued stop working.
 pub async fn logout(state: &AppState, auth: &Authenticated, client: &ClientInfo) -> Result<()> {
-    if db::sessions::revoke(&state.db.pool, &auth.session_id, "logout", db::now()).await? {
+    if db::sessions::revoke(
+        &state.db.pool,
+        &auth.session_id,
+        "logout",
+        state.clock.unix(),
+    )
+    .await?
+    {
         audit::record(
             &state.db.pool,
-            audit::kind::LOGOUT,
+            AuditEvent::Logout {
+                session_id: auth.session_id.clone(),
+            },
             Some(&auth.user.id),
             Some(&auth.user.id),
             client,
-            json!({ "session_id": auth.session_id }),
         )
         .await;
     }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::server::{config::Settings, db::users::NewUser};
+use std::time::Duration;
 
 async fn state_with(tweak: impl FnOnce(&mut Settings)) -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -18,10 +19,10 @@ async fn user(state: &AppState) -> UserRow {
         email: "rita@example.com",
         password_hash: None,
         display_name: None,
-        role: "user",
+        role: crate::domain::Role::User,
         email_verified_at: None,
     };
-    db::users::insert(&state.db.pool, new, db::now())
+    db::users::insert(&state.db.pool, new, state.clock.unix())
         .await
         .unwrap()
 }
@@ -49,14 +50,14 @@ async fn two_concurrent_refreshes_of_one_token_rotate_it_once_and_both_succeed()
 #[tokio::test]
 async fn an_idle_session_expires_and_cannot_be_refreshed() {
     let (state, _dir) = state_with(|s| {
-        s.tokens.access_ttl_seconds = 1;
-        s.tokens.refresh_ttl_seconds = 1;
-        s.tokens.session_max_age_seconds = 1;
+        s.tokens.access_ttl = Duration::from_secs(1);
+        s.tokens.refresh_ttl = Duration::from_secs(1);
+        s.tokens.session_max_age = Duration::from_secs(1);
     })
     .await;
     let client = ClientInfo::default();
     let started = start(&state, &user(&state).await, &client).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    state.clock.advance(Duration::from_secs(2));
     let refused = refresh(&state, started.refresh_token.as_deref().unwrap(), &client).await;
     assert!(matches!(refused, Err(Error::Unauthorized)));
     assert!(
@@ -68,8 +69,8 @@ async fn an_idle_session_expires_and_cannot_be_refreshed() {
 #[tokio::test]
 async fn refreshing_never_extends_a_session_past_its_maximum_age() {
     let (state, _dir) = state_with(|s| {
-        s.tokens.refresh_ttl_seconds = 3600;
-        s.tokens.session_max_age_seconds = 3600;
+        s.tokens.refresh_ttl = Duration::from_secs(3600);
+        s.tokens.session_max_age = Duration::from_secs(3600);
     })
     .await;
     let client = ClientInfo::default();

@@ -11,6 +11,7 @@
 //! - Memory is bounded: each table holds at most `capacity` keys; when full, expired
 //!   entries go first, then the oldest.
 
+use crate::server::clock::Clock;
 use crate::server::{config::AccountSettings, error::Error};
 use std::{
     collections::HashMap,
@@ -116,14 +117,17 @@ pub struct Throttle {
     known_clients: Mutex<HashMap<String, Vec<String>>>,
     free_failures: u32,
     capacity: usize,
+    clock: Clock,
 }
 
 /// How many clients per account are remembered as having logged in.
 const KNOWN_CLIENTS_PER_ACCOUNT: usize = 8;
 
 impl Throttle {
-    pub fn new(settings: &AccountSettings) -> Self {
-        Self::with_capacity(settings, DEFAULT_CAPACITY)
+    pub fn new(settings: &AccountSettings, clock: Clock) -> Self {
+        let mut throttle = Self::with_capacity(settings, DEFAULT_CAPACITY);
+        throttle.clock = clock;
+        throttle
     }
 
     pub fn with_capacity(settings: &AccountSettings, capacity: usize) -> Self {
@@ -139,7 +143,14 @@ impl Throttle {
             known_clients: Mutex::new(HashMap::new()),
             free_failures: settings.failed_logins_before_delay,
             capacity,
+            clock: Clock::default(),
         }
+    }
+
+    /// Monotonic time, moved forward with the app's clock (tests advance it instead of
+    /// sleeping through a delay).
+    fn now(&self) -> Instant {
+        Instant::now() + self.clock.skew()
     }
 
     /// Counts one request of `spend` from this client; 429 when over its budget. Comes
@@ -150,7 +161,7 @@ impl Throttle {
             return Ok(());
         };
         let key = format!("{spend:?}:{}", client_key(ip));
-        if self.clients.hit(&key, limit, Instant::now()) {
+        if self.clients.hit(&key, limit, self.now()) {
             Ok(())
         } else {
             tracing::warn!(?spend, "client throttled");
@@ -164,7 +175,7 @@ impl Throttle {
     /// delay ends; [`Self::finish_password_attempt`] clears it on success.
     pub fn begin_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
         let known = ip.is_some_and(|ip| self.is_known(account, &client_key(ip)));
-        let now = Instant::now();
+        let now = self.now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(f) = failures.get(account)
             && !known
@@ -235,7 +246,7 @@ impl Throttle {
 
     /// Forgets what no longer matters (the hourly purge calls this).
     pub fn forget_idle(&self) {
-        let now = Instant::now();
+        let now = self.now();
         if let Ok(mut failures) = self.failures.lock() {
             failures.retain(|_, f| now.duration_since(f.last) < FAILURE_MEMORY);
         }

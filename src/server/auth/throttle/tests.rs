@@ -16,7 +16,7 @@ fn settings() -> AccountSettings {
 
 #[test]
 fn each_client_gets_its_own_budget_per_kind_of_request() {
-    let t = Throttle::new(&settings());
+    let t = Throttle::new(&settings(), Default::default());
     for _ in 0..5 {
         assert!(t.check_client(Spend::Login, Some("10.0.0.1")).is_ok());
     }
@@ -38,7 +38,7 @@ fn ipv6_clients_share_a_budget_per_64() {
     );
     assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
     assert_eq!(client_key("::ffff:192.0.2.1"), "192.0.2.1");
-    let t = Throttle::new(&settings());
+    let t = Throttle::new(&settings(), Default::default());
     for i in 0..2 {
         assert!(
             t.check_client(Spend::Mail, Some(&format!("2001:db8::{i}")))
@@ -50,7 +50,7 @@ fn ipv6_clients_share_a_budget_per_64() {
 
 #[test]
 fn failures_grow_a_delay_and_a_success_clears_it() {
-    let t = Throttle::new(&settings());
+    let t = Throttle::new(&settings(), Default::default());
     for _ in 0..FREE_FAILURES {
         assert!(t.begin_password_attempt("user-1", None).is_ok());
         t.finish_password_attempt("user-1", None, false);
@@ -75,7 +75,7 @@ fn failures_grow_a_delay_and_a_success_clears_it() {
 
 #[test]
 fn parallel_tries_when_a_delay_ends_get_one_through() {
-    let t = Throttle::new(&settings());
+    let t = Throttle::new(&settings(), Default::default());
     for _ in 0..FREE_FAILURES {
         t.begin_password_attempt("user-1", None).unwrap();
     }
@@ -89,7 +89,7 @@ fn parallel_tries_when_a_delay_ends_get_one_through() {
 
 #[test]
 fn a_client_that_logged_in_before_is_not_made_to_wait_by_someone_elses_guesses() {
-    let t = Throttle::new(&settings());
+    let t = Throttle::new(&settings(), Default::default());
     t.begin_password_attempt("user-1", Some("192.0.2.1"))
         .unwrap();
     t.finish_password_attempt("user-1", Some("192.0.2.1"), true);

@@ -142,6 +142,6 @@ pub async fn end_session(
     Caller(auth): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    devices::sign_out(&state, &auth, &id, &client).await?;
+    devices::sign_out(&state, &auth, &id.into(), &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

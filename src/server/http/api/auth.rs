@@ -8,7 +8,6 @@ use super::types::{
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::server::{
     auth::{ClientInfo, accounts, devices, passwords::Password, sessions},
-    db,
     error::Error,
     state::AppState,
 };
@@ -174,7 +173,8 @@ pub async fn logout_all(
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
 ) -> ApiResult<Json<Ended>> {
-    let sessions_ended = devices::sign_out_many(&state, &auth, true, &client).await?;
+    let sessions_ended =
+        devices::sign_out_many(&state, &auth, devices::SignOut::Everywhere, &client).await?;
     Ok(Json(Ended { sessions_ended }))
 }
 
@@ -199,14 +199,14 @@ pub async fn service_token(
             Error::field("audience", "Not a service this server issues tokens for.").into(),
         );
     }
-    let now = db::now();
+    let now = state.clock.unix();
     let (access_token, exp) = state
         .access_tokens
         .issue_for(
             &body.audience,
             &auth.user.id,
             &auth.session_id,
-            &auth.user.role,
+            auth.user.role,
             now,
         )
         .map_err(Error::Internal)?;

@@ -1,8 +1,8 @@
 //! `/api/v1/auth/...`: the emailed links: verification, a new verification link, a reset
 //! link, and setting a password with one.
 
-use super::types::{EmailOnly, ErrorBody, LoginOnly, Message, ResetBody, TokenBody};
-use super::{ApiResult, Body};
+use super::types::{EmailOnly, ErrorBody, ErrorCode, LoginOnly, Message, ResetBody, TokenBody};
+use super::{ApiError, ApiResult, Body};
 use crate::{
     errors::LinkProblem,
     model::VerifyOutcome,
@@ -46,9 +46,11 @@ pub async fn verify_email(
         V::Refused(problem) => Err(Error::Link(problem).into()),
         // `follow` spends the link, so it never asks for a confirmation.
         V::Confirm { .. } => Err(Error::Link(LinkProblem::Invalid).into()),
-        V::EmailTaken => {
-            Err(Error::Conflict("Another account uses this address now.".into()).into())
-        }
+        V::EmailTaken => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            "Another account uses this address now.",
+        )),
     }
 }
 

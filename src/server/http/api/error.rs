@@ -143,7 +143,11 @@ impl From<Error> for ApiError {
                 Self::new(S::FORBIDDEN, C::Forbidden, "Your role does not allow this.")
             }
             Error::NotFound => Self::new(S::NOT_FOUND, C::NotFound, "No such record."),
-            Error::Conflict(message) => Self::new(S::CONFLICT, C::Conflict, message),
+            Error::Refused(refusal) => Self::new(
+                S::CONFLICT,
+                C::Conflict,
+                crate::server::error::refusal_words(&refusal),
+            ),
             Error::TooManyRequests => Self::new(
                 S::TOO_MANY_REQUESTS,
                 C::TooManyRequests,

@@ -71,7 +71,7 @@ pub async fn update(
 ) -> ApiResult<Json<AdminUser>> {
     let mut user = admin::account(&state, &auth, &id).await?;
     if let Some(role) = &patch.role {
-        user = admin::set_role(&state, &auth, &id, role, &client).await?;
+        user = admin::set_role(&state, &auth, &id, admin::role_named(role)?, &client).await?;
     }
     if let Some(active) = patch.active {
         user = admin::set_active(&state, &auth, &id, active, &client).await?;

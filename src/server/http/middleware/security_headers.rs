@@ -36,7 +36,16 @@ impl SecurityHeaders {
             .settings
             .oauth
             .values()
-            .filter_map(|p| url::Url::parse(&p.authorize_url).ok())
+            // A provider configured by issuer has its pages at the issuer's origin (its
+            // discovered authorization endpoint is only known after start-up).
+            .filter_map(|p| {
+                let page = if p.discovers() {
+                    &p.issuer
+                } else {
+                    &p.authorize_url
+                };
+                url::Url::parse(page).ok()
+            })
             .map(|u| u.origin().ascii_serialization())
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()

@@ -1,9 +1,12 @@
 //! The caller's own account and sessions.
 
 use super::timestamp;
-use crate::server::{
-    auth::devices,
-    db::{sessions::SessionRow, users::UserRow},
+use crate::{
+    domain::{Role, SessionId},
+    server::{
+        db::{sessions::SessionRow, users::UserRow},
+        views,
+    },
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,8 +21,7 @@ pub struct User {
     pub display_name: Option<String>,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
-    /// `user` or `admin`.
-    pub role: String,
+    pub role: Role,
     /// False for accounts that only log in through a provider.
     pub has_password: bool,
     /// RFC 3339.
@@ -33,14 +35,14 @@ pub struct User {
 impl From<&UserRow> for User {
     fn from(user: &UserRow) -> Self {
         Self {
-            id: user.id.clone(),
+            id: user.id.to_string(),
             username: user.username.clone(),
             email: user.email.clone(),
             email_verified: user.email_verified_at.is_some(),
             display_name: user.display_name.clone(),
             bio: user.bio.clone(),
             avatar_url: user.avatar_url.clone(),
-            role: user.role.clone(),
+            role: user.role,
             has_password: user.password_hash.is_some(),
             created_at: timestamp(user.created_at),
             last_login_at: user.last_login_at.map(timestamp),
@@ -70,16 +72,16 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(session: SessionRow, current_session_id: &str) -> Self {
+    pub fn new(session: SessionRow, current_session_id: &SessionId) -> Self {
         Self {
-            description: devices::describe(session.user_agent.as_deref()),
-            current: session.id == current_session_id,
+            description: views::describe(session.user_agent.as_deref()),
+            current: &session.id == current_session_id,
             created_at: timestamp(session.created_at),
             last_used_at: timestamp(session.last_used_at),
             expires_at: timestamp(session.expires_at),
             user_agent: session.user_agent,
             ip: session.ip,
-            id: session.id,
+            id: session.id.to_string(),
         }
     }
 }

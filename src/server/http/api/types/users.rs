@@ -1,7 +1,7 @@
 //! The admin's view of accounts.
 
 use super::timestamp;
-use crate::{query::UserOrder, server::db::users::UserRow};
+use crate::{domain::Role, query::UserOrder, server::db::users::UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,8 +12,7 @@ pub struct AdminUser {
     pub username: String,
     pub email: String,
     pub display_name: Option<String>,
-    /// `user` or `admin`.
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub email_verified: bool,
     /// RFC 3339.
@@ -27,11 +26,11 @@ pub struct AdminUser {
 impl From<&UserRow> for AdminUser {
     fn from(user: &UserRow) -> Self {
         Self {
-            id: user.id.clone(),
+            id: user.id.to_string(),
             username: user.username.clone(),
             email: user.email.clone(),
             display_name: user.display_name.clone(),
-            role: user.role.clone(),
+            role: user.role,
             active: user.is_active(),
             email_verified: user.email_verified_at.is_some(),
             created_at: timestamp(user.created_at),

@@ -2,12 +2,16 @@
 //! formatted on the server so both renders agree. The JSON API has its own wire types
 //! (`http::api::types`), with RFC 3339 times.
 
+mod audit;
+mod devices;
+
+pub use audit::summary;
+pub use devices::describe;
+
 use crate::{
+    domain::SessionId,
     model::{AdminUserView, DeviceView, EventView, UserView},
-    server::{
-        auth::{audit, devices},
-        db::{audit::EventRow, sessions::SessionRow, users::UserRow},
-    },
+    server::db::{audit::EventRow, sessions::SessionRow, users::UserRow},
 };
 
 pub fn format_date(ts: i64) -> String {
@@ -58,11 +62,11 @@ pub fn time_ago(now: i64, then: i64) -> String {
 /// An account for the admin pages.
 pub fn admin_user_view(user: &UserRow) -> AdminUserView {
     AdminUserView {
-        id: user.id.clone(),
+        id: user.id.to_string(),
         username: user.username.clone(),
         email: user.email.clone(),
         display_name: user.display_name.clone(),
-        role: user.role.clone(),
+        role: user.role,
         active: user.is_active(),
         email_verified: user.email_verified_at.is_some(),
         created: format_date(user.created_at),
@@ -71,14 +75,14 @@ pub fn admin_user_view(user: &UserRow) -> AdminUserView {
 }
 
 /// A session as the Devices page shows it.
-pub fn device_view(session: SessionRow, current_session_id: &str, now: i64) -> DeviceView {
+pub fn device_view(session: SessionRow, current_session_id: &SessionId, now: i64) -> DeviceView {
     DeviceView {
-        description: devices::describe(session.user_agent.as_deref()),
-        current: session.id == current_session_id,
+        description: describe(session.user_agent.as_deref()),
+        current: &session.id == current_session_id,
         signed_in: format_datetime(session.created_at),
         last_active: time_ago(now, session.last_used_at),
         ip: session.ip,
-        id: session.id,
+        id: session.id.into_string(),
     }
 }
 
@@ -87,7 +91,7 @@ pub fn event_view(e: &EventRow, now: i64) -> EventView {
     EventView {
         id: e.id.clone(),
         kind: e.kind.clone(),
-        summary: audit::summary(&e.kind, &e.detail, e.user_agent.as_deref()),
+        summary: summary(&e.kind, &e.detail, e.user_agent.as_deref()),
         user_id: e.user_id.clone(),
         actor_id: e.actor_id.clone(),
         ip: e.ip.clone(),
@@ -99,14 +103,14 @@ pub fn event_view(e: &EventRow, now: i64) -> EventView {
 
 pub fn user_view(user: &UserRow) -> UserView {
     UserView {
-        id: user.id.clone(),
+        id: user.id.to_string(),
         username: user.username.clone(),
         email: user.email.clone(),
         email_verified: user.email_verified_at.is_some(),
         display_name: user.display_name.clone(),
         bio: user.bio.clone(),
         avatar_url: user.avatar_url.clone(),
-        role: user.role.clone(),
+        role: user.role,
         has_password: user.password_hash.is_some(),
         member_since: format_date(user.created_at),
         last_login: user.last_login_at.map(format_datetime),
