@@ -27,12 +27,6 @@ pub enum AppError {
         "Please verify your email address first: follow the link we sent you. Need a new one? Ask for it below."
     )]
     EmailNotVerified,
-    #[error("This link is not valid. Check that you copied all of it, or ask for a new one.")]
-    LinkInvalid,
-    #[error("This link has expired. Please ask for a new one.")]
-    LinkExpired,
-    #[error("This link has already been used. Please ask for a new one if you still need it.")]
-    LinkUsed,
     /// What a sign-in provider round trip ended with, in words for the page.
     #[error("{message}")]
     Provider { message: String },
@@ -65,6 +59,37 @@ pub enum AppError {
     Unavailable,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// A refused one-time link; its own tag (`link_expired`, ...) is the code. Untagged
+    /// variants must come last.
+    #[error(transparent)]
+    #[serde(untagged)]
+    Link(LinkProblem),
+}
+
+/// Why a one-time link (verification, reset, cancel) was refused: the one type the
+/// domain, the pages and the JSON API all use. The serde tag is the stable `code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code")]
+pub enum LinkProblem {
+    #[error("This link is not valid. Check that you copied all of it, or ask for a new one.")]
+    #[serde(rename = "link_invalid")]
+    Invalid,
+    #[error("This link has expired. Please ask for a new one.")]
+    #[serde(rename = "link_expired")]
+    Expired,
+    #[error("This link has already been used. Please ask for a new one if you still need it.")]
+    #[serde(rename = "link_used")]
+    Used,
+}
+
+impl LinkProblem {
+    /// 400 for a link that never worked; 410 for one that did and no longer does.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Invalid => 400,
+            Self::Expired | Self::Used => 410,
+        }
+    }
 }
 
 impl AppError {
@@ -96,8 +121,8 @@ impl AppError {
             | Self::Forbidden
             | Self::CrossOrigin
             | Self::EmailNotVerified => 403,
-            Self::LinkInvalid | Self::Provider { .. } => 400,
-            Self::LinkExpired | Self::LinkUsed => 410,
+            Self::Provider { .. } => 400,
+            Self::Link(problem) => problem.status(),
             Self::NotFound => 404,
             Self::Conflict { .. } => 409,
             Self::TooManyRequests => 429,
@@ -136,6 +161,16 @@ mod tests {
         assert_eq!(json, r#"{"code":"invalid_credentials"}"#);
         let back: AppError = serde_json::from_str(&json).unwrap();
         assert_eq!(back, AppError::InvalidCredentials);
+    }
+
+    #[test]
+    fn a_refused_link_keeps_its_code_and_status() {
+        let err = AppError::Link(LinkProblem::Expired);
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(json, r#"{"code":"link_expired"}"#);
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+        assert_eq!(err.status(), 410);
+        assert_eq!(AppError::Link(LinkProblem::Invalid).status(), 400);
     }
 
     #[test]

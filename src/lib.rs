@@ -8,6 +8,7 @@ pub mod errors;
 pub mod forms;
 pub mod model;
 pub mod pages;
+pub mod query;
 pub mod server_fns;
 pub mod validate;
 

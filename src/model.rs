@@ -1,12 +1,11 @@
 //! Data the server sends to the browser. Nothing here holds a secret: no password hash,
 //! no token, no key.
 
-use crate::domain::Role;
+use crate::{domain::Role, errors::LinkProblem};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user as pages see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -58,20 +57,16 @@ pub enum VerifyOutcome {
     },
     /// Verified before (this link or another one).
     AlreadyVerified,
-    Expired,
-    AlreadyUsed,
-    Invalid,
+    Refused(LinkProblem),
     /// Someone else took the new address since the change was asked for.
     EmailTaken,
 }
 
-/// Whether a password-reset link can still be used.
+/// Whether a one-time link (reset, cancel) can still be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkStatus {
     Valid,
-    Expired,
-    Used,
-    Invalid,
+    Refused(LinkProblem),
 }
 
 /// The password rules in force, sent to the browser so its inline checks match the server.
@@ -187,7 +182,6 @@ impl FormFlash {
 
 /// One signed-in device (session) on the Devices page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeviceView {
     pub id: String,
     /// "Firefox 128 on Linux".
@@ -202,7 +196,6 @@ pub struct DeviceView {
 
 /// An account as the admin list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminUserView {
     pub id: String,
     pub username: String,

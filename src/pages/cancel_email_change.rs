@@ -5,6 +5,7 @@
 use super::flash_resource;
 use crate::{
     components::SubmitButton,
+    errors::LinkProblem,
     forms::{specs::CANCEL_EMAIL_CHANGE, use_form},
     model::LinkStatus,
     server_fns::email::{CancelEmailChange, cancel_email_change_status},
@@ -57,11 +58,11 @@ pub fn CancelEmailChangePage() -> impl IntoView {
                                         <SubmitButton label="This wasn't me — cancel the change" pending_label="Cancelling…" pending=action.pending().into()/>
                                     </ActionForm>
                                 }.into_any(),
-                                (None, Ok(Some(LinkStatus::Expired))) => view! {
+                                (None, Ok(Some(LinkStatus::Refused(LinkProblem::Expired)))) => view! {
                                     <h1>"This link has expired"</h1>
                                     <p>"If someone changed your address, reset your password and contact the administrator."</p>
                                 }.into_any(),
-                                (None, Ok(Some(LinkStatus::Used))) => view! {
+                                (None, Ok(Some(LinkStatus::Refused(LinkProblem::Used)))) => view! {
                                     <h1>"This link was already used"</h1>
                                     <p>"The change was already cancelled."</p>
                                 }.into_any(),

@@ -5,7 +5,7 @@ use super::flash_resource;
 use crate::{
     app::use_app,
     components::{Alert, ErrorView, Field, PasswordMeter, SubmitButton},
-    errors::AppError,
+    errors::{AppError, LinkProblem},
     forms::{specs::RESET_PASSWORD, use_form},
     model::{FormFlash, LinkStatus, PasswordPolicy},
     server_fns::email::{ResetPassword, reset_link_status},
@@ -47,11 +47,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
 fn dead_link(status: LinkStatus, lifetime: &str) -> impl IntoView {
     let (title, text) = match status {
-        LinkStatus::Expired => (
+        LinkStatus::Refused(LinkProblem::Expired) => (
             "This link has expired",
             format!("Reset links work for {lifetime}."),
         ),
-        LinkStatus::Used => (
+        LinkStatus::Refused(LinkProblem::Used) => (
             "This link was already used",
             "Each reset link works once.".into(),
         ),
@@ -73,12 +73,7 @@ fn ResetForm(token: String, flash: FormFlash, policy: PasswordPolicy) -> impl In
     let form = use_form(&RESET_PASSWORD, &flash, action);
     let password = form.field("password");
     let confirm = form.field("password_confirm");
-    let link_dead = move || {
-        matches!(
-            form.latest_error().get(),
-            Some(AppError::LinkExpired | AppError::LinkUsed | AppError::LinkInvalid)
-        )
-    };
+    let link_dead = move || matches!(form.latest_error().get(), Some(AppError::Link(_)));
     let no_inputs = Signal::derive(Vec::new);
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>

@@ -6,6 +6,7 @@ use super::flash_resource;
 use crate::{
     app::use_app,
     components::{ResendVerification, SubmitButton},
+    errors::LinkProblem,
     forms::specs::{RESEND, VERIFY},
     model::VerifyOutcome,
     server_fns::email::{VerifyEmail, verify_email_status},
@@ -114,15 +115,15 @@ pub fn VerifyEmailPage() -> impl IntoView {
                                     <p>"Another account started using this address after you asked for the change, so your address stays as it was."</p>
                                     <A href="/profile" attr:class="btn btn-primary">"Go to your profile"</A>
                                 }.into_any(),
-                                Ok(Some(VerifyOutcome::Expired)) => view! {
+                                Ok(Some(VerifyOutcome::Refused(LinkProblem::Expired))) => view! {
                                     <h1>"This link has expired"</h1>
                                     {resend(format!("Verification links work for {lifetime}. Ask for a new one:"))}
                                 }.into_any(),
-                                Ok(Some(VerifyOutcome::AlreadyUsed)) => view! {
+                                Ok(Some(VerifyOutcome::Refused(LinkProblem::Used))) => view! {
                                     <h1>"This link was already used"</h1>
                                     {resend("Each link works once. If you still need to verify, ask for a new one:".into())}
                                 }.into_any(),
-                                Ok(Some(VerifyOutcome::Invalid)) => view! {
+                                Ok(Some(VerifyOutcome::Refused(LinkProblem::Invalid))) => view! {
                                     <h1>"This link is not valid"</h1>
                                     {resend("Check that you copied the whole link from the email, or ask for a new one:".into())}
                                 }.into_any(),

@@ -2,6 +2,7 @@
 //! password) map one-to-one onto [`AppError`]; unexpected ones (database down, a bug) are
 //! logged whole here and reach the client only as a generic message.
 
+pub use crate::errors::LinkProblem;
 use crate::{errors::AppError, validate::FieldErrors};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,14 +41,6 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-/// Why a one-time link (verification, reset) was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkProblem {
-    Invalid,
-    Expired,
-    Used,
 }
 
 /// Business rules that refuse a change as asked. Typed, so the page, the JSON API and the
@@ -113,9 +106,7 @@ impl From<Error> for AppError {
             Error::InvalidCredentials => AppError::InvalidCredentials,
             Error::AccountDeactivated => AppError::AccountDeactivated,
             Error::EmailNotVerified => AppError::EmailNotVerified,
-            Error::Link(LinkProblem::Invalid) => AppError::LinkInvalid,
-            Error::Link(LinkProblem::Expired) => AppError::LinkExpired,
-            Error::Link(LinkProblem::Used) => AppError::LinkUsed,
+            Error::Link(problem) => AppError::Link(problem),
             Error::Unauthorized => AppError::Unauthorized,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,

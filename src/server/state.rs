@@ -27,7 +27,7 @@ pub struct AppState {
     /// For calls to sign-in providers. Never follows redirects (OAuth 2.0 security BCP).
     pub http: reqwest::Client,
     /// OpenID Connect providers' discovered metadata and keys.
-    pub oidc: Arc<crate::server::auth::oauth::Discovery>,
+    pub oidc: Arc<crate::server::auth::oauth::discovery::Discovery>,
     /// The time the flows go by (tests move it; see [`crate::server::clock`]).
     pub clock: crate::server::clock::Clock,
     /// The background workers of this instance (see [`AppState::spawn_workers`]).

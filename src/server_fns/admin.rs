@@ -16,14 +16,12 @@ pub async fn admin_users(
     #[server(default)] page: i64,
 ) -> Result<UserPage, AppError> {
     use super::ssr::*;
-    use crate::server::{auth::admin, db::users::UserOrder};
+    use crate::{query::UserOrder, server::auth::admin};
     let auth = require_auth()?;
     let state = state()?;
-    let order = match sort.as_str() {
-        "oldest" => UserOrder::Oldest,
-        "last_login" => UserOrder::LastLogin,
-        _ => UserOrder::Newest,
-    };
+    // The API refuses an unknown order; the page, fed by a hand-editable URL, shows the
+    // default one instead.
+    let order = sort.parse::<UserOrder>().unwrap_or_default();
     let found = admin::users(&state, &auth, &q, order, page).await?;
     Ok(UserPage {
         users: found.items.iter().map(admin_user_view).collect(),

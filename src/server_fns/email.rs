@@ -56,9 +56,9 @@ fn verify_notice(outcome: &VerifyOutcome) -> String {
         VerifyOutcome::EmailTaken => {
             "That address is taken: another account started using it, so your address stays as it was.".into()
         }
-        VerifyOutcome::Expired => "This link has expired: ask for a new one on the login page.".into(),
-        VerifyOutcome::AlreadyUsed => "This link was already used: each link works once.".into(),
-        VerifyOutcome::Invalid | VerifyOutcome::Confirm { .. } => {
+        VerifyOutcome::Refused(crate::errors::LinkProblem::Expired) => "This link has expired: ask for a new one on the login page.".into(),
+        VerifyOutcome::Refused(crate::errors::LinkProblem::Used) => "This link was already used: each link works once.".into(),
+        VerifyOutcome::Refused(crate::errors::LinkProblem::Invalid) | VerifyOutcome::Confirm { .. } => {
             "This link is not valid: check that you copied all of it.".into()
         }
     }

@@ -245,7 +245,20 @@ pub fn login_identifier(input: &str) -> Result<String, String> {
     if text.len() > LOGIN_MAX {
         return Err(format!("Use at most {LOGIN_MAX} characters."));
     }
+    // No name or address has them, and PostgreSQL refuses a NUL in a lookup.
+    if text.chars().any(char::is_control) {
+        return Err("Remove the control characters.".into());
+    }
     Ok(text.to_string())
+}
+
+/// Text to search for: anything but control characters (PostgreSQL refuses a NUL).
+pub fn search_text(input: &str) -> Result<&str, String> {
+    let text = input.trim();
+    if text.chars().any(char::is_control) {
+        return Err("Remove the control characters.".into());
+    }
+    Ok(text)
 }
 
 /// The password typed at login: present, and not so long that hashing it is a weapon.

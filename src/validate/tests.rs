@@ -191,3 +191,11 @@ fn next_accepts_only_local_paths() {
     }
     assert_eq!(safe_next(None), None);
 }
+
+#[test]
+fn lookups_refuse_control_characters() {
+    assert_eq!(login_identifier(" ada ").as_deref(), Ok("ada"));
+    assert!(login_identifier("a\u{0}b").is_err());
+    assert_eq!(search_text(" corp "), Ok("corp"));
+    assert!(search_text("a\u{0}b").is_err());
+}

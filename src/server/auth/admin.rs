@@ -57,7 +57,7 @@ pub async fn users(
     page: i64,
 ) -> Result<Page<UserRow>> {
     require_admin(auth)?;
-    let query = query.trim();
+    let query = crate::validate::search_text(query).map_err(|e| Error::field("q", e))?;
     let total = db::users::count_search(&state.db.pool, query).await?;
     let (page, pages) = page_bounds(page, total);
     let items = db::users::search(

@@ -46,9 +46,7 @@ pub async fn status(
     use crate::model::LinkStatus;
     Ok(match check(state, raw, purposes).await {
         Ok(_) => LinkStatus::Valid,
-        Err(Error::Link(LinkProblem::Expired)) => LinkStatus::Expired,
-        Err(Error::Link(LinkProblem::Used)) => LinkStatus::Used,
-        Err(Error::Link(LinkProblem::Invalid)) => LinkStatus::Invalid,
+        Err(Error::Link(problem)) => LinkStatus::Refused(problem),
         Err(e) => return Err(e),
     })
 }

@@ -75,12 +75,12 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
     let now = state.clock.unix();
     let mut tx = state.db.begin().await?;
     if !db::one_time_tokens::mark_used(&mut *tx, &token.id, now).await? {
-        return Ok(VerifyOutcome::AlreadyUsed);
+        return Ok(VerifyOutcome::Refused(LinkProblem::Used));
     }
     let outcome = if token.purpose == TokenPurpose::VerifyEmail {
         // A link for an address the account no longer has proves nothing.
         if !address.eq_ignore_ascii_case(&user.email) {
-            return Ok(VerifyOutcome::Invalid);
+            return Ok(VerifyOutcome::Refused(LinkProblem::Invalid));
         }
         db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
         audit::record(
@@ -127,8 +127,7 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
 /// that is verified is simply "already verified".
 async fn explain(state: &AppState, raw: &str, problem: LinkProblem) -> Result<VerifyOutcome> {
     Ok(match problem {
-        LinkProblem::Invalid => VerifyOutcome::Invalid,
-        LinkProblem::Expired => VerifyOutcome::Expired,
+        LinkProblem::Invalid | LinkProblem::Expired => VerifyOutcome::Refused(problem),
         LinkProblem::Used => {
             let hash = super::tokens::hash_refresh_token(raw.trim());
             let token = db::one_time_tokens::find_by_hash(&state.db.pool, &hash).await?;
@@ -142,7 +141,7 @@ async fn explain(state: &AppState, raw: &str, problem: LinkProblem) -> Result<Ve
                 {
                     VerifyOutcome::AlreadyVerified
                 }
-                _ => VerifyOutcome::AlreadyUsed,
+                _ => VerifyOutcome::Refused(LinkProblem::Used),
             }
         }
     })

@@ -7,6 +7,7 @@
 //! `secrets` the type that keeps secret values out of logs.
 
 mod duration;
+mod legacy;
 mod providers;
 mod secrets;
 mod sections;
@@ -97,10 +98,8 @@ impl Settings {
     }
 
     fn figment(file: &str) -> Figment {
-        // No serialised defaults underneath: every section has `#[serde(default)]`, and a
-        // default layer would clash with the old spellings (`access_ttl_seconds`) the
-        // lifetimes still accept as aliases.
-        Figment::from(Toml::file(file))
+        // Every section has `#[serde(default)]`, so no layer of defaults is needed.
+        Figment::from(legacy::Renamed(Toml::file(file)))
             .merge(
                 // Settings only: GATEHOUSE_CONFIG, GATEHOUSE_LOG and the secrets share the prefix.
                 Env::prefixed("GATEHOUSE_")
@@ -108,7 +107,8 @@ impl Settings {
                         let key = key.as_str().to_ascii_lowercase();
                         key.contains("__") || key == "mode" || key == "product_name"
                     })
-                    .split("__"),
+                    .split("__")
+                    .map(|key| legacy::env_key(key.as_str()).into()),
             )
             .merge(
                 Env::raw()

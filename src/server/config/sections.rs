@@ -9,13 +9,13 @@ pub struct AccountSettings {
     /// Accounts must follow the emailed link before they can log in.
     pub require_verified_email: bool,
     /// How long a verification (or address-change) link works.
-    #[serde(with = "super::duration", alias = "verify_email_ttl_seconds")]
+    #[serde(with = "super::duration")]
     pub verify_email_ttl: Duration,
     /// How long a password-reset link works.
-    #[serde(with = "super::duration", alias = "reset_password_ttl_seconds")]
+    #[serde(with = "super::duration")]
     pub reset_password_ttl: Duration,
     /// At most one verification or reset mail per address in this long.
-    #[serde(with = "super::duration", alias = "email_resend_interval_seconds")]
+    #[serde(with = "super::duration")]
     pub email_resend_interval: Duration,
     /// Failed password checks an account may have before each further try must wait a
     /// growing delay (1 s, 2 s, 4 s … up to a minute); 0 turns delays off.
@@ -35,7 +35,8 @@ pub struct AccountSettings {
     /// Audit events older than this are deleted ("0" keeps them forever).
     #[serde(with = "super::duration")]
     pub audit_retention: Duration,
-    /// The old spelling of `audit_retention`, in days; read once into it.
+    /// The old spelling of `audit_retention`, in days, from the environment (the file's is
+    /// renamed as it is read); read once into `audit_retention`.
     #[serde(skip_serializing)]
     pub audit_retention_days: Option<u64>,
 }
@@ -70,10 +71,10 @@ pub struct MailSettings {
     /// Tries before a message is marked failed.
     pub max_attempts: u32,
     /// First retry delay; it doubles with each failure (capped at an hour).
-    #[serde(with = "super::duration", alias = "retry_base_seconds")]
+    #[serde(with = "super::duration")]
     pub retry_base: Duration,
     /// How long one SMTP conversation may take.
-    #[serde(with = "super::duration", alias = "timeout_seconds")]
+    #[serde(with = "super::duration")]
     pub timeout: Duration,
 }
 
@@ -155,16 +156,16 @@ pub struct TokenSettings {
     /// refused by Gatehouse's own API, admin endpoints included.
     pub service_audiences: Vec<String>,
     /// Lifetime of an access token.
-    #[serde(with = "super::duration", alias = "access_ttl_seconds")]
+    #[serde(with = "super::duration")]
     pub access_ttl: Duration,
     /// Idle lifetime of a session: each refresh extends it by this much.
-    #[serde(with = "super::duration", alias = "refresh_ttl_seconds")]
+    #[serde(with = "super::duration")]
     pub refresh_ttl: Duration,
     /// Absolute lifetime of a session, however active.
-    #[serde(with = "super::duration", alias = "session_max_age_seconds")]
+    #[serde(with = "super::duration")]
     pub session_max_age: Duration,
     /// How long an already-rotated refresh token still works (two tabs refreshing at once).
-    #[serde(with = "super::duration", alias = "refresh_reuse_grace_seconds")]
+    #[serde(with = "super::duration")]
     pub refresh_reuse_grace: Duration,
 }
 

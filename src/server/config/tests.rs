@@ -194,3 +194,21 @@ fn the_settings_file_in_the_repository_loads() {
         std::time::Duration::from_secs(400 * 86_400)
     );
 }
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's Jail API, not ours
+fn an_old_name_in_the_environment_overrides_a_new_one_in_the_file() {
+    use std::time::Duration;
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "Leptos.toml",
+            "[tokens]\naccess_ttl = \"15m\"\n[mail]\nretry_base_seconds = 10\n",
+        )?;
+        jail.set_env("GATEHOUSE_TOKENS__ACCESS_TTL_SECONDS", "2");
+        jail.set_env("GATEHOUSE_MAIL__RETRY_BASE", "1s");
+        let s: Settings = Settings::figment("Leptos.toml").extract()?;
+        assert_eq!(s.tokens.access_ttl, Duration::from_secs(2));
+        assert_eq!(s.mail.retry_base, Duration::from_secs(1));
+        Ok(())
+    });
+}

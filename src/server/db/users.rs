@@ -319,23 +319,14 @@ pub async fn delete<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<bool> {
     Ok(result.rows_affected() == 1)
 }
 
-/// How the admin list is ordered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum UserOrder {
-    #[default]
-    Newest,
-    Oldest,
-    LastLogin,
-}
+pub use crate::query::UserOrder;
 
-impl UserOrder {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Newest => "created_at desc, id desc",
-            Self::Oldest => "created_at asc, id asc",
-            // Never-logged-in accounts last, in both databases.
-            Self::LastLogin => "last_login_at is null, last_login_at desc, id desc",
-        }
+fn order_sql(order: UserOrder) -> &'static str {
+    match order {
+        UserOrder::Newest => "created_at desc, id desc",
+        UserOrder::Oldest => "created_at asc, id asc",
+        // Never-logged-in accounts last, in both databases.
+        UserOrder::LastLogin => "last_login_at is null, last_login_at desc, id desc",
     }
 }
 
@@ -362,7 +353,7 @@ pub async fn search<'c>(
 ) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as::<_, UserRow>(&format!(
         "select {COLUMNS} from users {SEARCH_WHERE} order by {} limit $2 offset $3",
-        order.sql()
+        order_sql(order)
     ))
     .bind(contains_pattern(query))
     .bind(limit)

@@ -1,5 +1,6 @@
-//! Rows as people and clients see them: the views the pages' server functions and the
-//! JSON API both return, with times formatted on the server so both renders agree.
+//! Rows as people see them: the views the pages' server functions return, with times
+//! formatted on the server so both renders agree. The JSON API has its own wire types
+//! (`http::api::types`), with RFC 3339 times.
 
 mod audit;
 mod devices;
@@ -73,7 +74,7 @@ pub fn admin_user_view(user: &UserRow) -> AdminUserView {
     }
 }
 
-/// A session as the Devices page and the API show it.
+/// A session as the Devices page shows it.
 pub fn device_view(session: SessionRow, current_session_id: &SessionId, now: i64) -> DeviceView {
     DeviceView {
         description: describe(session.user_agent.as_deref()),

@@ -8,11 +8,10 @@
 
 use super::audit::{AuditEvent, LoginMethod};
 use crate::domain::{SessionId, UserId};
+pub mod discovery;
 mod linking;
 mod oidc;
 mod profile;
-
-pub use oidc::Discovery;
 
 pub use linking::{confirm_link, linked, unlink, username_candidates};
 pub use profile::{github_primary_email, profile_from_json};

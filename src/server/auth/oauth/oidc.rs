@@ -4,22 +4,13 @@
 //! believed. The profile then comes from the userinfo endpoint, whose subject must match.
 
 use super::{OAuthError, ProviderProfile, provider, redirect_uri};
-use crate::server::{config::OAuthProviderSettings, error::Error, state::AppState};
+use crate::server::{error::Error, state::AppState};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
     EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
     RedirectUrl, Scope, TokenResponse,
-    core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
+    core::{CoreAuthenticationFlow, CoreClient},
 };
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
-
-/// How long discovered metadata (and the provider's keys) is trusted before it is read
-/// again: keys rotate, and a restart should not be the only way to see it.
-const METADATA_TTL: Duration = Duration::from_secs(600);
 
 type Client = CoreClient<
     EndpointSet,
@@ -30,53 +21,18 @@ type Client = CoreClient<
     EndpointMaybeSet,
 >;
 
-/// Discovered provider metadata, by provider name.
-#[derive(Default)]
-pub struct Discovery {
-    cache: Mutex<HashMap<String, (CoreProviderMetadata, Instant)>>,
-}
-
-impl std::fmt::Debug for Discovery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Discovery")
-    }
-}
-
-impl Discovery {
-    async fn metadata(
-        &self,
-        state: &AppState,
-        name: &str,
-        p: &OAuthProviderSettings,
-    ) -> Result<CoreProviderMetadata, OAuthError> {
-        if let Some((metadata, at)) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            && at.elapsed() < METADATA_TTL
-        {
-            return Ok(metadata.clone());
-        }
-        let issuer = IssuerUrl::new(p.issuer.clone()).map_err(internal)?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &state.http)
-            .await
-            .map_err(|e| OAuthError::Provider(format!("discovery: {e}")))?;
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), (metadata.clone(), Instant::now()));
-        Ok(metadata)
-    }
-}
-
 fn internal(e: impl std::fmt::Display) -> OAuthError {
     OAuthError::App(Error::Internal(anyhow::anyhow!("provider settings: {e}")))
 }
 
 async fn client(state: &AppState, name: &str) -> Result<Client, OAuthError> {
     let p = provider(state, name)?;
-    let metadata = state.oidc.metadata(state, name, p).await?;
+    let issuer = IssuerUrl::new(p.issuer.clone()).map_err(internal)?;
+    let metadata = state
+        .oidc
+        .metadata(&state.http, name, issuer)
+        .await
+        .map_err(|e| OAuthError::Provider(format!("discovery: {e}")))?;
     let secret = state
         .settings
         .oauth_secrets

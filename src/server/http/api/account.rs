@@ -1,54 +1,43 @@
 //! `/api/v1/auth/...`: the caller's own account (read, edit, delete, change the password)
 //! and its sessions.
 
-use super::{ApiError, ApiResult, Body, Caller};
-use crate::{
-    model::{DeviceView, UserView},
-    server::{
-        auth::{ClientInfo, accounts, credentials, devices, passwords::Password},
-        state::AppState,
-        views::{device_view, user_view},
-    },
+use super::types::{
+    ChangePasswordBody, DeleteMeBody, ErrorBody, ErrorCode, ProfilePatch, Session, User,
+};
+use super::{ApiError, ApiResult, Body, Caller, IdPath};
+use crate::server::{
+    auth::{ClientInfo, accounts, credentials, devices, passwords::Password},
+    state::AppState,
 };
 use axum::{
-    Extension, Json, Router,
-    extract::{Path, State, rejection::JsonRejection},
+    Extension, Json,
+    extract::{State, rejection::JsonRejection},
     http::StatusCode,
-    routing::{delete, get, put},
 };
-use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/me", get(me).patch(update_me).delete(delete_me))
-        .route("/auth/change-password", put(change_password))
-        .route("/auth/sessions", get(list_sessions))
-        .route("/auth/sessions/{id}", delete(end_session))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me, update_me, delete_me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_sessions))
+        .routes(routes!(end_session))
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, description = "The account", body = UserView), (status = 401, description = "No valid token", body = super::ErrorBody)))]
-pub async fn me(Caller(auth): Caller) -> Json<UserView> {
-    Json(user_view(&auth.user))
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = User), (status = 401, description = "No valid token", body = ErrorBody)))]
+pub async fn me(Caller(auth): Caller) -> Json<User> {
+    Json(User::from(&auth.user))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct DeleteMeBody {
-    /// The current password (accounts without one: a login in the last ten minutes).
-    #[serde(default)]
-    password: String,
-    /// The username, typed out to confirm.
-    confirm: String,
-}
-
-#[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeBody,
+#[utoipa::path(delete, path = "/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeBody,
     responses((status = 204, description = "Account deleted"),
-        (status = 400, description = "Malformed request", body = super::ErrorBody),
-        (status = 401, description = "No valid token", body = super::ErrorBody),
-        (status = 409, description = "Last admin, or the login is not recent enough", body = super::ErrorBody),
-        (status = 415, description = "Not JSON", body = super::ErrorBody),
-        (status = 422, description = "Wrong password or confirmation", body = super::ErrorBody),
-        (status = 429, description = "Too many password tries", body = super::ErrorBody)))]
+        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 409, description = "Last admin, or the login is not recent enough", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Wrong password or confirmation", body = ErrorBody),
+        (status = 429, description = "Too many password tries", body = ErrorBody)))]
 pub async fn delete_me(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
@@ -66,37 +55,28 @@ pub async fn delete_me(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Only these may change here; anything else in the body is refused, not ignored.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProfilePatch {
-    display_name: Option<String>,
-    bio: Option<String>,
-    avatar_url: Option<String>,
-}
-
-#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = ProfilePatch,
-    responses((status = 200, description = "Saved", body = UserView),
-        (status = 400, description = "A protected or unknown field", body = super::ErrorBody),
-        (status = 401, description = "No valid token", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+#[utoipa::path(patch, path = "/auth/me", tag = "auth", security(("bearer" = [])), request_body = ProfilePatch,
+    responses((status = 200, description = "Saved", body = User),
+        (status = 400, description = "A protected or unknown field", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Invalid fields", body = ErrorBody)))]
 pub async fn update_me(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
     // Read loosely first: an unknown or protected field is a 400, not a shape error.
     body: Result<Json<serde_json::Value>, JsonRejection>,
-) -> ApiResult<Json<UserView>> {
+) -> ApiResult<Json<User>> {
     let Ok(Json(value)) = body else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
             "Send the changes as a JSON object.",
         ));
     };
     let patch: ProfilePatch = serde_json::from_value(value).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "protected_field",
+            ErrorCode::ProtectedField,
             format!("Only display_name, bio and avatar_url can be changed here ({e})."),
         )
     })?;
@@ -113,18 +93,12 @@ pub async fn update_me(
         &client,
     )
     .await?;
-    Ok(Json(user_view(&updated)))
+    Ok(Json(User::from(&updated)))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ChangePasswordBody {
-    current_password: String,
-    new_password: String,
-}
-
-#[utoipa::path(put, path = "/api/v1/auth/change-password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordBody,
+#[utoipa::path(put, path = "/auth/change-password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordBody,
     responses((status = 204, description = "Changed; other sessions ended"),
-        (status = 401, description = "No valid token", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+        (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Invalid fields", body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
@@ -142,30 +116,29 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, description = "Live sessions", body = [DeviceView]), (status = 401, description = "No valid token", body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "Live sessions", body = [Session]), (status = 401, description = "No valid token", body = ErrorBody)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
     Caller(auth): Caller,
-) -> ApiResult<Json<Vec<DeviceView>>> {
-    let now = state.clock.unix();
+) -> ApiResult<Json<Vec<Session>>> {
     let list = devices::list(&state, &auth).await?;
     Ok(Json(
         list.into_iter()
-            .map(|s| device_view(s, &auth.session_id, now))
+            .map(|s| Session::new(s, &auth.session_id))
             .collect(),
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 204, description = "Signed out"), (status = 401, description = "No valid token", body = super::ErrorBody),
-        (status = 404, description = "No such session of yours", body = super::ErrorBody)))]
+    responses((status = 204, description = "Signed out"), (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such session of yours", body = ErrorBody)))]
 pub async fn end_session(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     devices::sign_out(&state, &auth, &id.into(), &client).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,37 +1,70 @@
-//! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations and
-//! the types they take and return, and a Swagger UI page to try it (assets vendored under
-//! `public/api-docs/`, so nothing comes from a CDN).
+//! The OpenAPI 3.1 document of the JSON API, collected from the router (`routes!`) so no
+//! operation goes undocumented, and a Swagger UI page to try it. Swagger UI's files are
+//! compiled into the binary (`utoipa-swagger-ui`, `vendored`), so the page works offline;
+//! our own page and start-up script replace its index, so the CSP needs no inline script.
 
-use super::{ErrorBody, account, auth, email, users};
-use crate::model::{AdminUserView, DeviceView, UserView};
-use axum::{Json, response::Html};
+use super::types::ErrorBody;
+use axum::{
+    Router,
+    body::Bytes,
+    extract::Path,
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use std::sync::{Arc, LazyLock};
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
+/// What the document says besides its operations.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Gatehouse API",
-        description = "Accounts, sessions and admin over JSON. Access tokens are EdDSA JWTs; verify them offline with /.well-known/jwks.json."
+        description = "Accounts, sessions and admin over JSON. Access tokens are EdDSA JWTs; verify them offline with /.well-known/jwks.json. Times are RFC 3339."
     ),
-    paths(
-        auth::signup, auth::login, auth::token, auth::refresh, auth::logout, auth::logout_all,
-        auth::service_token, account::me, account::update_me, account::delete_me,
-        account::change_password, account::list_sessions, account::end_session,
-        email::verify_email, email::resend_verification, email::request_password_reset,
-        email::reset_password, users::list, users::one, users::update, users::remove,
-    ),
-    components(schemas(ErrorBody, UserView, DeviceView, AdminUserView)),
-    modifiers(&BearerAuth, &RequestErrors),
+    components(schemas(ErrorBody)),
     tags(
         (name = "auth", description = "Signup, login, tokens, the caller's account and sessions"),
         (name = "email", description = "Verification and password-reset links"),
         (name = "admin", description = "Accounts, for admins only"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
+
+pub(super) fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The complete document, as `/api/v1/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, document) = super::operations().split_for_parts();
+    finish(document)
+}
+
+/// Additions that need the operations in place: modifiers declared on `ApiDoc` would run
+/// before the router has added any.
+fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    BearerAuth.modify(&mut document);
+    RequestErrors.modify(&mut document);
+    document
+}
+
+/// `GET /api/v1/openapi.json`, serialised once.
+pub(super) fn document_route(
+    document: utoipa::openapi::OpenApi,
+) -> Router<crate::server::state::AppState> {
+    let json = Bytes::from(serde_json::to_vec(&finish(document)).unwrap_or_default());
+    Router::new().route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let json = json.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], json) }
+        }),
+    )
+}
 
 struct BearerAuth;
 
@@ -106,11 +139,14 @@ impl Modify for RequestErrors {
     }
 }
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// `/api/docs` and the files it loads from `/api/docs/`.
+pub(super) fn ui_router() -> Router<crate::server::state::AppState> {
+    Router::new()
+        .route("/api/docs", get(page))
+        .route("/api/docs/{file}", get(asset))
 }
 
-pub async fn page() -> Html<&'static str> {
+async fn page() -> Html<&'static str> {
     Html(
         r#"<!doctype html>
 <html lang="en">
@@ -119,13 +155,76 @@ pub async fn page() -> Html<&'static str> {
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Gatehouse API</title>
   <link rel="icon" type="image/svg+xml" href="/favicon.svg">
-  <link rel="stylesheet" href="/api-docs/swagger-ui.css">
+  <link rel="stylesheet" href="/api/docs/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/api-docs/swagger-ui-bundle.js"></script>
-  <script src="/api-docs/init.js"></script>
+  <script src="/api/docs/swagger-ui-bundle.js"></script>
+  <script src="/api/docs/init.js"></script>
 </body>
 </html>"#,
     )
+}
+
+/// Starts Swagger UI on our document: a file, not an inline script, so the CSP can stay
+/// strict (Swagger UI's own start-up file would need its config templated in).
+const INIT_JS: &str = r#"window.addEventListener('load', () => {
+  window.ui = SwaggerUIBundle({
+    url: '/api/v1/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    tryItOutEnabled: true,
+  });
+});
+"#;
+
+/// Only the two files the page loads, plus our start-up script: not Swagger UI's own
+/// index, which would start it on a default configuration.
+async fn asset(Path(file): Path<String>) -> Response {
+    static CONFIG: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> =
+        LazyLock::new(|| Arc::new(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")));
+    let cache = (header::CACHE_CONTROL, "public, max-age=3600");
+    if file == "init.js" {
+        return ([(header::CONTENT_TYPE, "text/javascript"), cache], INIT_JS).into_response();
+    }
+    if !matches!(file.as_str(), "swagger-ui.css" | "swagger-ui-bundle.js") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match utoipa_swagger_ui::serve(&file, CONFIG.clone()) {
+        Ok(Some(found)) => (
+            [(header::CONTENT_TYPE, found.content_type.as_str()), cache],
+            found.bytes.into_owned(),
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `$ref` points at a schema the document has; page view models are not among
+    /// them; query parameters are documented as optional query parameters.
+    #[test]
+    fn the_document_is_self_contained() {
+        let doc = serde_json::to_value(super::openapi()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for reference in doc.to_string().split("\"#/components/schemas/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(
+                schemas.contains_key(name),
+                "{name} is referenced but missing"
+            );
+        }
+        for name in schemas.keys() {
+            assert!(!name.ends_with("View"), "{name}: a page view model");
+        }
+        let parameters = doc["paths"]["/api/v1/users"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert_eq!(parameters.len(), 3);
+        for parameter in parameters {
+            assert_eq!(parameter["in"], "query", "{parameter}");
+            assert_ne!(parameter["required"], true, "{parameter}");
+        }
+    }
 }

@@ -1,111 +1,74 @@
 //! `/api/v1/users`: the admin's view of accounts. Admins only (403 for others).
 
-use super::{ApiError, ApiResult, Body, Caller};
-use crate::{
-    model::AdminUserView,
-    server::{
-        auth::{ClientInfo, admin},
-        db::users::UserOrder,
-        state::AppState,
-        views::admin_user_view,
-    },
+use super::types::{AdminUser, ErrorBody, ErrorCode, Page, UserListQuery, UserPatch};
+use super::{ApiError, ApiResult, Body, Caller, IdPath};
+use crate::server::{
+    auth::{ClientInfo, admin},
+    state::AppState,
 };
 use axum::{
-    Extension, Json, Router,
-    extract::{Path, Query, State},
+    Extension, Json,
+    extract::{Query, State, rejection::QueryRejection},
     http::StatusCode,
-    routing::get,
 };
-use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list))
-        .route("/users/{id}", get(one).patch(update).delete(remove))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(one, update, remove))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    sort: Option<String>,
-    #[serde(default)]
-    page: Option<i64>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct UserList {
-    users: Vec<AdminUserView>,
-    total: i64,
-    page: i64,
-    pages: i64,
-}
-
-#[utoipa::path(get, path = "/api/v1/users", tag = "admin", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of accounts", body = UserList), (status = 400, description = "Bad sort or page", body = super::ErrorBody), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
+    responses((status = 200, description = "A page of accounts", body = Page<AdminUser>), (status = 400, description = "Bad sort or page", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Admins only", body = ErrorBody),
+        (status = 422, description = "Control characters in q", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<UserList>> {
-    let Ok(Query(query)) = query else {
-        return Err(ApiError::new(
+    query: Result<Query<UserListQuery>, QueryRejection>,
+) -> ApiResult<Json<Page<AdminUser>>> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
-            "page must be a whole number.",
-        ));
-    };
-    let order = match query.sort.as_deref() {
-        None | Some("newest") => UserOrder::Newest,
-        Some("oldest") => UserOrder::Oldest,
-        Some("last_login") => UserOrder::LastLogin,
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "sort is newest, oldest or last_login.",
-            ));
-        }
-    };
-    let found = admin::users(&state, &auth, &query.q, order, query.page.unwrap_or(1)).await?;
-    Ok(Json(UserList {
-        users: found.items.iter().map(admin_user_view).collect(),
+            ErrorCode::BadRequest,
+            format!(
+                "sort is newest, oldest or last_login, and page a whole number ({}).",
+                e.body_text()
+            ),
+        )
+    })?;
+    let found = admin::users(&state, &auth, &query.q, query.sort, query.page.unwrap_or(1)).await?;
+    Ok(Json(Page {
+        items: found.items.iter().map(AdminUser::from).collect(),
         total: found.total,
         page: found.page,
         pages: found.pages,
+        per_page: admin::PAGE_SIZE,
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "The account", body = AdminUserView), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody), (status = 404, description = "No such account", body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "The account", body = AdminUser), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Admins only", body = ErrorBody), (status = 404, description = "No such account", body = ErrorBody)))]
 pub async fn one(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<AdminUserView>> {
-    Ok(Json(admin_user_view(
+    IdPath(id): IdPath,
+) -> ApiResult<Json<AdminUser>> {
+    Ok(Json(AdminUser::from(
         &admin::account(&state, &auth, &id).await?,
     )))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserPatch {
-    role: Option<String>,
-    active: Option<bool>,
-}
-
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = UserPatch,
-    responses((status = 200, description = "Changed", body = AdminUserView), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody), (status = 404, description = "No such account", body = super::ErrorBody),
-        (status = 409, description = "The last admin must stay", body = super::ErrorBody), (status = 422, description = "Invalid fields", body = super::ErrorBody)))]
+#[utoipa::path(patch, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = UserPatch,
+    responses((status = 200, description = "Changed", body = AdminUser), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Admins only", body = ErrorBody), (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "The last admin must stay", body = ErrorBody), (status = 422, description = "Invalid fields", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Body(patch): Body<UserPatch>,
-) -> ApiResult<Json<AdminUserView>> {
+) -> ApiResult<Json<AdminUser>> {
     let mut user = admin::account(&state, &auth, &id).await?;
     if let Some(role) = &patch.role {
         user = admin::set_role(&state, &auth, &id, admin::role_named(role)?, &client).await?;
@@ -113,16 +76,16 @@ pub async fn update(
     if let Some(active) = patch.active {
         user = admin::set_active(&state, &auth, &id, active, &client).await?;
     }
-    Ok(Json(admin_user_view(&user)))
+    Ok(Json(AdminUser::from(&user)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token", body = super::ErrorBody), (status = 403, description = "Admins only", body = super::ErrorBody), (status = 404, description = "No such account", body = super::ErrorBody),
-        (status = 409, description = "The last admin must stay", body = super::ErrorBody)))]
+#[utoipa::path(delete, path = "/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Admins only", body = ErrorBody), (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "The last admin must stay", body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     admin::delete_user(&state, &auth, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -129,11 +129,10 @@ pub fn unavailable(path: &str) -> Response {
     );
     let json = path.starts_with(super::SERVER_FN_PREFIX) || path.starts_with("/api/");
     if json {
-        let body = if path.starts_with("/api/") {
-            serde_json::json!({ "detail": crate::errors::AppError::Unavailable.to_string(), "code": "unavailable" })
-        } else {
-            serde_json::to_value(crate::errors::AppError::Unavailable).unwrap_or_default()
-        };
+        if path.starts_with("/api/") {
+            return crate::server::http::api::ApiError::unavailable().into_response();
+        }
+        let body = serde_json::to_value(crate::errors::AppError::Unavailable).unwrap_or_default();
         return (StatusCode::SERVICE_UNAVAILABLE, [retry], axum::Json(body)).into_response();
     }
     (
