@@ -69,24 +69,7 @@ pub enum LinkStatus {
     Refused(LinkProblem),
 }
 
-/// The password rules in force, sent to the browser so its inline checks match the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasswordPolicy {
-    pub min_length: usize,
-    pub max_length: usize,
-    /// Minimum zxcvbn score, 0–4.
-    pub min_score: u8,
-}
-
-impl Default for PasswordPolicy {
-    fn default() -> Self {
-        Self {
-            min_length: 8,
-            max_length: 128,
-            min_score: 3,
-        }
-    }
-}
+pub use crate::validate::PasswordPolicy;
 
 /// Settings the pages need, loaded once per page load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,16 +93,6 @@ impl Default for SiteInfo {
             verify_link_lifetime: lifetime(24 * 3600),
             reset_link_lifetime: lifetime(3600),
         }
-    }
-}
-
-impl PasswordPolicy {
-    /// The hint under a new-password field, from the rules in force.
-    pub fn hint(&self) -> String {
-        format!(
-            "At least {} characters. A few unrelated words make a strong, memorable password.",
-            self.min_length
-        )
     }
 }
 

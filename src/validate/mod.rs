@@ -1,7 +1,12 @@
 //! Input rules shared by the browser and the server: the very same code gives the inline
 //! message while typing and the authoritative answer on submit.
 
-use crate::model::PasswordPolicy;
+mod password;
+
+pub use password::{
+    PasswordPolicy, PasswordStrength, changed_password, login_password, new_password,
+    password_confirmation, password_strength,
+};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -116,78 +121,6 @@ impl Email {
     }
 }
 
-/// How strong a candidate password is, for the meter and for the rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PasswordStrength {
-    /// zxcvbn score, 0 (guessable in seconds) to 4 (very unguessable).
-    pub score: u8,
-    /// Why it is weak and what would help, when zxcvbn has something to say.
-    pub feedback: Option<String>,
-}
-
-/// Scores a password with zxcvbn, taking the user's own details into account so that
-/// `alice2024` is weak for alice.
-pub fn password_strength(password: &str, user_inputs: &[&str]) -> PasswordStrength {
-    let inputs: Vec<&str> = user_inputs
-        .iter()
-        .copied()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-    let entropy = zxcvbn::zxcvbn(password, &inputs);
-    let feedback = entropy.feedback().map(|f| {
-        let mut parts = Vec::new();
-        if let Some(warning) = f.warning() {
-            parts.push(warning.to_string());
-        }
-        if let Some(suggestion) = f.suggestions().first() {
-            parts.push(suggestion.to_string());
-        }
-        parts.join(" ")
-    });
-    PasswordStrength {
-        score: u8::from(entropy.score()),
-        feedback: feedback.filter(|s| !s.is_empty()),
-    }
-}
-
-/// Checks a new password against the policy. `user_inputs` are the account's own details
-/// (username, email, display name), which must not make the password easy to guess.
-pub fn new_password(
-    password: &str,
-    policy: &PasswordPolicy,
-    user_inputs: &[&str],
-) -> Result<(), String> {
-    let len = password.chars().count();
-    if password.is_empty() {
-        return Err("Choose a password.".into());
-    }
-    if len < policy.min_length {
-        return Err(format!("Use at least {} characters.", policy.min_length));
-    }
-    if len > policy.max_length {
-        return Err(format!("Use at most {} characters.", policy.max_length));
-    }
-    let strength = password_strength(password, user_inputs);
-    if strength.score < policy.min_score {
-        let why = strength
-            .feedback
-            .unwrap_or_else(|| "Add another word or two; uncommon words are better.".into());
-        return Err(format!("This password is too easy to guess. {why}"));
-    }
-    Ok(())
-}
-
-/// The confirmation must repeat the password exactly.
-pub fn password_confirmation(password: &str, confirmation: &str) -> Result<(), String> {
-    if confirmation.is_empty() {
-        return Err("Repeat your password.".into());
-    }
-    if password != confirmation {
-        return Err("The passwords do not match.".into());
-    }
-    Ok(())
-}
-
 /// Free text that must not smuggle control characters into pages or logs.
 fn plain_text(input: &str, max: usize, allow_newlines: bool) -> Result<Option<String>, String> {
     let text = input.trim();
@@ -261,17 +194,6 @@ pub fn search_text(input: &str) -> Result<&str, String> {
     Ok(text)
 }
 
-/// The password typed at login: present, and not so long that hashing it is a weapon.
-pub fn login_password(password: &str, policy: &PasswordPolicy) -> Result<(), String> {
-    if password.is_empty() {
-        return Err("Enter your password.".into());
-    }
-    if password.chars().count() > policy.max_length {
-        return Err(format!("Use at most {} characters.", policy.max_length));
-    }
-    Ok(())
-}
-
 /// A validated signup form.
 #[derive(Clone, Debug)]
 pub struct ValidSignup {
@@ -341,20 +263,6 @@ pub fn signup(
             Err(errors)
         }
     }
-}
-
-/// A new password for an existing account: the policy's rules, and not the current one.
-pub fn changed_password(
-    current: &str,
-    new: &str,
-    policy: &PasswordPolicy,
-    user_inputs: &[&str],
-) -> Result<(), String> {
-    new_password(new, policy, user_inputs)?;
-    if new == current {
-        return Err("Choose a password different from your current one.".into());
-    }
-    Ok(())
 }
 
 /// A validated profile edit. Only these three fields are editable by the owner.
