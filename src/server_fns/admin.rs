@@ -107,19 +107,17 @@ fn article(role: crate::domain::Role) -> &'static str {
     }
 }
 
-/// `active` is "true" to reactivate, anything else to deactivate; deactivating needs
-/// `confirm` = "yes".
+/// `active` true reactivates, false deactivates (which needs `confirm` = "yes").
 #[server(prefix = "/fn", endpoint = "admin/set-active")]
 pub async fn admin_set_active(
     #[server(default)] id: String,
-    #[server(default)] active: String,
+    #[server(default)] active: bool,
     #[server(default)] confirm: String,
 ) -> Result<String, AppError> {
     use super::ssr::*;
     use crate::server::auth::admin;
     let auth = require_auth()?;
     let state = state()?;
-    let active = active == "true";
     let result = if !active && confirm != "yes" {
         Err(AppError::field("confirm", "Tick the box to confirm."))
     } else {

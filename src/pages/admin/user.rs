@@ -23,9 +23,25 @@ struct Actions {
     active: ServerAction<AdminSetActive>,
     sign_out: ServerAction<AdminSignOutUser>,
     delete: ServerAction<AdminDeleteUser>,
-    /// Which action was submitted last (0 role, 1 active, 2 sign out, 3 delete).
-    last: RwSignal<Option<usize>>,
+    /// Which action was submitted last: its outcome is the one shown.
+    last: RwSignal<Option<Submitted>>,
 }
+
+/// The page's four actions, in the order of `Actions`' fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Submitted {
+    Role,
+    Active,
+    SignOut,
+    Delete,
+}
+
+const SUBMITTED: [Submitted; 4] = [
+    Submitted::Role,
+    Submitted::Active,
+    Submitted::SignOut,
+    Submitted::Delete,
+];
 
 #[component]
 pub fn AdminUserPage() -> impl IntoView {
@@ -52,10 +68,10 @@ pub fn AdminUserPage() -> impl IntoView {
         actions.sign_out.version(),
         actions.delete.version(),
     ];
-    for (i, version) in versions.into_iter().enumerate() {
+    for (which, version) in SUBMITTED.into_iter().zip(versions) {
         Effect::new(move |_| {
             if version.get() > 0 {
-                actions.last.set(Some(i));
+                actions.last.set(Some(which));
             }
         });
     }
@@ -95,7 +111,7 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
         use_form_since(&ADMIN_USER, &none, actions.sign_out, 0),
         use_form_since(&ADMIN_USER, &none, actions.delete, 0),
     ];
-    let newest = move || forms[actions.last.get().unwrap_or(0)];
+    let newest = move || forms[actions.last.get().unwrap_or(Submitted::Role) as usize];
     let error = Signal::derive(move || newest().error.get());
     let notice = Signal::derive(move || newest().notice.get());
     let confirm_error = move |field: &'static str| {

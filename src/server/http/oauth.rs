@@ -40,12 +40,31 @@ pub fn router() -> Router<AppState> {
 struct StartForm {
     #[serde(default)]
     next: String,
-    /// "1" when a logged-in user connects the provider to their account.
+    /// "1" when a logged-in user connects the provider to their account (the form's
+    /// value; read it through [`StartForm::purpose`]).
     #[serde(default)]
     link: String,
     /// Connecting needs the current password (accounts that have one).
     #[serde(default)]
     password: String,
+}
+
+/// What a round trip with a provider is for; decides where its outcome is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    SignIn,
+    /// A signed-in user connects the provider to their account (the profile shows it).
+    Connect,
+}
+
+impl StartForm {
+    fn purpose(&self) -> Purpose {
+        if self.link == "1" {
+            Purpose::Connect
+        } else {
+            Purpose::SignIn
+        }
+    }
 }
 
 fn not_configured(provider: &str) -> Response {
@@ -70,16 +89,17 @@ async fn start(
     if !state.settings.oauth.contains_key(&provider) {
         return not_configured(&provider);
     }
-    let link = match (form.link == "1", auth.0) {
-        (false, _) => None,
-        (true, Some(auth)) => {
+    let purpose = form.purpose();
+    let link = match (purpose, auth.0) {
+        (Purpose::SignIn, _) => None,
+        (Purpose::Connect, Some(auth)) => {
             let password = crate::server::auth::passwords::Password::new(form.password);
             if let Err(e) = oauth::confirm_link(&state, &auth, &password, &client).await {
-                return fail(&session, &provider, &state, true, e).await;
+                return fail(&session, &provider, &state, Purpose::Connect, e).await;
             }
             Some(auth)
         }
-        (true, None) => return Redirect::to("/login?next=/profile").into_response(),
+        (Purpose::Connect, None) => return Redirect::to("/login?next=/profile").into_response(),
     };
     let next = (!form.next.is_empty()).then_some(form.next);
     match oauth::begin(&state, &provider, next, link.as_ref()).await {
@@ -90,14 +110,14 @@ async fn start(
                     &session,
                     &provider,
                     &state,
-                    false,
+                    purpose,
                     OAuthError::App(crate::server::error::Error::Internal(e.into())),
                 )
                 .await;
             }
             Redirect::to(&url).into_response()
         }
-        Err(e) => fail(&session, &provider, &state, form.link == "1", e).await,
+        Err(e) => fail(&session, &provider, &state, purpose, e).await,
     }
 }
 
@@ -114,7 +134,10 @@ async fn callback(
     }
     // Taken, not read: a callback can be used once.
     let pending = session.remove::<Pending>(PENDING_KEY).await.ok().flatten();
-    let linking = pending.as_ref().is_some_and(|p| p.link_user_id.is_some());
+    let purpose = match pending.as_ref().is_some_and(|p| p.link_user_id.is_some()) {
+        true => Purpose::Connect,
+        false => Purpose::SignIn,
+    };
     let display = state.settings.oauth[&provider].display_name.clone();
     match oauth::complete(
         &state,
@@ -141,7 +164,7 @@ async fn callback(
             let notice = format!("{display} was already connected to your account.");
             forms::redirect_with(&session, &CONNECTIONS, CONNECTIONS.page, Ok(notice)).await
         }
-        Err(e) => fail(&session, &provider, &state, linking, e).await,
+        Err(e) => fail(&session, &provider, &state, purpose, e).await,
     }
 }
 
@@ -150,7 +173,7 @@ async fn fail(
     session: &Session,
     provider: &str,
     state: &AppState,
-    linking: bool,
+    purpose: Purpose,
     error: OAuthError,
 ) -> Response {
     // The store is down: a 503 with Retry-After, as everywhere else; nothing was changed.
@@ -170,7 +193,10 @@ async fn fail(
         .oauth
         .get(provider)
         .map_or(provider.to_string(), |p| p.display_name.clone());
-    let form = if linking { &CONNECTIONS } else { &LOGIN };
+    let form = match purpose {
+        Purpose::Connect => &CONNECTIONS,
+        Purpose::SignIn => &LOGIN,
+    };
     let error = AppError::Provider {
         message: error.message(&display),
     };
