@@ -161,7 +161,7 @@ pub fn set_error_status(error: &AppError) {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             res.insert_header(
                 header::RETRY_AFTER,
-                HeaderValue::from(crate::server::http::RETRY_AFTER_SECONDS),
+                HeaderValue::from(crate::server::error::RETRY_AFTER_SECONDS),
             );
         }
     }

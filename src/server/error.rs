@@ -7,6 +7,9 @@ use crate::{errors::AppError, validate::FieldErrors};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// How long a client should wait before retrying a 503 (seconds).
+pub const RETRY_AFTER_SECONDS: u16 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid input: {0:?}")]

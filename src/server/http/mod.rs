@@ -20,8 +20,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-/// How long a client should wait before retrying a 503 (seconds).
-pub const RETRY_AFTER_SECONDS: u16 = 5;
+pub use crate::server::error::RETRY_AFTER_SECONDS;
 
 /// The page routes, found once per process by rendering the app in route-listing mode.
 /// Doing that while another render is in flight can leave that render waiting forever
