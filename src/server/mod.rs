@@ -2,18 +2,18 @@
 //! the views sent to clients, and the HTTP routes outside Leptos (OAuth, JSON API).
 
 pub mod auth;
-pub mod browser_state;
+pub(crate) mod browser_state;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod config;
 pub mod db;
-pub mod error;
+pub(crate) mod error;
 pub mod http;
-pub mod keys;
+pub(crate) mod keys;
 pub mod mail;
 pub mod state;
-pub mod views;
-pub mod workers;
+pub(crate) mod views;
+pub(crate) mod workers;
 
 /// Creates a folder (and its parents) that only the server's user can enter (0700): the
 /// data folder holds the database, signing keys and mail with live links.

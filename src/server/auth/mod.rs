@@ -2,24 +2,24 @@
 //! HTTP: the pages' server functions, the JSON API and the CLI all call these, so every
 //! rule is written once.
 
-pub mod accounts;
-pub mod admin;
-pub mod audit;
-pub mod cancel_email_change;
+pub(crate) mod accounts;
+pub(crate) mod admin;
+pub(crate) mod audit;
+pub(crate) mod cancel_email_change;
 pub mod create_admin;
-pub mod credentials;
-pub mod deletion;
-pub mod devices;
-pub mod last_admin;
+pub(crate) mod credentials;
+pub(crate) mod deletion;
+pub(crate) mod devices;
+pub(crate) mod last_admin;
 pub mod maintenance;
-pub mod oauth;
-pub mod one_time;
+pub(crate) mod oauth;
+pub(crate) mod one_time;
 pub mod passwords;
-pub mod recovery;
-pub mod sessions;
-pub mod throttle;
-pub mod tokens;
-pub mod verification;
+pub(crate) mod recovery;
+pub(crate) mod sessions;
+pub(crate) mod throttle;
+pub(crate) mod tokens;
+pub(crate) mod verification;
 
 /// Who is asking: recorded on sessions and audit events.
 #[derive(Clone, Debug, Default)]

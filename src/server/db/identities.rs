@@ -6,15 +6,13 @@ use sqlx::FromRow;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct IdentityRow {
-    pub id: String,
     pub user_id: UserId,
     pub provider: String,
-    pub subject: String,
     pub email: Option<String>,
     pub linked_at: i64,
 }
 
-const COLUMNS: &str = "id, user_id, provider, subject, email, linked_at";
+const COLUMNS: &str = "user_id, provider, email, linked_at";
 
 pub async fn find<'c>(
     e: impl Exec<'c>,

@@ -2,14 +2,14 @@
 //! queries runs on SQLite and PostgreSQL through sqlx's `Any` driver; the schema differs
 //! per backend only where it must (`migrations/sqlite`, `migrations/postgres`).
 
-pub mod audit;
-pub mod browser_states;
-pub mod identities;
-pub mod one_time_tokens;
-pub mod outbox;
-pub mod sessions;
-pub mod types;
-pub mod users;
+pub(crate) mod audit;
+pub(crate) mod browser_states;
+pub(crate) mod identities;
+pub(crate) mod one_time_tokens;
+pub(crate) mod outbox;
+pub(crate) mod sessions;
+pub(crate) mod types;
+pub(crate) mod users;
 
 use anyhow::Context;
 use sqlx::{

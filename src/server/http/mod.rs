@@ -1,11 +1,11 @@
 //! The axum application: Leptos pages and server functions, health probes, static files,
 //! and the middleware around them.
 
-pub mod api;
-pub mod cookies;
-pub mod health;
-pub mod middleware;
-pub mod oauth;
+pub(crate) mod api;
+pub(crate) mod cookies;
+pub(crate) mod health;
+pub(crate) mod middleware;
+pub(crate) mod oauth;
 
 use crate::{
     app::{App, shell},

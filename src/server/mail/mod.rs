@@ -3,7 +3,7 @@
 //! background worker over SMTP (or into `data/outbox/` in development), with retries.
 
 mod templates;
-pub mod transport;
+pub(crate) mod transport;
 pub mod worker;
 
 use crate::server::{

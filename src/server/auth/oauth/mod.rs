@@ -13,8 +13,11 @@ mod linking;
 mod oidc;
 mod profile;
 
-pub use linking::{confirm_link, linked, unlink, username_candidates};
-pub use profile::{github_primary_email, profile_from_json};
+#[cfg(test)]
+use linking::username_candidates;
+pub use linking::{confirm_link, linked, unlink};
+#[cfg(test)]
+use profile::{github_primary_email, profile_from_json};
 
 use linking::{Linking, account_for_new_identity, link};
 use profile::fetch_profile;

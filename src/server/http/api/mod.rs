@@ -12,7 +12,6 @@ mod extract;
 pub mod types;
 mod users;
 
-pub use docs::openapi;
 pub use error::{ApiError, ApiResult};
 pub use extract::{Body, Caller, IdPath};
 
