@@ -577,6 +577,15 @@ async fn admin_endpoints_need_the_admin_role(backend: Backend) {
     )
     .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "the last admin stays");
+    assert_eq!(res.json()["code"], "conflict");
+    let detail = res.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        detail.contains("last active admin") && detail.contains("/api/v1/users/"),
+        "API wording, with what to call instead: {detail}"
+    );
     let res = api(
         &app,
         Method::DELETE,

@@ -4,7 +4,7 @@
 use super::types::{ErrorBody, ErrorCode};
 use crate::{
     errors::{AppError, LinkProblem},
-    server::error::Error,
+    server::error::{Error, Refusal, SensitiveAction},
     validate::FieldErrors,
 };
 use axum::{
@@ -143,11 +143,7 @@ impl From<Error> for ApiError {
                 Self::new(S::FORBIDDEN, C::Forbidden, "Your role does not allow this.")
             }
             Error::NotFound => Self::new(S::NOT_FOUND, C::NotFound, "No such record."),
-            Error::Refused(refusal) => Self::new(
-                S::CONFLICT,
-                C::Conflict,
-                crate::server::error::refusal_words(&refusal),
-            ),
+            Error::Refused(refusal) => Self::new(S::CONFLICT, C::Conflict, refused(&refusal)),
             Error::TooManyRequests => Self::new(
                 S::TOO_MANY_REQUESTS,
                 C::TooManyRequests,
@@ -159,6 +155,27 @@ impl From<Error> for ApiError {
                 _ => Self::internal(),
             },
         }
+    }
+}
+
+/// A business rule's refusal in the API's words: what to call instead, not where to click.
+fn refused(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::LastAdmin { username, .. } => format!(
+            "{username} is the last active admin. Give another account the admin role first (PATCH /api/v1/users/{{id}} with {{\"role\": \"admin\"}})."
+        ),
+        Refusal::LastLoginMethod => {
+            "This is the account's only way to log in: set a password or connect another provider first.".into()
+        }
+        Refusal::ReauthRequired(SensitiveAction::DeleteAccount) => {
+            "This account has no password: log in again (a login within the last 10 minutes) and repeat the request.".into()
+        }
+        Refusal::ReauthRequired(SensitiveAction::ConnectProvider) => {
+            "Connecting a provider needs a login within the last 10 minutes: log in again and repeat the request.".into()
+        }
+        // Refusals the API cannot meet (the CLI's, the browser-only undo link) keep the
+        // shared wording.
+        other => crate::server::error::refusal_words(other),
     }
 }
 
