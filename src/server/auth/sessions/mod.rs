@@ -89,6 +89,25 @@ pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Res
         now,
     )
     .await?;
+    tokens_for(
+        state,
+        user,
+        session_id,
+        now,
+        Some(refresh_token),
+        expires_at,
+    )
+}
+
+/// A fresh access token for the session, with the refresh token the client should keep.
+fn tokens_for(
+    state: &AppState,
+    user: &UserRow,
+    session_id: SessionId,
+    now: i64,
+    refresh_token: Option<String>,
+    refresh_expires_at: i64,
+) -> Result<IssuedTokens> {
     let (access_token, access_expires_at) =
         state
             .access_tokens
@@ -98,8 +117,8 @@ pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Res
         issued_at: now,
         access_token,
         access_expires_at,
-        refresh_token: Some(refresh_token),
-        refresh_expires_at: expires_at,
+        refresh_token,
+        refresh_expires_at,
     })
 }
 
@@ -193,18 +212,14 @@ pub async fn refresh(
                 db::sessions::retire_token_hash(&mut *tx, &session.id, old, now).await?;
             }
             tx.commit().await?;
-            let (access_token, access_expires_at) =
-                state
-                    .access_tokens
-                    .issue(&user.id, &session.id, user.role, now)?;
-            let issued = IssuedTokens {
-                session_id: session.id.clone(),
-                issued_at: now,
-                access_token,
-                access_expires_at,
-                refresh_token: Some(new_token),
-                refresh_expires_at: expires_at,
-            };
+            let issued = tokens_for(
+                state,
+                &user,
+                session.id.clone(),
+                now,
+                Some(new_token),
+                expires_at,
+            )?;
             return Ok((
                 issued,
                 Authenticated {
@@ -257,18 +272,14 @@ async fn within_grace(
         .and_then(|sealed| open_successor(sealed, refresh_token.trim()))
         .filter(|t| hash_refresh_token(t) == session.refresh_token_hash);
     db::sessions::touch(&state.db.pool, &session.id, now).await?;
-    let (access_token, access_expires_at) =
-        state
-            .access_tokens
-            .issue(&user.id, &session.id, user.role, now)?;
-    let issued = IssuedTokens {
-        session_id: session.id.clone(),
-        issued_at: now,
-        access_token,
-        access_expires_at,
-        refresh_token: successor,
-        refresh_expires_at: session.expires_at,
-    };
+    let issued = tokens_for(
+        state,
+        &user,
+        session.id.clone(),
+        now,
+        successor,
+        session.expires_at,
+    )?;
     Ok((
         issued,
         Authenticated {

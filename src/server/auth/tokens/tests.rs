@@ -1,6 +1,7 @@
 //! Access tokens: what verifies and what is refused.
 
 use super::*;
+use crate::domain::Role;
 use crate::server::keys::{SigningKeyPair, generate_pem};
 use jsonwebtoken::{EncodingKey, encode};
 
@@ -52,14 +53,7 @@ fn a_token_for_another_service_is_not_accepted_by_gatehouse() {
         )
         .unwrap();
     assert_eq!(t.verify(&token, now()), Err(TokenError::Invalid));
-    let (own, _) = t
-        .issue(
-            &"u1".into(),
-            &"s1".into(),
-            crate::domain::Role::Admin,
-            now(),
-        )
-        .unwrap();
+    let (own, _) = issue_as(&t, Role::Admin, now());
     assert!(t.verify(&own, now()).is_ok());
 }
 
@@ -83,14 +77,7 @@ fn a_sealed_successor_opens_only_with_its_predecessor() {
 #[test]
 fn issued_token_verifies_with_all_claims() {
     let t = tokens();
-    let (token, exp) = t
-        .issue(
-            &"u1".into(),
-            &"s1".into(),
-            crate::domain::Role::Admin,
-            now(),
-        )
-        .unwrap();
+    let (token, exp) = issue_as(&t, Role::Admin, now());
     let c = t.verify(&token, now()).unwrap();
     assert_eq!(
         (c.sub.as_str(), c.sid.as_str(), c.role.as_str()),
@@ -105,14 +92,7 @@ fn issued_token_verifies_with_all_claims() {
 #[test]
 fn expired_token_is_reported_as_expired() {
     let t = tokens();
-    let (token, _) = t
-        .issue(
-            &"u1".into(),
-            &"s1".into(),
-            crate::domain::Role::User,
-            now() - 1000,
-        )
-        .unwrap();
+    let (token, _) = issue_as(&t, Role::User, now() - 1000);
     assert_eq!(t.verify(&token, now()), Err(TokenError::Expired));
 }
 
@@ -129,9 +109,7 @@ fn not_yet_valid_token_is_refused() {
 #[test]
 fn tampered_payload_is_refused() {
     let t = tokens();
-    let (token, _) = t
-        .issue(&"u1".into(), &"s1".into(), crate::domain::Role::User, now())
-        .unwrap();
+    let (token, _) = issue_as(&t, Role::User, now());
     let parts: Vec<&str> = token.split('.').collect();
     let mut c = claims(&t, now());
     c.role = "admin".into();
@@ -194,9 +172,7 @@ fn wrong_audience_issuer_type_or_key_is_refused() {
     );
 
     let other = tokens();
-    let (token, _) = other
-        .issue(&"u1".into(), &"s1".into(), crate::domain::Role::User, now())
-        .unwrap();
+    let (token, _) = issue_as(&other, Role::User, now());
     assert_eq!(
         t.verify(&token, now()),
         Err(TokenError::Invalid),
@@ -214,4 +190,9 @@ fn refresh_tokens_are_random_and_hashed() {
     assert_eq!(hash_a, hash_refresh_token(&a));
     assert_eq!(hash_a.len(), 64);
     assert_ne!(hash_a, a);
+}
+
+/// A token for user u1, session s1, signed by `t` at `at`.
+fn issue_as(t: &AccessTokens, role: Role, at: i64) -> (String, i64) {
+    t.issue(&"u1".into(), &"s1".into(), role, at).unwrap()
 }
