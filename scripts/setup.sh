@@ -34,6 +34,10 @@ apt_install() {
 # The wasm target, cargo-leptos, wasm-bindgen at the version in Cargo.lock, wasm-opt.
 # Node.js and npm are assumed (they are on every machine of this kind).
 ensure_build_tools() {
+  # webauthn-rs (passkeys) links OpenSSL: its headers and pkg-config must be there.
+  if ! pkg-config --exists openssl 2>/dev/null; then
+    apt_install libssl-dev pkg-config
+  fi
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "Adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
