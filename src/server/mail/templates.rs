@@ -75,6 +75,14 @@ const SOURCES: &[(&str, &str)] = &[
         "signup_attempted.txt",
         include_str!("templates/signup_attempted.txt"),
     ),
+    (
+        "factor_changed.html",
+        include_str!("templates/factor_changed.html"),
+    ),
+    (
+        "factor_changed.txt",
+        include_str!("templates/factor_changed.txt"),
+    ),
 ];
 
 impl Templates {
@@ -153,6 +161,11 @@ impl Templates {
                 "signup_attempted",
                 format!("Someone tried to sign up to {product} with your address"),
                 context! { name },
+            ),
+            Email::FactorChanged { name, change } => (
+                "factor_changed",
+                format!("{} ({product})", change.subject()),
+                context! { name, sentence => change.sentence() },
             ),
         };
         let values = context! { ..values, ..context! {
