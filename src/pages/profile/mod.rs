@@ -21,7 +21,7 @@ use self::{
     header::ProfileHeader,
     password::PasswordCard,
     public_profile::PublicProfileCard,
-    security::SecurityCard,
+    security::{SecurityCard, SecurityState},
     verify::VerifyEmailCard,
 };
 use super::flash_resource;
@@ -33,6 +33,7 @@ use crate::{
     server_fns::{
         account::my_activity,
         connections::{DisconnectProvider, connections},
+        factors::{SecurityStep, security},
     },
 };
 use leptos::prelude::*;
@@ -51,6 +52,13 @@ pub fn ProfilePage() -> impl IntoView {
         disconnect,
         list: Resource::new(crate::app::versions_key([disconnect.version()]), |_| {
             connections()
+        }),
+    });
+    let security_step = ServerAction::<SecurityStep>::new();
+    provide_context(SecurityState {
+        step: security_step,
+        view: Resource::new(crate::app::versions_key([security_step.version()]), |_| {
+            security()
         }),
     });
     provide_context(ActivityState(Resource::new(

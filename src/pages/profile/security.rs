@@ -4,17 +4,26 @@
 
 use crate::{
     components::{Alert, Field, FormAlerts, SubmitButton},
-    forms::{specs::SECURITY, use_form},
+    forms::{specs::SECURITY, use_form_since},
     model::{FormFlash, SecurityView, TotpSetupView},
-    server_fns::factors::{SecurityChange, SecurityStep, security},
+    server_fns::factors::{SecurityChange, SecurityStep},
 };
 use leptos::prelude::*;
 
+/// The card's action and data, made by the page outside its suspended parts so the
+/// server's serialized data lines up with the browser's during hydration.
+#[derive(Clone, Copy)]
+pub(super) struct SecurityState {
+    pub step: ServerAction<SecurityStep>,
+    pub view: Resource<Result<SecurityView, crate::errors::AppError>>,
+}
+
 #[component]
 pub(super) fn SecurityCard(flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<SecurityStep>::new();
-    let view = Resource::new(move || action.version().get(), |_| security());
-    let form = use_form(&SECURITY, &flash, action);
+    let SecurityState { step: action, view } = expect_context::<SecurityState>();
+    // The action belongs to the page, which outlives this card: every submit since the
+    // page opened counts.
+    let form = use_form_since(&SECURITY, &flash, action, 0);
     view! {
         <section class="card" id="security" aria-labelledby="security-heading">
             <h2 id="security-heading">"Two-step verification"</h2>
