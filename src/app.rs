@@ -7,7 +7,7 @@ use crate::{
     pages::{
         AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, DevicesPage,
         ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
-        SignupPage, VerifyEmailPage,
+        SignInLinkPage, SignupPage, VerifyEmailPage,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -141,6 +141,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("login/link") view=SignInLinkPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async/>

@@ -9,6 +9,7 @@ mod login;
 mod not_found;
 mod profile;
 mod reset_password;
+mod sign_in_link;
 mod signup;
 mod verify_email;
 
@@ -21,6 +22,7 @@ pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
 pub use reset_password::ResetPasswordPage;
+pub use sign_in_link::SignInLinkPage;
 pub use signup::SignupPage;
 pub use verify_email::VerifyEmailPage;
 

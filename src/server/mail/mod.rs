@@ -55,6 +55,11 @@ pub enum Email<'a> {
     SignupAttempted {
         name: &'a str,
     },
+    /// A passwordless sign-in link (`accounts.sign_in_links`).
+    SignInLink {
+        name: &'a str,
+        link: String,
+    },
 }
 
 /// A rendered message.
