@@ -119,7 +119,7 @@ fn SignInLinkForm(flash: FormFlash) -> impl IntoView {
     let form = use_form(&SIGN_IN_LINK_REQUEST, &flash, action);
     let email = form.field("email");
     view! {
-        <h2 class="h3">"Or sign in without a password"</h2>
+        <p class="divider"><span>"or sign in without a password"</span></p>
         <ActionForm action=action attr:class="form" attr:novalidate=true attr:id="sign-in-link-form">
             <FormAlerts error=form.error notice=form.notice/>
             <Field

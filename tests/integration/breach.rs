@@ -34,11 +34,13 @@ enum Behaviour {
     Fail,
 }
 
-/// A stand-in range API on 127.0.0.1: its base URL and what it was asked (path and the
-/// `Add-Padding` header).
+/// What the stand-in was asked: the path and the `Add-Padding` header.
+type Asked = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// A stand-in range API on 127.0.0.1: its base URL and what it was asked.
 struct StandIn {
     url: String,
-    asked: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    asked: Asked,
 }
 
 fn sha1_hex(text: &str) -> String {
@@ -49,7 +51,7 @@ fn sha1_hex(text: &str) -> String {
 }
 
 async fn stand_in(behaviour: Behaviour) -> StandIn {
-    let asked = Arc::new(Mutex::new(Vec::new()));
+    let asked: Asked = Arc::new(Mutex::new(Vec::new()));
     let seen = asked.clone();
     let breached = sha1_hex(BREACHED);
     let router = Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
