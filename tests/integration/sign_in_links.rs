@@ -282,6 +282,15 @@ async fn a_deactivated_account_is_refused(backend: Backend) {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     assert_eq!(res.json()["code"], "account_deactivated");
+    // Without JavaScript the link's page says why.
+    let res = press_sign_in(&phone, &message).await;
+    let back = res.location().expect("back to the link's page").to_string();
+    let page = phone.get(&back).await;
+    assert!(
+        page.body.contains("This account has been deactivated"),
+        "{}",
+        page.body
+    );
     let res = api(
         &app,
         Method::POST,
