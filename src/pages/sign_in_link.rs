@@ -40,7 +40,10 @@ pub fn SignInLinkPage() -> impl IntoView {
                                 <button type="submit" class="btn btn-primary btn-block">"Sign in"</button>
                             </form>
                         }.into_any(),
-                        Ok(LinkStatus::Refused(problem)) => dead_link(problem).into_any(),
+                        // A refused post's own reason (a deactivated account, say) wins.
+                        Ok(LinkStatus::Refused(problem)) => {
+                            dead_link(problem, form.error.get_untracked()).into_any()
+                        }
                         Err(e) => view! { <ErrorView error=e heading=true/> }.into_any(),
                     }
                 })}
@@ -49,15 +52,16 @@ pub fn SignInLinkPage() -> impl IntoView {
     }
 }
 
-fn dead_link(problem: LinkProblem) -> impl IntoView {
-    let title = match problem {
-        LinkProblem::Expired => "This link has expired",
-        LinkProblem::Used => "This link was already used",
-        LinkProblem::Invalid => "This link is not valid",
+fn dead_link(problem: LinkProblem, why: Option<String>) -> impl IntoView {
+    let title = match (problem, &why) {
+        (LinkProblem::Expired, _) => "This link has expired",
+        (LinkProblem::Used, _) => "This link was already used",
+        (LinkProblem::Invalid, Some(_)) => "This link cannot sign you in",
+        (LinkProblem::Invalid, None) => "This link is not valid",
     };
     view! {
         <h1>{title}</h1>
-        <p class="alert" role="alert">{problem.to_string()}</p>
+        <p class="alert" role="alert">{why.unwrap_or_else(|| problem.to_string())}</p>
         <A href="/login" attr:class="btn btn-primary">"Back to log in"</A>
     }
 }
