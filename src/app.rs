@@ -5,9 +5,9 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, DevicesPage,
-        ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
-        SignInLinkPage, SignupPage, VerifyEmailPage,
+        AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, ConfirmPage, DevicesPage,
+        ForgotPasswordPage, HomePage, LoginPage, LoginVerifyPage, NotFound, ProfilePage,
+        ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -35,6 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                // Small helpers that also serve pages before (or without) the wasm.
+                <script src="/copy.js" defer></script>
                 <MetaTags/>
             </head>
             <body>
@@ -142,6 +144,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("login/link") view=SignInLinkPage ssr=SsrMode::Async/>
+                    <Route path=path!("login/verify") view=LoginVerifyPage ssr=SsrMode::Async/>
+                    <Route path=path!("confirm") view=ConfirmPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async/>

@@ -46,6 +46,13 @@ pub enum AuditKind {
     UserDeactivated,
     UserReactivated,
     UserDeleted,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodesGenerated,
+    RecoveryCodeUsed,
+    SecondFactorFailed,
+    FactorsReset,
+    Reauthenticated,
 }
 
 impl AuditKind {

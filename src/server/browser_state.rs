@@ -111,3 +111,21 @@ pub async fn take_flash(session: &Session) -> Option<FormFlash> {
             None
         })
 }
+
+const RECOVERY_CODES_KEY: &str = "recovery_codes";
+
+/// Keeps new recovery codes for the next render of the Security card, which shows them
+/// once (with or without JavaScript) and forgets them.
+pub async fn put_recovery_codes(session: &Session, codes: &[String]) {
+    if let Err(e) = session.insert(RECOVERY_CODES_KEY, codes).await {
+        tracing::error!(error = ?e, "could not keep recovery codes for display");
+    }
+}
+
+pub async fn take_recovery_codes(session: &Session) -> Option<Vec<String>> {
+    session
+        .remove::<Vec<String>>(RECOVERY_CODES_KEY)
+        .await
+        .ok()
+        .flatten()
+}

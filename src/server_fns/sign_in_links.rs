@@ -37,23 +37,22 @@ pub async fn sign_in_link_status(#[server(default)] token: String) -> Result<Lin
 #[server(prefix = "/fn", endpoint = "sign-in-link")]
 pub async fn sign_in_with_link(#[server(default)] token: String) -> Result<(), AppError> {
     use super::ssr::*;
-    use crate::server::auth::{sessions, sign_in_links};
+    use crate::server::auth::{factors::pending::LoginOutcome, sign_in_links};
     let state = state()?;
     let client = client_info();
     let form = specs::SIGN_IN_LINK.post().back_to(format!(
         "/login/link?token={}",
         url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
     ));
+    // As after a password: logged in, or on to the second factor.
     let outcome = match sign_in_links::sign_in(&state, &token, &client).await {
-        Ok((_, tokens)) => {
-            // As at a password login: the browser's previous session ends with its cookies.
-            if let Some(replaced) = auth().filter(|a| a.session_id != tokens.session_id) {
-                sessions::logout(&state, &replaced, &client)
-                    .await
-                    .map_err(AppError::from)?;
-            }
-            set_login_cookies(&state, &tokens);
+        Ok((_, LoginOutcome::Session(tokens))) => {
+            replace_login(&state, &tokens).await?;
             Ok(Done::new(()).go("/profile"))
+        }
+        Ok((_, LoginOutcome::SecondFactor(step))) => {
+            set_pending_login(&state, &step);
+            Ok(Done::new(()).go(crate::validate::verify_login_path(None)))
         }
         Err(e) => Err(e),
     };

@@ -13,6 +13,7 @@ mod api;
 mod breach;
 mod devices;
 mod email;
+mod factors;
 mod oauth;
 mod sessions;
 mod sign_in_links;

@@ -24,6 +24,7 @@ on_both_backends!(
     following_a_link_verifies_the_address,
     the_json_api_signs_in_with_a_link,
     the_request_form_works_without_javascript,
+    a_link_leads_to_the_second_factor_when_the_account_has_one,
 );
 
 const SUBJECT: &str = "Sign in to";
@@ -419,4 +420,96 @@ async fn the_request_form_works_without_javascript(backend: Backend) {
         "{}",
         page.body
     );
+}
+
+/// The code an authenticator app shows at unix time `at` for a base32 secret.
+fn code_at(secret: &str, at: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_string())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        bytes,
+        None,
+        String::new(),
+    )
+    .generate(at as u64)
+}
+
+async fn a_link_leads_to_the_second_factor_when_the_account_has_one(backend: Backend) {
+    let mail = MailServer::start().await;
+    let app = app_with_links(backend, &mail).await;
+    let email = verified_user(&app, &mail, "tess").await;
+    let login = serde_json::json!({"login": "tess", "password": STRONG_PASSWORD});
+    let res = api(&app, Method::POST, "/auth/login", Some(login), None).await;
+    let access = res.json()["access_token"].as_str().unwrap().to_string();
+    let res = api(&app, Method::POST, "/account/mfa/totp", None, Some(&access)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let secret = res.json()["secret"].as_str().unwrap().to_string();
+    let code = code_at(&secret, app.state.clock.unix());
+    let res = api(
+        &app,
+        Method::POST,
+        "/account/mfa/totp/confirm",
+        Some(serde_json::json!({ "code": code })),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    app.state.clock.advance(Duration::from_secs(30));
+
+    // The API: no tokens yet, a pending login to finish with a code.
+    let message = link_for(&app, &mail, &email).await;
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/sign-in-link/verify",
+        Some(serde_json::json!({ "token": message.token() })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let body = res.json();
+    assert_eq!(body["mfa_required"], true);
+    assert!(body.get("access_token").is_none());
+    let code = code_at(&secret, app.state.clock.unix());
+    let res = api(
+        &app,
+        Method::POST,
+        "/auth/mfa/verify",
+        Some(serde_json::json!({ "mfa_token": body["mfa_token"], "code": code })),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()["access_token"].is_string());
+
+    // The browser: on to /login/verify, not logged in yet.
+    app.state.clock.advance(Duration::from_secs(61));
+    let first = message.token();
+    let res = app
+        .call("/fn/request-sign-in-link", &[("email", &email)])
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let message = loop {
+        let latest = mail.wait_for(&email, SUBJECT).await;
+        if latest.token() != first {
+            break latest;
+        }
+        assert!(std::time::Instant::now() < deadline, "no second sign-in link");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let phone = app.another_browser();
+    let res = press_sign_in(&phone, &message).await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    assert!(
+        res.location().unwrap().starts_with("/login/verify"),
+        "{:?}",
+        res.location()
+    );
+    assert!(phone.me().await.is_null());
 }

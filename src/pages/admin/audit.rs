@@ -41,6 +41,13 @@ fn kind_label(kind: AuditKind) -> &'static str {
         K::UserDeactivated => "Deactivations",
         K::UserReactivated => "Reactivations",
         K::UserDeleted => "Deletions",
+        K::TotpEnabled => "Authenticator apps set up",
+        K::TotpDisabled => "Authenticator apps removed",
+        K::RecoveryCodesGenerated => "Recovery codes created",
+        K::RecoveryCodeUsed => "Recovery codes used",
+        K::SecondFactorFailed => "Wrong second-factor codes",
+        K::FactorsReset => "Second factors reset",
+        K::Reauthenticated => "Identity confirmations",
     }
 }
 

@@ -9,6 +9,7 @@ mod email;
 mod header;
 mod password;
 mod public_profile;
+mod security;
 mod verify;
 
 use self::{
@@ -20,6 +21,7 @@ use self::{
     header::ProfileHeader,
     password::PasswordCard,
     public_profile::PublicProfileCard,
+    security::SecurityCard,
     verify::VerifyEmailCard,
 };
 use super::flash_resource;
@@ -98,6 +100,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                 <PasswordCard flash=flash.clone() has_password/>
                 <EmailCard flash=flash.clone() has_password current_email=email/>
             </div>
+            <SecurityCard flash=flash.clone()/>
             <ConnectedAccounts flash=flash.clone() has_password/>
             <RecentActivity/>
             <DeleteAccountCard flash has_password username/>

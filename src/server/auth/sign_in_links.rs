@@ -3,7 +3,8 @@
 //! login. Asking answers the same whether or not the account exists.
 
 use super::audit::{AuditEvent, LoginFailure, LoginMethod};
-use super::{ClientInfo, accounts, audit, one_time, sessions::IssuedTokens, verification};
+use super::factors::pending::{LoginOutcome, after_first_factor};
+use super::{ClientInfo, audit, one_time, verification};
 use crate::domain::TokenPurpose;
 use crate::{
     model::LinkStatus,
@@ -87,13 +88,14 @@ pub async fn link_status(state: &AppState, raw: &str) -> Result<LinkStatus> {
     one_time::status(state, raw, PURPOSE).await
 }
 
-/// Spends a sign-in link and logs its account in, exactly as a password login does.
-/// Following the link proves the mailbox, so an unverified address becomes verified.
+/// Spends a sign-in link: the first factor, as a password is. Its account is logged in,
+/// or (with a second factor) gets a pending login, exactly as after a password. Following
+/// the link proves the mailbox, so an unverified address becomes verified.
 pub async fn sign_in(
     state: &AppState,
     raw: &str,
     client: &ClientInfo,
-) -> Result<(UserRow, IssuedTokens)> {
+) -> Result<(UserRow, LoginOutcome)> {
     require_enabled(state)?;
     let one_time::LiveLink { token, mut user } = match one_time::check(state, raw, PURPOSE).await {
         Ok(link) => link,
@@ -128,10 +130,9 @@ pub async fn sign_in(
         user.email_verified_at = Some(now);
     }
     tx.commit().await?;
-    // The first factor is proven here. This is the one place a sign-in link starts a
-    // session: a second-factor step goes in its stead.
-    let tokens = accounts::begin_session(state, &user, client, LoginMethod::EmailLink).await?;
-    Ok((user, tokens))
+    // The one place a sign-in link leads on: a session, or the second-factor step.
+    let outcome = after_first_factor(state, &user, client, LoginMethod::EmailLink).await?;
+    Ok((user, outcome))
 }
 
 /// A link `one_time::check` calls invalid: a live link of a deactivated account is

@@ -84,6 +84,14 @@ const SOURCES: &[(&str, &str)] = &[
         "sign_in_link.txt",
         include_str!("templates/sign_in_link.txt"),
     ),
+    (
+        "factor_changed.html",
+        include_str!("templates/factor_changed.html"),
+    ),
+    (
+        "factor_changed.txt",
+        include_str!("templates/factor_changed.txt"),
+    ),
 ];
 
 impl Templates {
@@ -168,6 +176,11 @@ impl Templates {
                 "sign_in_link",
                 format!("Sign in to {product}"),
                 context! { name, link, minutes => self.sign_in_minutes },
+            ),
+            Email::FactorChanged { name, change } => (
+                "factor_changed",
+                format!("{} ({product})", change.subject()),
+                context! { name, sentence => change.sentence() },
             ),
         };
         let values = context! { ..values, ..context! {

@@ -99,7 +99,30 @@ pub enum AuditEvent {
     UserDeleted {
         by: Actor,
     },
+    /// An authenticator app was set up (its first code entered).
+    TotpEnabled,
+    TotpDisabled,
+    /// New recovery codes replaced the old ones (also at an app's setup).
+    RecoveryCodesGenerated,
+    /// A recovery code stood in for the second factor.
+    RecoveryCodeUsed {
+        left: i64,
+    },
+    /// A wrong or replayed second-factor code.
+    SecondFactorFailed {
+        method: FactorMethod,
+    },
+    /// An admin removed every second factor of the account.
+    FactorsReset {
+        by: Actor,
+    },
+    /// The person proved who they are again before a sensitive change (step-up).
+    Reauthenticated {
+        method: FactorMethod,
+    },
 }
+
+pub use crate::domain::FactorMethod;
 
 /// How someone signed in (or up).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +241,13 @@ impl AuditEvent {
             E::UserDeactivated { .. } => AuditKind::UserDeactivated,
             E::UserReactivated => AuditKind::UserReactivated,
             E::UserDeleted { .. } => AuditKind::UserDeleted,
+            E::TotpEnabled => AuditKind::TotpEnabled,
+            E::TotpDisabled => AuditKind::TotpDisabled,
+            E::RecoveryCodesGenerated => AuditKind::RecoveryCodesGenerated,
+            E::RecoveryCodeUsed { .. } => AuditKind::RecoveryCodeUsed,
+            E::SecondFactorFailed { .. } => AuditKind::SecondFactorFailed,
+            E::FactorsReset { .. } => AuditKind::FactorsReset,
+            E::Reauthenticated { .. } => AuditKind::Reauthenticated,
         }
     }
 
@@ -369,6 +399,17 @@ mod tests {
             },
             E::UserReactivated,
             E::UserDeleted { by: Actor::Admin },
+            E::TotpEnabled,
+            E::TotpDisabled,
+            E::RecoveryCodesGenerated,
+            E::RecoveryCodeUsed { left: 9 },
+            E::SecondFactorFailed {
+                method: FactorMethod::Totp,
+            },
+            E::FactorsReset { by: Actor::Admin },
+            E::Reauthenticated {
+                method: FactorMethod::Password,
+            },
         ]
     }
 }

@@ -9,6 +9,7 @@ mod docs;
 mod email;
 mod error;
 mod extract;
+mod mfa;
 mod sign_in_links;
 pub mod types;
 mod users;
@@ -36,6 +37,7 @@ fn operations() -> OpenApiRouter<AppState> {
             .merge(account::routes())
             .merge(email::routes())
             .merge(sign_in_links::routes())
+            .merge(mfa::routes())
             .merge(users::routes()),
     )
 }

@@ -1,10 +1,13 @@
 //! `/api/v1/auth/sign-in-link`: passwordless sign-in by emailed link, when the server has
 //! `accounts.sign_in_links` on.
 
-use super::types::{EmailOnly, ErrorBody, ErrorCode, Message, TokenBody, TokenResponse, User};
+use super::types::{
+    EmailOnly, ErrorBody, ErrorCode, LoginAnswer, Message, MfaChallenge, TokenBody, TokenResponse,
+    User,
+};
 use super::{ApiError, ApiResult, Body};
 use crate::server::{
-    auth::{ClientInfo, sign_in_links},
+    auth::{ClientInfo, factors::pending::LoginOutcome, sign_in_links},
     state::AppState,
 };
 use axum::{Extension, Json, extract::State, http::StatusCode};
@@ -49,7 +52,7 @@ pub async fn request_sign_in_link(
 }
 
 #[utoipa::path(post, path = "/auth/sign-in-link/verify", tag = "auth", request_body = TokenBody,
-    responses((status = 200, description = "Logged in, as with a password", body = TokenResponse),
+    responses((status = 200, description = "As POST /auth/login: tokens, or a second factor is needed (`mfa_required`, `mfa_token`: finish with POST /auth/mfa/verify)", body = LoginAnswer),
         (status = 400, description = "Link not valid", body = ErrorBody),
         (status = 403, description = "Account deactivated", body = ErrorBody),
         (status = 404, description = "Sign-in links are turned off (`feature_disabled`)", body = ErrorBody),
@@ -58,8 +61,19 @@ pub async fn sign_in_with_link(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<TokenBody>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> ApiResult<Json<LoginAnswer>> {
     require_enabled(&state)?;
-    let (user, tokens) = sign_in_links::sign_in(&state, &body.token, &client).await?;
-    Ok(Json(TokenResponse::new(tokens, Some(User::from(&user)))))
+    let (user, outcome) = sign_in_links::sign_in(&state, &body.token, &client).await?;
+    Ok(Json(match outcome {
+        LoginOutcome::Session(tokens) => LoginAnswer::Tokens(Box::new(TokenResponse::new(
+            tokens,
+            Some(User::from(&user)),
+        ))),
+        LoginOutcome::SecondFactor(step) => LoginAnswer::SecondFactor(MfaChallenge {
+            mfa_required: true,
+            expires_in: step.expires_at - state.clock.unix(),
+            mfa_token: step.token,
+            methods: step.methods,
+        }),
+    }))
 }
