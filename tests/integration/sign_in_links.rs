@@ -500,7 +500,10 @@ async fn a_link_leads_to_the_second_factor_when_the_account_has_one(backend: Bac
         if latest.token() != first {
             break latest;
         }
-        assert!(std::time::Instant::now() < deadline, "no second sign-in link");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no second sign-in link"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let phone = app.another_browser();
