@@ -67,6 +67,8 @@ pub struct AppActions {
     pub site: Resource<Result<SiteInfo, AppError>>,
     pub signup: ServerAction<Signup>,
     pub login: ServerAction<Login>,
+    /// The second step of a login (`/login/verify`).
+    pub login_verify: ServerAction<crate::server_fns::factors::LoginVerify>,
     pub logout: ServerAction<Logout>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub delete_account: ServerAction<DeleteAccount>,
@@ -96,6 +98,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let signup = ServerAction::<Signup>::new();
     let login = ServerAction::<Login>::new();
+    let login_verify = ServerAction::<crate::server_fns::factors::LoginVerify>::new();
     let logout = ServerAction::<Logout>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let delete_account = ServerAction::<DeleteAccount>::new();
@@ -104,6 +107,7 @@ pub fn App() -> impl IntoView {
         versions_key([
             signup.version(),
             login.version(),
+            login_verify.version(),
             logout.version(),
             sign_out_everywhere.version(),
             delete_account.version(),
@@ -117,6 +121,7 @@ pub fn App() -> impl IntoView {
         site,
         signup,
         login,
+        login_verify,
         logout,
         sign_out_everywhere,
         delete_account,

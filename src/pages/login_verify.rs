@@ -7,7 +7,7 @@ use crate::{
     domain::FactorMethod,
     forms::{specs::LOGIN_VERIFY, use_form},
     model::{FormFlash, PendingLoginView},
-    server_fns::factors::{LoginVerify, pending_login},
+    server_fns::factors::pending_login,
     validate,
 };
 use leptos::prelude::*;
@@ -47,7 +47,8 @@ pub fn LoginVerifyPage() -> impl IntoView {
 
 #[component]
 fn VerifyForms(login: PendingLoginView, flash: FormFlash, next: String) -> impl IntoView {
-    let action = ServerAction::<LoginVerify>::new();
+    // App-wide, so the header's user reloads once the login is done.
+    let action = crate::app::use_app().login_verify;
     let form = use_form(&LOGIN_VERIFY, &flash, action);
     let code = form.field("code");
     let passkey = login.methods.contains(&FactorMethod::Passkey);

@@ -100,8 +100,8 @@ pub async fn confirm_identity(
     form.answer(done).await
 }
 
-/// The Security card's data. New recovery codes are in it once, right after they were
-/// made.
+/// The Security card's data. New recovery codes are in it after they were made, until
+/// the person says they saved them (or for ten minutes).
 #[server(prefix = "/fn", endpoint = "security")]
 pub async fn security() -> Result<SecurityView, AppError> {
     use super::ssr::*;
@@ -127,7 +127,7 @@ pub async fn security() -> Result<SecurityView, AppError> {
             })
     };
     let new_codes = match browser_session().await {
-        Some(session) => browser_state::take_recovery_codes(&session).await,
+        Some(session) => browser_state::recovery_codes(&session, state.clock.unix()).await,
         None => None,
     };
     Ok(SecurityView {
@@ -156,6 +156,8 @@ pub enum SecurityChange {
     ConfirmTotp,
     RemoveTotp,
     RegenerateCodes,
+    /// "I have saved them": the new recovery codes leave the card.
+    HideCodes,
 }
 
 /// Runs one action of the Security card (one form, so a plain HTML post works too).
@@ -173,9 +175,10 @@ pub async fn security_step(
     let state = state()?;
     let client = client_info();
     let form = specs::SECURITY.post();
+    let now = state.clock.unix();
     let keep_codes = |codes: Vec<String>| async move {
         if let Some(session) = browser_session().await {
-            browser_state::put_recovery_codes(&session, &codes).await;
+            browser_state::put_recovery_codes(&session, &codes, now).await;
         }
     };
     let done = match change {
@@ -189,7 +192,7 @@ pub async fn security_step(
                 Ok(codes) => {
                     keep_codes(codes).await;
                     Ok(Done::said(
-                        "Your authenticator app is set up. Save your recovery codes now: they are shown only once.",
+                        "Your authenticator app is set up. Save your recovery codes now: they are not shown again once you leave.",
                     ))
                 }
                 Err(e) => Err(e),
@@ -203,11 +206,17 @@ pub async fn security_step(
             Ok(codes) => {
                 keep_codes(codes).await;
                 Ok(Done::said(
-                    "New recovery codes are ready; the old ones no longer work. Save them now: they are shown only once.",
+                    "New recovery codes are ready; the old ones no longer work. Save them now: they are not shown again once you leave.",
                 ))
             }
             Err(e) => Err(e),
         },
+        SecurityChange::HideCodes => {
+            if let Some(session) = browser_session().await {
+                browser_state::forget_recovery_codes(&session).await;
+            }
+            Ok(Done::new(String::new()))
+        }
     };
     form.answer(done).await
 }

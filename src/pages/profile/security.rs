@@ -66,12 +66,15 @@ fn SecurityBody(
             <StepButton action step=SecurityChange::RegenerateCodes label="Create new recovery codes" ghost=true/>
         }
     });
+    // One element: a Transition swaps it whole when the card reloads.
     view! {
-        {required}
-        {security.new_codes.clone().map(|codes| view! { <NewCodes codes/> })}
-        <h3>"Authenticator app"</h3>
-        {app}
-        {codes}
+        <div class="security-body">
+            {required}
+            {security.new_codes.clone().map(|codes| view! { <NewCodes codes action/> })}
+            <h3>"Authenticator app"</h3>
+            {app}
+            {codes}
+        </div>
     }
 }
 
@@ -120,9 +123,10 @@ fn TotpSetup(
     }
 }
 
-/// New recovery codes, shown this once: to copy or download as a text file.
+/// New recovery codes, shown until the person says they saved them: to copy or
+/// download as a text file.
 #[component]
-fn NewCodes(codes: Vec<String>) -> impl IntoView {
+fn NewCodes(codes: Vec<String>, action: ServerAction<SecurityStep>) -> impl IntoView {
     let text = codes.join("\n");
     let download = format!(
         "data:text/plain;charset=utf-8,{}",
@@ -135,13 +139,14 @@ fn NewCodes(codes: Vec<String>) -> impl IntoView {
     view! {
         <div class="recovery-codes" role="region" aria-labelledby="new-codes-heading">
             <h3 id="new-codes-heading">"Your new recovery codes"</h3>
-            <p>"Save them somewhere safe now: they are shown only this once. Each works one time."</p>
+            <p>"Save them somewhere safe now: once you leave, they are not shown again. Each works one time."</p>
             <ul class="codes">{codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ul>
             <textarea id="recovery-codes-text" class="visually-hidden" readonly aria-hidden="true" tabindex="-1">{text}</textarea>
             <p class="actions">
                 <a class="btn" href=download download="gatehouse-recovery-codes.txt">"Download as a text file"</a>
                 <button type="button" class="btn btn-ghost" data-copy="recovery-codes-text" hidden>"Copy"</button>
             </p>
+            <StepButton action step=SecurityChange::HideCodes label="I have saved them" ghost=true/>
         </div>
     }
 }
