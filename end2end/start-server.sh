@@ -31,6 +31,8 @@ export GATEHOUSE_MAIL__RETRY_BASE=1s
 export GATEHOUSE_ACCOUNTS__LOGIN_ATTEMPTS_PER_IP_PER_MINUTE=0
 export GATEHOUSE_ACCOUNTS__HASHES_PER_IP_PER_MINUTE=0
 export GATEHOUSE_ACCOUNTS__MAILS_PER_IP_PER_MINUTE=0
+# The login page offers "Email me a sign-in link" (sign-in-links.spec.ts).
+export GATEHOUSE_ACCOUNTS__SIGN_IN_LINKS=true
 # Google and GitHub both stand in as the local provider (start-oauth.sh).
 oauth="http://127.0.0.1:${E2E_OAUTH_PORT:-4100}"
 for name in GOOGLE GITHUB; do

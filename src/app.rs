@@ -7,7 +7,7 @@ use crate::{
     pages::{
         AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, ConfirmPage, DevicesPage,
         ForgotPasswordPage, HomePage, LoginPage, LoginVerifyPage, NotFound, ProfilePage,
-        ResetPasswordPage, SignupPage, VerifyEmailPage,
+        ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -148,6 +148,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("login/link") view=SignInLinkPage ssr=SsrMode::Async/>
                     <Route path=path!("login/verify") view=LoginVerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("confirm") view=ConfirmPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>

@@ -82,6 +82,8 @@ pub struct SiteInfo {
     pub verify_link_lifetime: String,
     /// How long a password-reset link works, in words ("one hour").
     pub reset_link_lifetime: String,
+    /// The login page offers "Email me a sign-in link".
+    pub sign_in_links: bool,
 }
 
 impl Default for SiteInfo {
@@ -92,6 +94,7 @@ impl Default for SiteInfo {
             providers: Vec::new(),
             verify_link_lifetime: lifetime(24 * 3600),
             reset_link_lifetime: lifetime(3600),
+            sign_in_links: false,
         }
     }
 }

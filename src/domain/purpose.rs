@@ -11,6 +11,8 @@ pub enum TokenPurpose {
     ResetPassword,
     /// The old address's "this wasn't me" link: undoes an address change.
     CancelEmailChange,
+    /// Logs in without a password (`accounts.sign_in_links`).
+    SignIn,
 }
 
 impl TokenPurpose {

@@ -13,6 +13,18 @@ pub const LOGIN: FormSpec = FormSpec {
     page: "/login",
     keep: &["login"],
 };
+/// "Email me a sign-in link" on the login page.
+pub const SIGN_IN_LINK_REQUEST: FormSpec = FormSpec {
+    id: "sign-in-link-request",
+    page: "/login",
+    keep: &["email"],
+};
+/// The "Sign in" button of an emailed sign-in link's page (its path carries the token).
+pub const SIGN_IN_LINK: FormSpec = FormSpec {
+    id: "sign-in-link",
+    page: "/login/link",
+    keep: &[],
+};
 pub const PROFILE: FormSpec = FormSpec {
     id: "profile",
     page: "/profile",
@@ -119,6 +131,8 @@ mod tests {
         for spec in [
             &super::SIGNUP,
             &super::LOGIN,
+            &super::SIGN_IN_LINK_REQUEST,
+            &super::SIGN_IN_LINK,
             &super::PROFILE,
             &super::PASSWORD,
             &super::EMAIL,

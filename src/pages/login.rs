@@ -3,10 +3,14 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, Field, ProviderButtons, ResendVerification, SubmitButton},
+    components::{Alert, Field, FormAlerts, ProviderButtons, ResendVerification, SubmitButton},
     errors::AppError,
-    forms::{specs::LOGIN, use_form},
+    forms::{
+        specs::{LOGIN, SIGN_IN_LINK_REQUEST},
+        use_form,
+    },
     model::FormFlash,
+    server_fns::sign_in_links::RequestSignInLink,
     validate,
 };
 use leptos::prelude::*;
@@ -16,7 +20,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let app = use_app();
-    let flash = flash_resource(&[&LOGIN]);
+    let flash = flash_resource(&[&LOGIN, &SIGN_IN_LINK_REQUEST]);
     let query = use_query_map();
     // Only a local path is ever used as the destination.
     let next = move || validate::safe_next(query.with(|q| q.get("next")).as_deref());
@@ -47,7 +51,12 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    view! { <LoginForm flash next=next().unwrap_or_default()/> }
+                    // Awaited, not read untracked: the server must render the link form too.
+                    let links = app.site.await.is_ok_and(|s| s.sign_in_links);
+                    view! {
+                        <LoginForm flash=flash.clone() next=next().unwrap_or_default()/>
+                        {links.then(|| view! { <SignInLinkForm flash/> })}
+                    }
                 })}
             </Suspense>
         </section>
@@ -99,5 +108,30 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
         <Show when=unverified>
             <ResendVerification login=login.value return_to="/login" hide_login=true/>
         </Show>
+    }
+}
+
+/// "Email me a sign-in link" (when `accounts.sign_in_links` is on): the same answer
+/// whether or not the address has an account.
+#[component]
+fn SignInLinkForm(flash: FormFlash) -> impl IntoView {
+    let action = ServerAction::<RequestSignInLink>::new();
+    let form = use_form(&SIGN_IN_LINK_REQUEST, &flash, action);
+    let email = form.field("email");
+    view! {
+        <p class="divider"><span>"or sign in without a password"</span></p>
+        <ActionForm action=action attr:class="form" attr:novalidate=true attr:id="sign-in-link-form">
+            <FormAlerts error=form.error notice=form.notice/>
+            <Field
+                label="Email for a sign-in link"
+                kind="email"
+                state=email
+                error=email.error(|v| validate::Email::parse(v).err())
+                autocomplete="email"
+                required=true
+                maxlength=validate::EMAIL_MAX
+            />
+            <SubmitButton label="Email me a sign-in link" pending_label="Sending…" pending=action.pending().into()/>
+        </ActionForm>
     }
 }

@@ -11,6 +11,7 @@ mod login_verify;
 mod not_found;
 mod profile;
 mod reset_password;
+mod sign_in_link;
 mod signup;
 mod verify_email;
 
@@ -25,6 +26,7 @@ pub use login_verify::LoginVerifyPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
 pub use reset_password::ResetPasswordPage;
+pub use sign_in_link::SignInLinkPage;
 pub use signup::SignupPage;
 pub use verify_email::VerifyEmailPage;
 

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod devices;
 pub mod email;
 pub mod factors;
+pub mod sign_in_links;
 pub mod site;
 
 #[cfg(feature = "ssr")]
@@ -49,6 +50,9 @@ pub fn register_server_fns() {
     register_explicit::<devices::SignOutDevice>();
     register_explicit::<devices::SignOutOtherDevices>();
     register_explicit::<devices::SignOutEverywhere>();
+    register_explicit::<sign_in_links::RequestSignInLink>();
+    register_explicit::<sign_in_links::SignInLinkStatus>();
+    register_explicit::<sign_in_links::SignInWithLink>();
     register_explicit::<site::CurrentUser>();
     register_explicit::<site::GetSiteInfo>();
     register_explicit::<site::TakeFlash>();

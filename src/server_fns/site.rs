@@ -34,6 +34,7 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
         reset_link_lifetime: crate::model::lifetime(
             state.settings.accounts.reset_password_ttl.as_secs(),
         ),
+        sign_in_links: state.settings.accounts.sign_in_links,
     })
 }
 

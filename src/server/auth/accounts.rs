@@ -50,6 +50,7 @@ pub async fn signup(
     state
         .throttle
         .check_client(Spend::Hash, client.ip.as_deref())?;
+    super::breach::check(state, input.password, "password").await?;
     let hash = state.hasher.hash(input.password).await?;
     let now = state.clock.unix();
     // Insert and let the unique indexes decide: no check-then-insert race.

@@ -110,6 +110,7 @@ pub async fn create_admin(
     let policy = state.settings.password_policy();
     let valid = validate::new_account(username, email, password.expose(), "", &policy)
         .map_err(Error::Invalid)?;
+    super::breach::check(state, password, "password").await?;
     let hash = state.hasher.hash(password).await?;
     let now = state.clock.unix();
     let user = db::users::insert(

@@ -84,6 +84,7 @@ pub async fn change_password(
     if !fields.is_empty() {
         return Err(Error::Invalid(fields));
     }
+    super::breach::check(state, new, "new_password").await?;
     let hash = state.hasher.hash(new).await?;
     let mut tx = state.db.begin().await?;
     store_new_password(

@@ -5,6 +5,7 @@
 pub(crate) mod accounts;
 pub(crate) mod admin;
 pub(crate) mod audit;
+pub(crate) mod breach;
 pub(crate) mod cancel_email_change;
 pub mod create_admin;
 pub(crate) mod credentials;
@@ -18,6 +19,7 @@ pub(crate) mod one_time;
 pub mod passwords;
 pub(crate) mod recovery;
 pub(crate) mod sessions;
+pub(crate) mod sign_in_links;
 pub(crate) mod step_up;
 pub(crate) mod throttle;
 pub(crate) mod tokens;

@@ -118,6 +118,7 @@ pub async fn reset(
     state
         .throttle
         .check_client(super::throttle::Spend::Hash, client.ip.as_deref())?;
+    super::breach::check(state, password, "password").await?;
     let hash = state.hasher.hash(password).await?;
     let now = state.clock.unix();
     let mut tx = state.db.begin().await?;

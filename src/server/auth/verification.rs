@@ -103,6 +103,7 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
             TokenPurpose::ChangeEmail,
             TokenPurpose::ResetPassword,
             TokenPurpose::VerifyEmail,
+            TokenPurpose::SignIn,
         ] {
             db::one_time_tokens::invalidate_for_user(&mut *tx, &user.id, purpose, now).await?;
         }

@@ -211,6 +211,18 @@ impl Settings {
             p.argon2_memory_kib >= 19_456 && p.argon2_iterations >= 2 && p.argon2_parallelism >= 1,
             "argon2 parameters are below the OWASP minimum (memory 19456 KiB, 2 iterations, parallelism 1)"
         );
+        if p.breach_check {
+            ensure!(
+                Url::parse(&p.breach_api_url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()),
+                "passwords.breach_api_url {:?} is not an http(s) URL",
+                p.breach_api_url
+            );
+            ensure!(
+                (1..=30_000).contains(&p.breach_timeout.as_millis()),
+                "passwords.breach_timeout must be between 1ms and 30s"
+            );
+        }
 
         if let Some(days) = self.accounts.audit_retention_days.take() {
             self.accounts.audit_retention = std::time::Duration::from_secs(days * 86_400);
@@ -223,6 +235,10 @@ impl Settings {
         ensure!(
             (300..=24 * 3600).contains(&secs(a.reset_password_ttl)),
             "accounts.reset_password_ttl must be between 5m and 24h"
+        );
+        ensure!(
+            (60..=24 * 3600).contains(&secs(a.sign_in_link_ttl)),
+            "accounts.sign_in_link_ttl must be between 1m and 24h"
         );
         let m = &self.mail;
         ensure!(m.max_attempts >= 1, "mail.max_attempts must be at least 1");

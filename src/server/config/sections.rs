@@ -17,6 +17,11 @@ pub struct AccountSettings {
     /// At most one verification or reset mail per address in this long.
     #[serde(with = "super::duration")]
     pub email_resend_interval: Duration,
+    /// The login page offers "Email me a sign-in link" (passwordless).
+    pub sign_in_links: bool,
+    /// How long an emailed sign-in link works.
+    #[serde(with = "super::duration")]
+    pub sign_in_link_ttl: Duration,
     /// Failed password checks an account may have before each further try must wait a
     /// growing delay (1 s, 2 s, 4 s … up to a minute); 0 turns delays off.
     pub failed_logins_before_delay: u32,
@@ -92,6 +97,8 @@ impl Default for AccountSettings {
             verify_email_ttl: Duration::from_secs(24 * 3600),
             reset_password_ttl: Duration::from_secs(3600),
             email_resend_interval: Duration::from_secs(60),
+            sign_in_links: false,
+            sign_in_link_ttl: Duration::from_secs(15 * 60),
             failed_logins_before_delay: 5,
             login_attempts_per_ip_per_minute: 60,
             hashes_per_ip_per_minute: 30,
@@ -206,6 +213,14 @@ pub struct PasswordSettings {
     pub argon2_parallelism: u32,
     /// How many hashes may run at once; 0 means one per CPU core.
     pub max_concurrent_hashes: usize,
+    /// Refuse new passwords found in Have I Been Pwned's range API (only the first five
+    /// hex characters of the SHA-1 leave the server). Off: no request is ever made.
+    pub breach_check: bool,
+    /// The range API's base URL (`{breach_api_url}/range/{prefix}`).
+    pub breach_api_url: String,
+    /// How long to wait for it; past this the password is accepted (fail open).
+    #[serde(with = "super::duration")]
+    pub breach_timeout: Duration,
 }
 
 impl Default for ServerSettings {
@@ -266,6 +281,9 @@ impl Default for PasswordSettings {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: 0,
+            breach_check: false,
+            breach_api_url: "https://api.pwnedpasswords.com".into(),
+            breach_timeout: Duration::from_secs(2),
         }
     }
 }

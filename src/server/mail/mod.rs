@@ -55,6 +55,11 @@ pub enum Email<'a> {
     SignupAttempted {
         name: &'a str,
     },
+    /// A passwordless sign-in link (`accounts.sign_in_links`).
+    SignInLink {
+        name: &'a str,
+        link: String,
+    },
     /// A second factor was added, removed or used in a way the owner should know of.
     FactorChanged {
         name: &'a str,

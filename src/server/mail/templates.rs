@@ -14,6 +14,7 @@ pub struct Templates {
     profile_link: String,
     verify_hours: u64,
     reset_minutes: u64,
+    sign_in_minutes: u64,
 }
 
 const SOURCES: &[(&str, &str)] = &[
@@ -76,6 +77,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/signup_attempted.txt"),
     ),
     (
+        "sign_in_link.html",
+        include_str!("templates/sign_in_link.html"),
+    ),
+    (
+        "sign_in_link.txt",
+        include_str!("templates/sign_in_link.txt"),
+    ),
+    (
         "factor_changed.html",
         include_str!("templates/factor_changed.html"),
     ),
@@ -100,6 +109,7 @@ impl Templates {
             profile_link: format!("{}/profile", settings.server.public_url),
             verify_hours: settings.accounts.verify_email_ttl.as_secs().div_ceil(3600),
             reset_minutes: settings.accounts.reset_password_ttl.as_secs().div_ceil(60),
+            sign_in_minutes: settings.accounts.sign_in_link_ttl.as_secs().div_ceil(60),
         })
     }
 
@@ -161,6 +171,11 @@ impl Templates {
                 "signup_attempted",
                 format!("Someone tried to sign up to {product} with your address"),
                 context! { name },
+            ),
+            Email::SignInLink { name, link } => (
+                "sign_in_link",
+                format!("Sign in to {product}"),
+                context! { name, link, minutes => self.sign_in_minutes },
             ),
             Email::FactorChanged { name, change } => (
                 "factor_changed",
@@ -238,6 +253,10 @@ mod tests {
                 automatic: true,
             },
             Email::SignupAttempted { name: "Ann" },
+            Email::SignInLink {
+                name: "Ann",
+                link: link.clone(),
+            },
         ] {
             let r = t.render(&email).unwrap();
             assert!(

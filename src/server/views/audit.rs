@@ -21,6 +21,10 @@ fn words(event: &AuditEvent, device: &str) -> String {
             method: LoginMethod::Provider(provider),
             ..
         } => format!("New sign-in with {provider} from {device}"),
+        E::LoginSucceeded {
+            method: LoginMethod::EmailLink,
+            ..
+        } => format!("New sign-in with an emailed link from {device}"),
         E::LoginSucceeded { .. } => format!("New sign-in from {device}"),
         E::LoginFailed { .. } => format!("Failed sign-in attempt from {device}"),
         E::Logout { .. } => format!("Logged out on {device}"),

@@ -134,6 +134,8 @@ pub enum LoginMethod {
     Signup,
     /// A sign-in provider, by its configured name (`github`, `google`, ...).
     Provider(String),
+    /// An emailed sign-in link (passwordless).
+    EmailLink,
 }
 
 impl From<LoginMethod> for String {
@@ -141,6 +143,7 @@ impl From<LoginMethod> for String {
         match method {
             LoginMethod::Password => "password".into(),
             LoginMethod::Signup => "signup".into(),
+            LoginMethod::EmailLink => "email_link".into(),
             LoginMethod::Provider(name) => format!("oauth:{name}"),
         }
     }
@@ -151,6 +154,7 @@ impl From<String> for LoginMethod {
         match stored.strip_prefix("oauth:") {
             Some(name) => Self::Provider(name.to_string()),
             None if stored == "signup" => Self::Signup,
+            None if stored == "email_link" => Self::EmailLink,
             None => Self::Password,
         }
     }

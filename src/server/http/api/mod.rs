@@ -10,6 +10,7 @@ mod email;
 mod error;
 mod extract;
 mod mfa;
+mod sign_in_links;
 pub mod types;
 mod users;
 
@@ -35,6 +36,7 @@ fn operations() -> OpenApiRouter<AppState> {
             .merge(auth::routes())
             .merge(account::routes())
             .merge(email::routes())
+            .merge(sign_in_links::routes())
             .merge(mfa::routes())
             .merge(users::routes()),
     )

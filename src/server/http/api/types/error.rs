@@ -47,6 +47,9 @@ pub enum ErrorCode {
     Unauthorized,
     Forbidden,
     NotFound,
+    /// The server has this feature turned off (`POST /auth/sign-in-link` when
+    /// `accounts.sign_in_links` is off).
+    FeatureDisabled,
     TooManyRequests,
     /// `POST /auth/token`: the form could not be read.
     InvalidRequest,
