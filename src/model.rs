@@ -82,6 +82,8 @@ pub struct SiteInfo {
     pub verify_link_lifetime: String,
     /// How long a password-reset link works, in words ("one hour").
     pub reset_link_lifetime: String,
+    /// Whether passkeys work here (not when `public_url` is an IP address).
+    pub passkeys: bool,
 }
 
 impl Default for SiteInfo {
@@ -92,6 +94,7 @@ impl Default for SiteInfo {
             providers: Vec::new(),
             verify_link_lifetime: lifetime(24 * 3600),
             reset_link_lifetime: lifetime(3600),
+            passkeys: false,
         }
     }
 }
@@ -125,6 +128,15 @@ pub struct ConnectionView {
     pub connected_email: Option<String>,
     pub connected: bool,
     pub linked_since: Option<String>,
+}
+
+/// One of the signed-in user's passkeys, for the profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: Option<String>,
 }
 
 /// What a plain HTML form post (no JavaScript) left behind for the page it returns to:

@@ -46,6 +46,9 @@ pub enum AuditKind {
     UserDeactivated,
     UserReactivated,
     UserDeleted,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeyRenamed,
 }
 
 impl AuditKind {

@@ -3,7 +3,7 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, Field, ProviderButtons, ResendVerification, SubmitButton},
+    components::{Alert, Field, PasskeySignIn, ProviderButtons, ResendVerification, SubmitButton},
     errors::AppError,
     forms::{specs::LOGIN, use_form},
     model::FormFlash,
@@ -44,10 +44,13 @@ pub fn LoginPage() -> impl IntoView {
                 })}
             </Transition>
             <ProviderButtons next=next().unwrap_or_default()/>
+            <PasskeySignIn/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    view! { <LoginForm flash next=next().unwrap_or_default()/> }
+                    // The browser offers passkeys in the username field's autofill.
+                    let passkeys = app.site.await.map(|s| s.passkeys).unwrap_or(false);
+                    view! { <LoginForm flash next=next().unwrap_or_default() passkeys/> }
                 })}
             </Suspense>
         </section>
@@ -55,7 +58,7 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 #[component]
-fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
+fn LoginForm(flash: FormFlash, next: String, passkeys: bool) -> impl IntoView {
     let app = use_app();
     let action = app.login;
     // The login action lives as long as the app: `use_form` counts only submits made on
@@ -80,7 +83,7 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
                 label="Username or email"
                 state=login
                 error=login.error(|v| validate::login_identifier(v).err())
-                autocomplete="username"
+                autocomplete=if passkeys { "username webauthn" } else { "username" }
                 required=true
                 maxlength=validate::LOGIN_MAX
             />

@@ -55,7 +55,7 @@ pub enum Refusal {
         username: String,
         change: AdminChange,
     },
-    /// Removing this provider would leave the account no way to log in.
+    /// Removing this provider or passkey would leave the account no way to log in.
     LastLoginMethod,
     /// A sensitive change needs a fresh login (accounts without a password).
     ReauthRequired(SensitiveAction),
@@ -157,7 +157,7 @@ pub fn refusal_words(refusal: &Refusal) -> String {
                 "{username} is the last active admin and cannot be {what}. Make someone else an admin first."
             )
         }
-        Refusal::LastLoginMethod => "This is the only way you can log in. Set a password first (with “Forgot your password?”) or connect another provider, then disconnect this one.".into(),
+        Refusal::LastLoginMethod => "This is the only way you can log in. Set a password first (with “Forgot your password?”), connect a provider or add a passkey, then remove this one.".into(),
         Refusal::ReauthRequired(SensitiveAction::DeleteAccount) => {
             "For your safety, log out and log in again, then delete your account within 10 minutes.".into()
         }

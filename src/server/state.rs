@@ -30,6 +30,8 @@ pub struct AppState {
     pub oidc: Arc<crate::server::auth::oauth::discovery::Discovery>,
     /// The time the flows go by (tests move it; see [`crate::server::clock`]).
     pub clock: crate::server::clock::Clock,
+    /// The passkey relying party; `None` when `public_url` cannot have passkeys.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// The background workers of this instance (see [`AppState::spawn_workers`]).
     pub workers: crate::server::workers::Workers,
 }
@@ -63,6 +65,7 @@ impl AppState {
         .with_retired(keys.retired);
         let settings = Arc::new(settings);
         let clock = crate::server::clock::Clock::default();
+        let webauthn = crate::server::auth::passkeys::relying_party(&settings).map(Arc::new);
         Ok(Self {
             leptos: leptos_options(&settings)?,
             cookies: Arc::new(CookieNames::new(&settings)),
@@ -83,6 +86,7 @@ impl AppState {
             access_tokens: Arc::new(access_tokens),
             clock,
             oidc: Default::default(),
+            webauthn,
             workers: Default::default(),
         })
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod connections;
 pub mod devices;
 pub mod email;
+pub mod passkeys;
 pub mod site;
 
 #[cfg(feature = "ssr")]
@@ -34,6 +35,9 @@ pub fn register_server_fns() {
     register_explicit::<email::ResetPassword>();
     register_explicit::<connections::Connections>();
     register_explicit::<connections::DisconnectProvider>();
+    register_explicit::<passkeys::Passkeys>();
+    register_explicit::<passkeys::RenamePasskey>();
+    register_explicit::<passkeys::RemovePasskey>();
     register_explicit::<account::DeleteAccount>();
     register_explicit::<account::MyActivity>();
     register_explicit::<admin::AdminUsers>();

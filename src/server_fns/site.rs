@@ -34,6 +34,7 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
         reset_link_lifetime: crate::model::lifetime(
             state.settings.accounts.reset_password_ttl.as_secs(),
         ),
+        passkeys: state.webauthn.is_some(),
     })
 }
 

@@ -41,6 +41,9 @@ fn kind_label(kind: AuditKind) -> &'static str {
         K::UserDeactivated => "Deactivations",
         K::UserReactivated => "Reactivations",
         K::UserDeleted => "Deletions",
+        K::PasskeyAdded => "Passkeys added",
+        K::PasskeyRemoved => "Passkeys removed",
+        K::PasskeyRenamed => "Passkeys renamed",
     }
 }
 

@@ -7,6 +7,7 @@ mod connections;
 mod delete;
 mod email;
 mod header;
+mod passkeys;
 mod password;
 mod public_profile;
 mod verify;
@@ -18,6 +19,7 @@ use self::{
     delete::DeleteAccountCard,
     email::EmailCard,
     header::ProfileHeader,
+    passkeys::{PasskeysCard, PasskeysState},
     password::PasswordCard,
     public_profile::PublicProfileCard,
     verify::VerifyEmailCard,
@@ -51,8 +53,14 @@ pub fn ProfilePage() -> impl IntoView {
             connections()
         }),
     });
+    let passkeys = PasskeysState::provide();
     provide_context(ActivityState(Resource::new(
-        crate::app::versions_key([app.update_profile.version(), disconnect.version()]),
+        crate::app::versions_key([
+            app.update_profile.version(),
+            disconnect.version(),
+            passkeys.rename.version(),
+            passkeys.remove.version(),
+        ]),
         |_| my_activity(),
     )));
     view! {
@@ -98,6 +106,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                 <PasswordCard flash=flash.clone() has_password/>
                 <EmailCard flash=flash.clone() has_password current_email=email/>
             </div>
+            <PasskeysCard flash=flash.clone()/>
             <ConnectedAccounts flash=flash.clone() has_password/>
             <RecentActivity/>
             <DeleteAccountCard flash has_password username/>

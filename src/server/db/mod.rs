@@ -7,6 +7,7 @@ pub(crate) mod browser_states;
 pub(crate) mod identities;
 pub(crate) mod one_time_tokens;
 pub(crate) mod outbox;
+pub(crate) mod passkeys;
 pub(crate) mod sessions;
 pub(crate) mod types;
 pub(crate) mod users;

@@ -55,6 +55,12 @@ pub enum Email<'a> {
     SignupAttempted {
         name: &'a str,
     },
+    /// A passkey was added to the account (`added`) or removed from it.
+    PasskeyChanged {
+        name: &'a str,
+        passkey: &'a str,
+        added: bool,
+    },
 }
 
 /// A rendered message.

@@ -75,6 +75,14 @@ const SOURCES: &[(&str, &str)] = &[
         "signup_attempted.txt",
         include_str!("templates/signup_attempted.txt"),
     ),
+    (
+        "passkey_changed.html",
+        include_str!("templates/passkey_changed.html"),
+    ),
+    (
+        "passkey_changed.txt",
+        include_str!("templates/passkey_changed.txt"),
+    ),
 ];
 
 impl Templates {
@@ -154,6 +162,19 @@ impl Templates {
                 format!("Someone tried to sign up to {product} with your address"),
                 context! { name },
             ),
+            Email::PasskeyChanged {
+                name,
+                passkey,
+                added,
+            } => (
+                "passkey_changed",
+                if *added {
+                    format!("A passkey was added to your {product} account")
+                } else {
+                    format!("A passkey was removed from your {product} account")
+                },
+                context! { name, passkey, added },
+            ),
         };
         let values = context! { ..values, ..context! {
             subject => &subject,
@@ -187,7 +208,7 @@ mod tests {
     #[test]
     fn every_message_renders_text_and_html_with_the_link() {
         let t = templates();
-        let link = "http://127.0.0.1:3000/verify-email?token=abc".to_string();
+        let link = "http://localhost:3000/verify-email?token=abc".to_string();
         let r = t
             .render(&Email::VerifyEmail {
                 name: "Ann",
@@ -225,6 +246,11 @@ mod tests {
                 automatic: true,
             },
             Email::SignupAttempted { name: "Ann" },
+            Email::PasskeyChanged {
+                name: "Ann",
+                passkey: "Laptop",
+                added: true,
+            },
         ] {
             let r = t.render(&email).unwrap();
             assert!(

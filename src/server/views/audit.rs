@@ -21,6 +21,10 @@ fn words(event: &AuditEvent, device: &str) -> String {
             method: LoginMethod::Provider(provider),
             ..
         } => format!("New sign-in with {provider} from {device}"),
+        E::LoginSucceeded {
+            method: LoginMethod::Passkey,
+            ..
+        } => format!("New sign-in with a passkey from {device}"),
         E::LoginSucceeded { .. } => format!("New sign-in from {device}"),
         E::LoginFailed { .. } => format!("Failed sign-in attempt from {device}"),
         E::Logout { .. } => format!("Logged out on {device}"),
@@ -54,6 +58,11 @@ fn words(event: &AuditEvent, device: &str) -> String {
         E::UserDeactivated { .. } => "Account deactivated".into(),
         E::UserReactivated => "Account reactivated".into(),
         E::UserDeleted { .. } => "Account deleted".into(),
+        E::PasskeyAdded { name } => format!("Passkey \u{201c}{name}\u{201d} added"),
+        E::PasskeyRemoved { name } => format!("Passkey \u{201c}{name}\u{201d} removed"),
+        E::PasskeyRenamed { from, to } => {
+            format!("Passkey \u{201c}{from}\u{201d} renamed to \u{201c}{to}\u{201d}")
+        }
     }
 }
 

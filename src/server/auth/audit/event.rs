@@ -99,6 +99,16 @@ pub enum AuditEvent {
     UserDeleted {
         by: Actor,
     },
+    PasskeyAdded {
+        name: String,
+    },
+    PasskeyRemoved {
+        name: String,
+    },
+    PasskeyRenamed {
+        from: String,
+        to: String,
+    },
 }
 
 /// How someone signed in (or up).
@@ -111,6 +121,8 @@ pub enum LoginMethod {
     Signup,
     /// A sign-in provider, by its configured name (`github`, `google`, ...).
     Provider(String),
+    /// A passkey, without a password (possession and user verification in one).
+    Passkey,
 }
 
 impl From<LoginMethod> for String {
@@ -119,6 +131,7 @@ impl From<LoginMethod> for String {
             LoginMethod::Password => "password".into(),
             LoginMethod::Signup => "signup".into(),
             LoginMethod::Provider(name) => format!("oauth:{name}"),
+            LoginMethod::Passkey => "passkey".into(),
         }
     }
 }
@@ -128,6 +141,7 @@ impl From<String> for LoginMethod {
         match stored.strip_prefix("oauth:") {
             Some(name) => Self::Provider(name.to_string()),
             None if stored == "signup" => Self::Signup,
+            None if stored == "passkey" => Self::Passkey,
             None => Self::Password,
         }
     }
@@ -142,6 +156,8 @@ pub enum LoginFailure {
     NoPassword,
     Deactivated,
     EmailNotVerified,
+    /// A passkey's assertion did not verify.
+    PasskeyRefused,
     #[serde(other)]
     Other,
 }
@@ -214,6 +230,9 @@ impl AuditEvent {
             E::UserDeactivated { .. } => AuditKind::UserDeactivated,
             E::UserReactivated => AuditKind::UserReactivated,
             E::UserDeleted { .. } => AuditKind::UserDeleted,
+            E::PasskeyAdded { .. } => AuditKind::PasskeyAdded,
+            E::PasskeyRemoved { .. } => AuditKind::PasskeyRemoved,
+            E::PasskeyRenamed { .. } => AuditKind::PasskeyRenamed,
         }
     }
 
@@ -365,6 +384,12 @@ mod tests {
             },
             E::UserReactivated,
             E::UserDeleted { by: Actor::Admin },
+            E::PasskeyAdded { name: "k".into() },
+            E::PasskeyRemoved { name: "k".into() },
+            E::PasskeyRenamed {
+                from: "a".into(),
+                to: "b".into(),
+            },
         ]
     }
 }
