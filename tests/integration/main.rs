@@ -13,5 +13,6 @@ mod api;
 mod devices;
 mod email;
 mod oauth;
+mod passkeys;
 mod sessions;
 mod trust;

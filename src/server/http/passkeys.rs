@@ -95,7 +95,8 @@ async fn register_finish(
     let FinishBody { credential, .. } = body(&bytes);
     match passkeys::finish_registration(&state, &auth, ceremony, &credential, &client).await {
         Ok(name) => {
-            let notice = format!("Passkey \u{201c}{name}\u{201d} added. You can sign in with it now.");
+            let notice =
+                format!("Passkey \u{201c}{name}\u{201d} added. You can sign in with it now.");
             // The page reloads to show the list; the notice waits for the passkeys card.
             browser_state::put_flash(&session, &FormFlash::notice(PASSKEYS.id, notice.clone()))
                 .await;

@@ -3,8 +3,8 @@
 //! known account (the second-factor step and step-up re-authentication use this pair).
 
 use super::{
-    CEREMONY_SECONDS, PasskeyError, Result, credential_key, parse_passkey, unexpired,
-    user_handle, webauthn,
+    CEREMONY_SECONDS, PasskeyError, Result, credential_key, parse_passkey, unexpired, user_handle,
+    webauthn,
 };
 use crate::domain::UserId;
 use crate::server::{
@@ -179,7 +179,11 @@ fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
 }
 
 /// Stores what the assertion changed (the signature counter, backup state) and the time.
-async fn record_use(state: &AppState, row: &PasskeyRow, result: AuthenticationResult) -> Result<()> {
+async fn record_use(
+    state: &AppState,
+    row: &PasskeyRow,
+    result: AuthenticationResult,
+) -> Result<()> {
     let mut passkey = parse_passkey(row)?;
     let updated = match passkey.update_credential(&result) {
         Some(true) => Some(
@@ -188,7 +192,12 @@ async fn record_use(state: &AppState, row: &PasskeyRow, result: AuthenticationRe
         ),
         _ => None,
     };
-    db::passkeys::record_use(&state.db.pool, &row.id, updated.as_deref(), state.clock.unix())
-        .await?;
+    db::passkeys::record_use(
+        &state.db.pool,
+        &row.id,
+        updated.as_deref(),
+        state.clock.unix(),
+    )
+    .await?;
     Ok(())
 }

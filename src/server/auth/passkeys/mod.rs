@@ -11,7 +11,9 @@ mod login;
 // `start_for_user`/`finish_for_user` (and `UserCheck`) are for the second-factor step and
 // step-up re-authentication.
 #[allow(unused_imports)]
-pub use login::{SignIn, UserCheck, finish_for_user, finish_sign_in, start_for_user, start_sign_in};
+pub use login::{
+    SignIn, UserCheck, finish_for_user, finish_sign_in, start_for_user, start_sign_in,
+};
 
 use super::{
     ClientInfo,
@@ -157,7 +159,12 @@ pub async fn start_registration(
         .collect::<Result<Vec<CredentialID>>>()?;
     let display = user.display_name.as_deref().unwrap_or(&user.username);
     let (challenge, registration) = webauthn
-        .start_passkey_registration(user_handle(&user.id)?, &user.username, display, Some(exclude))
+        .start_passkey_registration(
+            user_handle(&user.id)?,
+            &user.username,
+            display,
+            Some(exclude),
+        )
         .map_err(|e| Error::Internal(anyhow::anyhow!("starting a registration: {e:?}")))?;
     let mut options = serde_json::to_value(&challenge)
         .map_err(|e| Error::Internal(anyhow::anyhow!("encoding the options: {e}")))?;
