@@ -134,21 +134,29 @@
   /** Where to go after signing in: the login page's `next` (the server checks it). */
   const next = () => new URLSearchParams(location.search).get('next');
 
-  async function signIn(cred) {
-    const done = await post('/auth/passkey/login/finish', { credential: assertionJSON(cred), next: next() });
+  async function signIn(cred, autofill) {
+    const done = await post('/auth/passkey/login/finish', { credential: assertionJSON(cred), next: next(), autofill });
     location.assign(done.next || '/profile');
   }
 
   // The autofill request (conditional mediation) waits while the login page is open;
-  // any other ceremony cancels it first (a browser runs one at a time).
+  // any other ceremony cancels it first (a browser runs one at a time). The server keeps
+  // its challenge apart from the button's.
   let autofill = null;
+  // Its start request, while in flight: the browser state is saved whole per request,
+  // so another ceremony starts only after it (or one could overwrite the other's).
+  let autofillStarting = Promise.resolve();
   function stopAutofill() {
     if (autofill) autofill.abort();
     autofill = null;
+    return autofillStarting;
   }
 
+  // A ceremony the person started: no autofill request meanwhile.
+  let running = false;
+
   async function startAutofill(input) {
-    if (autofill || !supported) return;
+    if (autofill || running || !supported) return;
     // Taken at once: the page's mutations call this again while it waits.
     const controller = new AbortController();
     autofill = controller;
@@ -157,13 +165,19 @@
         typeof PublicKeyCredential.isConditionalMediationAvailable === 'function' &&
         (await PublicKeyCredential.isConditionalMediationAvailable().catch(() => false));
       if (!available || controller.signal.aborted || !input.isConnected) return;
-      const options = await post('/auth/passkey/login/start');
+      const starting = post('/auth/passkey/login/start', { autofill: true });
+      autofillStarting = starting.then(
+        () => {},
+        () => {},
+      );
+      const options = await starting;
+      if (controller.signal.aborted) return;
       const cred = await navigator.credentials.get({
         ...requestOptions(options),
         mediation: 'conditional',
         signal: controller.signal,
       });
-      if (cred) await signIn(cred);
+      if (cred) await signIn(cred, true);
     } catch (error) {
       if (!controller.signal.aborted) say(document.querySelector('.passkey-sign-in'), words(error));
     } finally {
@@ -173,25 +187,29 @@
 
   async function signInWithButton(button) {
     const box = button.closest('.passkey-sign-in');
-    stopAutofill();
     say(box, '');
     busy(button, true);
+    running = true;
     try {
+      await stopAutofill();
       const options = await post('/auth/passkey/login/start');
       const cred = await navigator.credentials.get(requestOptions(options));
-      await signIn(cred);
+      await signIn(cred, false);
     } catch (error) {
       say(box, words(error));
       busy(button, false);
+    } finally {
+      running = false;
     }
   }
 
   async function register(form) {
     const button = form.querySelector('button[type="submit"]');
-    stopAutofill();
     say(form, '');
     busy(button, true);
+    running = true;
     try {
+      await stopAutofill();
       const options = await post('/auth/passkey/register/start', { name: form.elements.name.value });
       const cred = await navigator.credentials.create(creationOptions(options));
       await post('/auth/passkey/register/finish', { credential: registrationJSON(cred) });
@@ -200,6 +218,8 @@
     } catch (error) {
       say(form, words(error));
       busy(button, false);
+    } finally {
+      running = false;
     }
   }
 

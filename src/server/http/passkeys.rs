@@ -34,6 +34,9 @@ use tower_sessions::Session;
 
 const REGISTRATION_KEY: &str = "passkey_registration";
 const SIGN_IN_KEY: &str = "passkey_sign_in";
+/// The login page's autofill request waits beside a sign-in the person starts with the
+/// button, so neither overwrites the other's challenge.
+const AUTOFILL_KEY: &str = "passkey_autofill";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,8 +48,12 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Debug, Default, Deserialize)]
 struct StartBody {
+    /// The new passkey's name (registration).
     #[serde(default)]
     name: String,
+    /// A sign-in for the username field's autofill (conditional mediation).
+    #[serde(default)]
+    autofill: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +62,12 @@ struct FinishBody {
     credential: Value,
     #[serde(default)]
     next: Option<String>,
+    #[serde(default)]
+    autofill: bool,
+}
+
+fn sign_in_key(autofill: bool) -> &'static str {
+    if autofill { AUTOFILL_KEY } else { SIGN_IN_KEY }
 }
 
 /// The body as JSON, or its defaults: what is missing or wrong is the domain's to say
@@ -72,7 +85,7 @@ async fn register_start(
     let Some(auth) = auth.0 else {
         return app_error(AppError::Unauthorized);
     };
-    let StartBody { name } = body(&bytes);
+    let StartBody { name, .. } = body(&bytes);
     // TODO(step-up): adding a way in needs a recent authentication; once
     // `auth::step_up` lands: `step_up::require(&state, &auth, SensitiveAction::AddPasskey)`.
     match passkeys::start_registration(&state, &auth, &name).await {
@@ -106,9 +119,10 @@ async fn register_finish(
     }
 }
 
-async fn login_start(State(state): State<AppState>, session: Session) -> Response {
+async fn login_start(State(state): State<AppState>, session: Session, bytes: Bytes) -> Response {
+    let StartBody { autofill, .. } = body(&bytes);
     match passkeys::start_sign_in(&state) {
-        Ok((options, ceremony)) => keep(&session, SIGN_IN_KEY, &ceremony, options).await,
+        Ok((options, ceremony)) => keep(&session, sign_in_key(autofill), &ceremony, options).await,
         Err(e) => error(e),
     }
 }
@@ -119,8 +133,12 @@ async fn login_finish(
     Extension(client): Extension<ClientInfo>,
     bytes: Bytes,
 ) -> Response {
-    let ceremony = take::<SignIn>(&session, SIGN_IN_KEY).await;
-    let FinishBody { credential, next } = body(&bytes);
+    let FinishBody {
+        credential,
+        next,
+        autofill,
+    } = body(&bytes);
+    let ceremony = take::<SignIn>(&session, sign_in_key(autofill)).await;
     match passkeys::finish_sign_in(&state, ceremony, &credential, &client).await {
         Ok((_, tokens)) => {
             let next = validate::safe_next(next.as_deref()).unwrap_or_else(|| "/profile".into());
