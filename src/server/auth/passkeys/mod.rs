@@ -238,12 +238,12 @@ pub async fn finish_registration(
 async fn locked_user(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: &UserId,
-) -> Result<UserRow> {
+) -> Result<UserRow, Error> {
     db::users::lock(&mut **tx, id).await?;
     db::users::find_by_id(&mut **tx, id)
         .await?
         .filter(UserRow::is_active)
-        .ok_or(PasskeyError::App(Error::Unauthorized))
+        .ok_or(Error::Unauthorized)
 }
 
 /// Mails the owner that a passkey was added or removed ("not you? ...").
@@ -313,12 +313,7 @@ pub async fn remove(
     client: &ClientInfo,
 ) -> Result<String, Error> {
     let mut tx = state.db.begin().await?;
-    let user = locked_user(&mut tx, &auth.user.id)
-        .await
-        .map_err(|e| match e {
-            PasskeyError::App(e) => e,
-            other => Error::Internal(anyhow::anyhow!("{other}")),
-        })?;
+    let user = locked_user(&mut tx, &auth.user.id).await?;
     let passkeys = db::passkeys::for_user(&mut *tx, &user.id).await?;
     let target = passkeys
         .iter()
