@@ -17,7 +17,7 @@ pub fn PasskeySignIn() -> impl IntoView {
                         <button type="button" class="btn btn-ghost btn-block" data-passkey-login="" data-passkey-ui="" hidden=true>
                             "Sign in with a passkey"
                         </button>
-                        <div class="alert-error" role="alert"><p class="alert" data-passkey-error="" hidden=true></p></div>
+                        <div class="alert-error"><p class="alert" role="alert" data-passkey-error="" hidden=true></p></div>
                         <p class="muted small" data-passkey-nojs="">
                             "Signing in with a passkey needs JavaScript and a browser that supports passkeys; log in below instead."
                         </p>

@@ -141,7 +141,7 @@ fn AddPasskey() -> impl IntoView {
             <input type="text" id="new-passkey-name" name="name" placeholder="Laptop"
                 maxlength=PASSKEY_NAME_MAX required=true autocomplete="off"/>
             <button type="submit" class="btn btn-primary">"Add a passkey"</button>
-            <div class="alert-error" role="alert"><p class="alert" data-passkey-error="" hidden=true></p></div>
+            <div class="alert-error"><p class="alert" role="alert" data-passkey-error="" hidden=true></p></div>
         </form>
         <p class="muted small" data-passkey-nojs="">
             "Adding a passkey needs JavaScript and a browser that supports passkeys. "
