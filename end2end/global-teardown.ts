@@ -1,14 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where start-server.sh copies everything the server prints. */
-export const SERVER_LOG = join(__dirname, '.data', 'server.log');
+/** Where start-server.sh copies everything each server instance prints. */
+export const SERVER_LOGS = ['.data', '.data-strict'].map((dir) => join(__dirname, dir, 'server.log'));
 
 /**
  * Fails the run when the server panicked, even if every test passed: a panic on a
  * request is a bug whatever the browser saw.
  */
 export default async function globalTeardown() {
+  for (const log of SERVER_LOGS) check(log);
+}
+
+function check(SERVER_LOG: string) {
   if (!existsSync(SERVER_LOG)) {
     throw new Error(`no server log at ${SERVER_LOG}: start-server.sh should write it`);
   }

@@ -4,6 +4,9 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 3100);
 const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 2526);
 const oauthPort = Number(process.env.E2E_OAUTH_PORT ?? 4100);
+// A second instance with strict settings: a 10-second step-up window, and admins must
+// have a second factor (security-strict.spec.ts).
+const strictPort = port + 1;
 
 export default defineConfig({
   testDir: './tests',
@@ -55,6 +58,22 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
       env: { E2E_PORT: String(port), E2E_SMTP_PORT: String(smtpPort), E2E_OAUTH_PORT: String(oauthPort) },
+    },
+    {
+      command: './start-server.sh',
+      url: `http://127.0.0.1:${strictPort}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        E2E_PORT: String(strictPort),
+        E2E_DATA: '.data-strict',
+        E2E_SMTP_PORT: String(smtpPort),
+        E2E_OAUTH_PORT: String(oauthPort),
+        GATEHOUSE_ACCOUNTS__REAUTH_WINDOW: '10s',
+        GATEHOUSE_ACCOUNTS__REQUIRE_MFA_FOR_ADMINS: 'true',
+      },
     },
   ],
 });

@@ -6,7 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 port="${E2E_PORT:-3100}"
-data="$here/.data"
+# A second instance (stricter settings, see playwright.config.ts) keeps its own folder.
+data="$here/${E2E_DATA:-.data}"
 rm -rf "$data"
 mkdir -p "$data"
 

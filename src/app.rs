@@ -5,9 +5,9 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, DevicesPage,
-        ForgotPasswordPage, HomePage, LoginPage, NotFound, ProfilePage, ResetPasswordPage,
-        SignupPage, VerifyEmailPage,
+        AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, ConfirmPage, DevicesPage,
+        ForgotPasswordPage, HomePage, LoginPage, LoginVerifyPage, NotFound, ProfilePage,
+        ResetPasswordPage, SignupPage, VerifyEmailPage,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -37,6 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 // Passkey ceremonies (WebAuthn) in plain JavaScript, kept out of the wasm.
                 <script src="/passkeys.js" defer></script>
+                // Small helpers that also serve pages before (or without) the wasm.
+                <script src="/copy.js" defer></script>
                 <MetaTags/>
             </head>
             <body>
@@ -67,6 +69,8 @@ pub struct AppActions {
     pub site: Resource<Result<SiteInfo, AppError>>,
     pub signup: ServerAction<Signup>,
     pub login: ServerAction<Login>,
+    /// The second step of a login (`/login/verify`).
+    pub login_verify: ServerAction<crate::server_fns::factors::LoginVerify>,
     pub logout: ServerAction<Logout>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub delete_account: ServerAction<DeleteAccount>,
@@ -96,6 +100,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let signup = ServerAction::<Signup>::new();
     let login = ServerAction::<Login>::new();
+    let login_verify = ServerAction::<crate::server_fns::factors::LoginVerify>::new();
     let logout = ServerAction::<Logout>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let delete_account = ServerAction::<DeleteAccount>::new();
@@ -104,6 +109,7 @@ pub fn App() -> impl IntoView {
         versions_key([
             signup.version(),
             login.version(),
+            login_verify.version(),
             logout.version(),
             sign_out_everywhere.version(),
             delete_account.version(),
@@ -117,6 +123,7 @@ pub fn App() -> impl IntoView {
         site,
         signup,
         login,
+        login_verify,
         logout,
         sign_out_everywhere,
         delete_account,
@@ -143,6 +150,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("login/verify") view=LoginVerifyPage ssr=SsrMode::Async/>
+                    <Route path=path!("confirm") view=ConfirmPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async/>

@@ -33,6 +33,15 @@ pub enum AppError {
     /// A rule refused the change as asked (say, removing the last way to log in).
     #[error("{message}")]
     Conflict { message: String },
+    /// A sensitive change needs the person to confirm who they are first (step-up): the
+    /// page offers "Confirm it's you" at `/confirm`.
+    #[error("{message}")]
+    ReauthRequired { message: String },
+    /// An admin must set up a second factor before using the admin pages.
+    #[error(
+        "Admins must protect their account with a second factor: set up an authenticator app or a passkey first."
+    )]
+    SecondFactorRequired,
     #[error("Please log in to continue.")]
     Unauthorized,
     #[error("You do not have permission to do that.")]
@@ -120,7 +129,9 @@ impl AppError {
             Self::AccountDeactivated
             | Self::Forbidden
             | Self::CrossOrigin
-            | Self::EmailNotVerified => 403,
+            | Self::EmailNotVerified
+            | Self::ReauthRequired { .. }
+            | Self::SecondFactorRequired => 403,
             Self::Provider { .. } => 400,
             Self::Link(problem) => problem.status(),
             Self::NotFound => 404,

@@ -248,6 +248,9 @@ pub struct AdminUserDetail {
     pub events: Vec<EventView>,
     /// Whether this is the admin looking at their own account.
     pub is_self: bool,
+    pub totp: bool,
+    pub passkeys: i64,
+    pub recovery_codes_left: i64,
 }
 
 #[cfg(test)]
@@ -259,4 +262,35 @@ mod tests {
         assert_eq!(super::lifetime(1800), "30 minutes");
         assert_eq!(super::lifetime(5400), "90 minutes");
     }
+}
+
+/// The Security card: second factors, a setup in progress, and new recovery codes to
+/// show once.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecurityView {
+    pub totp: bool,
+    pub passkeys: i64,
+    pub recovery_codes_left: i64,
+    pub setup: Option<TotpSetupView>,
+    /// Shown once, right after they were made.
+    pub new_codes: Option<Vec<String>>,
+    /// Whether sensitive changes go through without confirming again.
+    pub recently_confirmed: bool,
+    /// Admins must set up a second factor before the admin pages open.
+    pub required: bool,
+}
+
+/// An authenticator app being set up: the secret three ways.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TotpSetupView {
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+}
+
+/// What `/login/verify` offers for the login waiting there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingLoginView {
+    pub username: String,
+    pub methods: Vec<crate::domain::FactorMethod>,
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { APIRequestContext, Page, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -137,7 +138,7 @@ export async function verifyFromMail(page: Page, email: string) {
 }
 
 /** Makes an admin with the server's own CLI, against the test server's database. */
-export function createAdmin(user: { username: string; email: string }) {
+export function createAdmin(user: { username: string; email: string }, data = '.data') {
   const root = join(__dirname, '..', '..');
   const bin = process.env.E2E_SERVER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release', 'gatehouse');
   execFileSync(bin, ['create-admin', '--username', user.username, '--email', user.email], {
@@ -145,7 +146,7 @@ export function createAdmin(user: { username: string; email: string }) {
     env: {
       ...process.env,
       GATEHOUSE_CONFIG: join(root, 'Leptos.toml'),
-      GATEHOUSE_SERVER__DATA_DIR: join(__dirname, '..', '.data'),
+      GATEHOUSE_SERVER__DATA_DIR: join(__dirname, '..', data),
       GATEHOUSE_LOG: 'warn',
     },
   });
@@ -158,4 +159,40 @@ export async function logIn(page: Page, login: string, js = true) {
   await fillLogin(page, login);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
+}
+
+/** The code an authenticator app shows for a base32 secret (RFC 6238: SHA-1, 6 digits,
+ * 30-second steps), `offset` steps from now. */
+export function totpCode(secret: string, offset = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
+}
+
+/** Sets up an authenticator app from the profile's Security card; returns the secret
+ * and the recovery codes the card shows once. The app's code is the next step's, so a
+ * login right after may use the one after that. */
+export async function setUpAuthenticator(page: Page): Promise<{ secret: string; codes: string[] }> {
+  const card = page.locator('#security');
+  await card.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const secretEl = card.locator('[data-totp-secret]');
+  await expect(secretEl).toBeVisible();
+  await expect(card.locator('.qr svg')).toBeVisible();
+  const secret = (await secretEl.getAttribute('data-totp-secret')) ?? '';
+  await card.getByLabel('Code from the app').fill(totpCode(secret));
+  await card.getByRole('button', { name: 'Turn on' }).click();
+  await expect(card.getByRole('heading', { name: 'Your new recovery codes' })).toBeVisible();
+  const codes = await card.locator('.codes code').allTextContents();
+  expect(codes).toHaveLength(10);
+  await expect(card.getByText('Authenticator app: on.')).toBeVisible();
+  return { secret, codes };
 }

@@ -3,11 +3,13 @@
 //! to and from these in `server/db/types.rs`.
 
 mod audit_kind;
+mod factor;
 mod ids;
 mod purpose;
 mod role;
 
 pub use audit_kind::AuditKind;
+pub use factor::FactorMethod;
 pub use ids::{SessionId, UserId};
 pub use purpose::TokenPurpose;
 pub use role::Role;

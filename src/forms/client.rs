@@ -148,6 +148,12 @@ impl Form {
         self.latest_error
     }
 
+    /// Whether the server asked for a fresh confirmation (step-up) before this change.
+    pub fn needs_reauth(self) -> Signal<bool> {
+        let latest = self.latest_error;
+        Signal::derive(move || matches!(latest.get(), Some(AppError::ReauthRequired { .. })))
+    }
+
     /// On submit, every field shows its rule's message from now on.
     pub fn touch_all(self) {
         self.fields.with_value(|fields| {

@@ -89,6 +89,25 @@ pub const ADMIN_USERS: FormSpec = FormSpec {
     keep: &[],
 };
 
+/// The second step of a login: an app code or a recovery code.
+pub const LOGIN_VERIFY: FormSpec = FormSpec {
+    id: "login-verify",
+    page: "/login/verify",
+    keep: &[],
+};
+/// Confirming who you are before a sensitive change (step-up).
+pub const CONFIRM: FormSpec = FormSpec {
+    id: "confirm",
+    page: "/confirm",
+    keep: &[],
+};
+/// The Security card: authenticator app and recovery codes.
+pub const SECURITY: FormSpec = FormSpec {
+    id: "security",
+    page: "/profile",
+    keep: &[],
+};
+
 /// The forms that may leave a flash for the profile page.
 pub const PROFILE_PAGE: &[&FormSpec] = &[
     &PROFILE,
@@ -98,6 +117,7 @@ pub const PROFILE_PAGE: &[&FormSpec] = &[
     &CONNECTIONS,
     &PASSKEYS,
     &DELETE_ACCOUNT,
+    &SECURITY,
 ];
 
 #[cfg(test)]

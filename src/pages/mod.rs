@@ -2,10 +2,12 @@
 
 mod admin;
 mod cancel_email_change;
+mod confirm;
 mod devices;
 mod forgot_password;
 mod home;
 mod login;
+mod login_verify;
 mod not_found;
 mod profile;
 mod reset_password;
@@ -14,10 +16,12 @@ mod verify_email;
 
 pub use admin::{AdminUserPage, AdminUsersPage, AuditPage};
 pub use cancel_email_change::CancelEmailChangePage;
+pub use confirm::ConfirmPage;
 pub use devices::DevicesPage;
 pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;
 pub use login::LoginPage;
+pub use login_verify::LoginVerifyPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
 pub use reset_password::ResetPasswordPage;

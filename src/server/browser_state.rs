@@ -111,3 +111,33 @@ pub async fn take_flash(session: &Session) -> Option<FormFlash> {
             None
         })
 }
+
+const RECOVERY_CODES_KEY: &str = "recovery_codes";
+/// How long new recovery codes stay on the Security card unless dismissed.
+const RECOVERY_CODES_SHOWN_SECONDS: i64 = 600;
+
+/// Keeps new recovery codes in this browser's server-side state for the Security card,
+/// which shows them (with or without JavaScript, however often the card renders) until
+/// the person says they saved them, or for ten minutes.
+pub async fn put_recovery_codes(session: &Session, codes: &[String], now: i64) {
+    let kept = (codes, now + RECOVERY_CODES_SHOWN_SECONDS);
+    if let Err(e) = session.insert(RECOVERY_CODES_KEY, kept).await {
+        tracing::error!(error = ?e, "could not keep recovery codes for display");
+    }
+}
+
+/// The new recovery codes, while they are still to be shown.
+pub async fn recovery_codes(session: &Session, now: i64) -> Option<Vec<String>> {
+    let (codes, until) = session
+        .get::<(Vec<String>, i64)>(RECOVERY_CODES_KEY)
+        .await
+        .ok()
+        .flatten()?;
+    (now < until).then_some(codes)
+}
+
+pub async fn forget_recovery_codes(session: &Session) {
+    let _ = session
+        .remove::<(Vec<String>, i64)>(RECOVERY_CODES_KEY)
+        .await;
+}

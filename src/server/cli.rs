@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `gen-key`,
-//! `rotate-key`.
+//! `gen-factor-key`, `rotate-key`.
 
 use crate::server::{
     auth::{
@@ -42,6 +42,9 @@ pub enum Command {
     },
     /// Print a new Ed25519 signing key (PKCS#8 PEM) for GATEHOUSE_JWT_PRIVATE_KEY.
     GenKey,
+    /// Print a new key (32 random bytes, base64) for GATEHOUSE_FACTOR_KEY, which seals
+    /// authenticator-app secrets. Changing it later disables every app already set up.
+    GenFactorKey,
     /// Retire the signing key kept under data/ and make a new one; the old one stays
     /// published until the tokens it signed have expired. Restart the server after.
     RotateKey,
@@ -69,6 +72,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => create_admin(&username, &email, promote).await,
         Command::GenKey => {
             print!("{}", keys::generate_pem()?);
+            Ok(())
+        }
+        Command::GenFactorKey => {
+            println!("{}", crate::server::sealing::SealingKey::generate());
             Ok(())
         }
         Command::RotateKey => {

@@ -57,8 +57,15 @@ pub enum Refusal {
     },
     /// Removing this provider or passkey would leave the account no way to log in.
     LastLoginMethod,
-    /// A sensitive change needs a fresh login (accounts without a password).
+    /// A sensitive change needs a login or confirmation within the re-authentication
+    /// window (step-up).
     ReauthRequired(SensitiveAction),
+    /// An admin without a second factor, where admins must have one.
+    SecondFactorRequired,
+    /// The account already has an authenticator app.
+    AlreadySetUp,
+    /// A login's second step came too late, or after it was finished or dropped.
+    LoginExpired,
     /// An address change cannot be undone: the old address now has another account.
     OldAddressTaken,
     /// `create-admin --promote`: no account has both this username and this address.
@@ -81,11 +88,36 @@ pub enum AdminChange {
     DeleteOwn,
 }
 
-/// Changes that need the owner to have logged in within the last few minutes.
+/// Changes that need the owner to have proved who they are within the last few minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SensitiveAction {
+    ChangePassword,
+    ChangeEmail,
     DeleteAccount,
     ConnectProvider,
+    DisconnectProvider,
+    AddFactor,
+    RemoveFactor,
+    RegenerateRecoveryCodes,
+    /// An admin changing another user (role, deactivation, deletion, factors, sessions).
+    ChangeUser,
+}
+
+impl SensitiveAction {
+    /// What the person was about to do, to finish "Confirm it's you to …".
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::ChangePassword => "change your password",
+            Self::ChangeEmail => "change your email address",
+            Self::DeleteAccount => "delete your account",
+            Self::ConnectProvider => "connect a sign-in provider",
+            Self::DisconnectProvider => "disconnect a sign-in provider",
+            Self::AddFactor => "add a second factor",
+            Self::RemoveFactor => "remove a second factor",
+            Self::RegenerateRecoveryCodes => "create new recovery codes",
+            Self::ChangeUser => "change another user's account",
+        }
+    }
 }
 
 impl Error {
@@ -113,6 +145,10 @@ impl From<Error> for AppError {
             Error::Unauthorized => AppError::Unauthorized,
             Error::Forbidden => AppError::Forbidden,
             Error::NotFound => AppError::NotFound,
+            Error::Refused(refusal @ Refusal::ReauthRequired(_)) => AppError::ReauthRequired {
+                message: refusal_words(&refusal),
+            },
+            Error::Refused(Refusal::SecondFactorRequired) => AppError::SecondFactorRequired,
             Error::Refused(refusal) => AppError::Conflict {
                 message: refusal_words(&refusal),
             },
@@ -158,12 +194,13 @@ pub fn refusal_words(refusal: &Refusal) -> String {
             )
         }
         Refusal::LastLoginMethod => "This is the only way you can log in. Set a password first (with “Forgot your password?”), connect a provider or add a passkey, then remove this one.".into(),
-        Refusal::ReauthRequired(SensitiveAction::DeleteAccount) => {
-            "For your safety, log out and log in again, then delete your account within 10 minutes.".into()
-        }
-        Refusal::ReauthRequired(SensitiveAction::ConnectProvider) => {
-            "For your safety, log out and log in again, then connect the provider within 10 minutes.".into()
-        }
+        Refusal::ReauthRequired(action) => format!(
+            "For your safety, confirm it's you to {}: enter your password, an authenticator code or use a passkey, then try again.",
+            action.words()
+        ),
+        Refusal::SecondFactorRequired => "Admins must protect their account with a second factor: set up an authenticator app or a passkey first.".into(),
+        Refusal::LoginExpired => "This sign-in has expired or was already finished. Please log in again.".into(),
+        Refusal::AlreadySetUp => "An authenticator app is already set up. Remove it first to set up another.".into(),
         Refusal::OldAddressTaken => "Your old address now belongs to another account, so it cannot be restored. Contact the administrator.".into(),
         Refusal::NoSuchAccount { username, email } => format!(
             "No account has both the username {username:?} and the address {email:?}; nothing was changed."

@@ -208,7 +208,7 @@ pub fn load(production: bool, data_dir: &Path) -> anyhow::Result<SigningKeyPair>
     SigningKeyPair::from_pem(&pem)
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let dir = path.parent().context("key path has no folder")?;
     crate::server::create_private_dir(dir)

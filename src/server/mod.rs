@@ -11,6 +11,7 @@ pub(crate) mod error;
 pub mod http;
 pub(crate) mod keys;
 pub mod mail;
+pub(crate) mod sealing;
 pub mod state;
 pub(crate) mod views;
 pub(crate) mod workers;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// OpenID Connect providers' discovered metadata and keys.
     pub oidc: Arc<crate::server::auth::oauth::discovery::Discovery>,
+    /// Seals authenticator-app secrets at rest.
+    pub sealing: crate::server::sealing::SealingKey,
     /// The time the flows go by (tests move it; see [`crate::server::clock`]).
     pub clock: crate::server::clock::Clock,
     /// The passkey relying party; `None` when `public_url` cannot have passkeys.
@@ -51,6 +53,10 @@ impl AppState {
             settings.is_production(),
             &settings.server.data_dir,
             seconds(settings.tokens.access_ttl) + keys::ROTATION_SKEW_SECONDS,
+        )?;
+        let sealing = crate::server::sealing::SealingKey::load(
+            settings.is_production(),
+            &settings.server.data_dir,
         )?;
         let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
         db.migrate().await?;
@@ -85,6 +91,7 @@ impl AppState {
             hasher,
             access_tokens: Arc::new(access_tokens),
             clock,
+            sealing,
             oidc: Default::default(),
             webauthn,
             workers: Default::default(),

@@ -67,7 +67,28 @@ pub async fn admin_user(#[server(default)] id: String) -> Result<AdminUserDetail
             })
             .collect(),
         events: detail.events.iter().map(|e| event_view(e, now)).collect(),
+        totp: detail.factors.totp,
+        passkeys: detail.factors.passkeys,
+        recovery_codes_left: detail.factors.recovery_codes_left,
     })
+}
+
+/// Removes every second factor of a user who lost theirs.
+#[server(prefix = "/fn", endpoint = "admin/reset-factors")]
+pub async fn admin_reset_factors(#[server(default)] id: String) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::server::auth::admin;
+    let auth = require_auth()?;
+    let state = state()?;
+    let outcome = admin::reset_factors(&state, &auth, &id, &client_info())
+        .await
+        .map(|user| {
+            Done::said(format!(
+                "{}'s second factors were removed; they were told by mail.",
+                user.username
+            ))
+        });
+    admin_user_form(&id).answer(outcome).await
 }
 
 /// The forms on the admin's user page post here; they come back to that page.
@@ -88,7 +109,8 @@ pub async fn admin_set_role(
     let auth = require_auth()?;
     let state = state()?;
     let set = async {
-        admin::require_admin(&auth)?;
+        // Only an admin learns which roles exist.
+        admin::admin_gate(&state, &auth).await?;
         let role = admin::role_named(&role)?;
         admin::set_role(&state, &auth, &id, role, &client_info()).await
     };
@@ -166,7 +188,9 @@ pub async fn admin_delete_user(
     let auth = require_auth()?;
     let state = state()?;
     let result = if confirm != "yes" {
-        admin::require_admin(&auth).map_err(AppError::from)?;
+        admin::admin_gate(&state, &auth)
+            .await
+            .map_err(AppError::from)?;
         Err(AppError::field(
             "confirm_delete",
             "Tick the box to confirm.",
@@ -196,7 +220,7 @@ pub async fn audit_events(
     use crate::server::{auth::admin, db::audit::EventFilter};
     let auth = require_auth()?;
     let state = state()?;
-    admin::require_admin(&auth)?;
+    admin::admin_gate(&state, &auth).await?;
     let mut errors = crate::validate::FieldErrors::new();
     let kind = kind.trim();
     let kind = match kind {

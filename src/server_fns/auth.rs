@@ -72,7 +72,7 @@ pub async fn login(
 ) -> Result<(), AppError> {
     use super::ssr::*;
     use crate::{
-        server::auth::{accounts, passwords::Password, sessions},
+        server::auth::{accounts, factors::pending::LoginOutcome, passwords::Password},
         validate::safe_next,
     };
 
@@ -87,16 +87,13 @@ pub async fn login(
         ));
     }
     let outcome = match accounts::login(&state, &login, &Password::new(password), &client).await {
-        Ok((_, tokens)) => {
-            // The browser's previous session (perhaps another account's) ends: its
-            // cookies are being replaced, so nothing could ever sign it out otherwise.
-            if let Some(replaced) = auth().filter(|a| a.session_id != tokens.session_id) {
-                sessions::logout(&state, &replaced, &client)
-                    .await
-                    .map_err(AppError::from)?;
-            }
-            set_login_cookies(&state, &tokens);
+        Ok((_, LoginOutcome::Session(tokens))) => {
+            replace_login(&state, &tokens).await?;
             Ok(Done::new(()).go(next.as_deref().unwrap_or("/profile")))
+        }
+        Ok((_, LoginOutcome::SecondFactor(step))) => {
+            set_pending_login(&state, &step);
+            Ok(Done::new(()).go(crate::validate::verify_login_path(next.as_deref())))
         }
         Err(e) => Err(e),
     };

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod connections;
 pub mod devices;
 pub mod email;
+pub mod factors;
 pub mod passkeys;
 pub mod site;
 
@@ -46,6 +47,7 @@ pub fn register_server_fns() {
     register_explicit::<admin::AdminSetActive>();
     register_explicit::<admin::AdminSignOutUser>();
     register_explicit::<admin::AdminDeleteUser>();
+    register_explicit::<admin::AdminResetFactors>();
     register_explicit::<admin::AuditEvents>();
     register_explicit::<devices::Devices>();
     register_explicit::<devices::SignOutDevice>();
@@ -54,4 +56,9 @@ pub fn register_server_fns() {
     register_explicit::<site::CurrentUser>();
     register_explicit::<site::GetSiteInfo>();
     register_explicit::<site::TakeFlash>();
+    register_explicit::<factors::PendingLogin>();
+    register_explicit::<factors::LoginVerify>();
+    register_explicit::<factors::ConfirmIdentity>();
+    register_explicit::<factors::Security>();
+    register_explicit::<factors::SecurityStep>();
 }

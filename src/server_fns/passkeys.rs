@@ -41,8 +41,6 @@ pub async fn remove_passkey(#[server(default)] id: String) -> Result<String, App
     use super::ssr::*;
     let auth = require_auth()?;
     let state = state()?;
-    // TODO(step-up): removing a factor needs a recent authentication; once `auth::step_up`
-    // lands: `step_up::require(&state, &auth, SensitiveAction::RemovePasskey)`.
     let outcome = crate::server::auth::passkeys::remove(&state, &auth, &id, &client_info())
         .await
         .map(|name| Done::said(format!("Passkey \u{201c}{name}\u{201d} removed.")));

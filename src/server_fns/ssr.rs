@@ -6,6 +6,7 @@ use crate::{
     server::{
         auth::{
             ClientInfo,
+            factors::pending::SecondStep,
             sessions::{Authenticated, IssuedTokens},
         },
         http::middleware::auth::RequestAuth,
@@ -59,6 +60,39 @@ pub fn set_login_cookies(state: &AppState, tokens: &IssuedTokens) {
 
 pub fn clear_login_cookies(state: &AppState) {
     set_cookies(state.cookies.cleared());
+}
+
+/// Holds a login that waits for its second factor in this browser.
+pub fn set_pending_login(state: &AppState, step: &SecondStep) {
+    let max_age = step.expires_at - state.clock.unix();
+    set_cookies(vec![state.cookies.for_pending_login(&step.token, max_age)]);
+}
+
+pub fn clear_pending_login(state: &AppState) {
+    set_cookies(vec![state.cookies.pending_login_cleared()]);
+}
+
+/// The token of the login waiting in this browser for its second factor.
+pub fn pending_login_token(state: &AppState) -> Option<String> {
+    crate::server::http::cookies::read(&parts()?.headers, &state.cookies.pending_login)
+}
+
+/// Starts the session a login earned in this browser: the previous session (perhaps
+/// another account's) ends, since its cookies are being replaced and nothing could ever
+/// sign it out otherwise.
+pub async fn replace_login(state: &AppState, tokens: &IssuedTokens) -> Result<(), AppError> {
+    if let Some(replaced) = auth().filter(|a| a.session_id != tokens.session_id) {
+        crate::server::auth::sessions::logout(state, &replaced, &client_info())
+            .await
+            .map_err(AppError::from)?;
+    }
+    set_login_cookies(state, tokens);
+    Ok(())
+}
+
+/// This browser's server-side session (flashes, OAuth state, recovery codes shown once).
+pub async fn browser_session() -> Option<tower_sessions::Session> {
+    leptos_axum::extract::<tower_sessions::Session>().await.ok()
 }
 
 pub use crate::forms::{

@@ -322,5 +322,21 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     local.then(|| next.to_string())
 }
 
+/// Where a login continues for its second factor, carrying a safe `next` along.
+pub fn verify_login_path(next: Option<&str>) -> String {
+    path_with_next("/login/verify", next)
+}
+
+/// `path`, with `?next=` when `next` is a safe local path.
+pub fn path_with_next(path: &str, next: Option<&str>) -> String {
+    match safe_next(next) {
+        Some(next) => format!(
+            "{path}?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ),
+        None => path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

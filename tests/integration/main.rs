@@ -12,6 +12,7 @@ mod admin;
 mod api;
 mod devices;
 mod email;
+mod factors;
 mod oauth;
 mod passkeys;
 mod sessions;

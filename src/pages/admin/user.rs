@@ -4,13 +4,14 @@
 use super::{AdminTabs, RequireAdmin};
 use crate::{
     app::versions_key,
-    components::Alert,
+    components::FormAlerts,
     errors::AppError,
     forms::{specs::ADMIN_USER, use_form_since},
     model::{AdminUserDetail, FormFlash},
     pages::{NotFound, flash_resource},
     server_fns::admin::{
-        AdminDeleteUser, AdminSetActive, AdminSetRole, AdminSignOutUser, admin_user,
+        AdminDeleteUser, AdminResetFactors, AdminSetActive, AdminSetRole, AdminSignOutUser,
+        admin_user,
     },
 };
 use leptos::prelude::*;
@@ -23,24 +24,27 @@ struct Actions {
     active: ServerAction<AdminSetActive>,
     sign_out: ServerAction<AdminSignOutUser>,
     delete: ServerAction<AdminDeleteUser>,
+    reset: ServerAction<AdminResetFactors>,
     /// Which action was submitted last: its outcome is the one shown.
     last: RwSignal<Option<Submitted>>,
 }
 
-/// The page's four actions, in the order of `Actions`' fields.
+/// The page's five actions, in the order of `Actions`' fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Submitted {
     Role,
     Active,
     SignOut,
     Delete,
+    Reset,
 }
 
-const SUBMITTED: [Submitted; 4] = [
+const SUBMITTED: [Submitted; 5] = [
     Submitted::Role,
     Submitted::Active,
     Submitted::SignOut,
     Submitted::Delete,
+    Submitted::Reset,
 ];
 
 #[component]
@@ -59,6 +63,7 @@ pub fn AdminUserPage() -> impl IntoView {
         active: ServerAction::new(),
         sign_out: ServerAction::new(),
         delete: ServerAction::new(),
+        reset: ServerAction::new(),
         last: RwSignal::new(None),
     };
     // Kept here, above the part that re-renders after each action.
@@ -67,6 +72,7 @@ pub fn AdminUserPage() -> impl IntoView {
         actions.active.version(),
         actions.sign_out.version(),
         actions.delete.version(),
+        actions.reset.version(),
     ];
     for (which, version) in SUBMITTED.into_iter().zip(versions) {
         Effect::new(move |_| {
@@ -79,6 +85,7 @@ pub fn AdminUserPage() -> impl IntoView {
         actions.role.version(),
         actions.active.version(),
         actions.sign_out.version(),
+        actions.reset.version(),
     ]);
     let detail = Resource::new(move || (id(), reloads()), |(id, _)| admin_user(id));
     view! {
@@ -100,7 +107,7 @@ pub fn AdminUserPage() -> impl IntoView {
 
 #[component]
 fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> impl IntoView {
-    // Four forms, one place for their outcome: the most recent action's, else what a
+    // Five forms, one place for their outcome: the most recent action's, else what a
     // no-JavaScript post of any of them left behind (handed to the first).
     // The actions belong to the page, which outlives this view (remade after each
     // action reloads the account): every submit since it opened counts.
@@ -110,10 +117,12 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
         use_form_since(&ADMIN_USER, &none, actions.active, 0),
         use_form_since(&ADMIN_USER, &none, actions.sign_out, 0),
         use_form_since(&ADMIN_USER, &none, actions.delete, 0),
+        use_form_since(&ADMIN_USER, &none, actions.reset, 0),
     ];
     let newest = move || forms[actions.last.get().unwrap_or(Submitted::Role) as usize];
     let error = Signal::derive(move || newest().error.get());
     let notice = Signal::derive(move || newest().notice.get());
+    let reauth = Signal::derive(move || newest().needs_reauth().get());
     let confirm_error = move |field: &'static str| {
         move || {
             newest()
@@ -126,8 +135,32 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
         (confirm_error("confirm"), confirm_error("confirm_delete"));
     let user = detail.user.clone();
     let id = user.id.clone();
-    let (id_role, id_sign_out, id_active, id_delete, id_events) =
-        (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+    let (id_role, id_sign_out, id_active, id_delete, id_events, id_reset) = (
+        id.clone(),
+        id.clone(),
+        id.clone(),
+        id.clone(),
+        id.clone(),
+        id.clone(),
+    );
+    let back = format!("/admin/users/{id}");
+    let has_factors = detail.totp || detail.passkeys > 0;
+    let factors = if has_factors {
+        let mut parts = Vec::new();
+        if detail.totp {
+            parts.push("authenticator app".to_string());
+        }
+        if detail.passkeys > 0 {
+            parts.push(format!("{} passkey(s)", detail.passkeys));
+        }
+        parts.push(format!(
+            "{} recovery codes left",
+            detail.recovery_codes_left
+        ));
+        parts.join(", ")
+    } else {
+        "none".to_string()
+    };
     let other_role = if user.role.is_admin() {
         "user"
     } else {
@@ -158,8 +191,7 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
                 }}
                 {detail.is_self.then(|| view! { <span class="badge">"you"</span> })}
             </p>
-            <Alert message=error/>
-            <Alert kind="success" message=notice/>
+            <FormAlerts error notice reauth back/>
             <dl class="details">
                 <dt>"Display name"</dt>
                 <dd>{user.display_name.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -167,6 +199,8 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
                 <dd>{detail.bio.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Password"</dt>
                 <dd>{if detail.has_password { "set" } else { "none (logs in with a provider)" }}</dd>
+                <dt>"Second factors"</dt>
+                <dd>{factors}</dd>
                 <dt>"Member since"</dt>
                 <dd>{user.created.clone()}</dd>
                 <dt>"Last login"</dt>
@@ -210,6 +244,12 @@ fn UserDetail(detail: AdminUserDetail, flash: FormFlash, actions: Actions) -> im
                         </ActionForm>
                     }.into_any()
                 }}
+                {has_factors.then(|| view! {
+                    <ActionForm action=actions.reset>
+                        <input type="hidden" name="id" value=id_reset/>
+                        <button type="submit" class="btn btn-ghost">"Reset second factors"</button>
+                    </ActionForm>
+                })}
                 <ActionForm action=actions.delete attr:class="confirm-form">
                     <input type="hidden" name="id" value=id_delete/>
                     <label class="check">

@@ -23,7 +23,7 @@ pub(super) fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl In
     // The action belongs to the page, which outlives this card: every submit since the
     // page opened counts.
     let form = use_form_since(&CONNECTIONS, &flash, disconnect, 0);
-    let (error, notice) = (form.error, form.notice);
+    let (error, notice, reauth) = (form.error, form.notice, form.needs_reauth());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -32,7 +32,7 @@ pub(super) fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl In
                     <section class="card" aria-labelledby="connections-heading">
                         <h2 id="connections-heading">"Connected accounts"</h2>
                         <p class="muted">"Log in with these instead of your password."</p>
-                        <FormAlerts error notice/>
+                        <FormAlerts error notice reauth/>
                         <ul class="connections">
                             {items.into_iter().map(|item| {
                                 let name = item.provider.name.clone();

@@ -3,7 +3,7 @@
 
 use crate::{
     app::use_app,
-    components::{Alert, Field},
+    components::{Field, FormAlerts},
     forms::{specs::DELETE_ACCOUNT, use_form},
     model::FormFlash,
 };
@@ -27,7 +27,7 @@ pub(super) fn DeleteAccountCard(
             <h2 id="delete-heading">"Delete your account"</h2>
             <p>"This removes your profile, sessions and connected accounts for good. It cannot be undone. To confirm, type your username, " <strong>{username}</strong> "."</p>
             <ActionForm action=action attr:class="form" attr:novalidate=true>
-                <Alert message=error/>
+                <FormAlerts error notice=Signal::derive(|| None) reauth=form.needs_reauth()/>
                 <Field label="Your username" state=confirm
                     error=confirm.error(move |v| (!v.trim().eq_ignore_ascii_case(&expected)).then(|| format!("Type your username, {expected}, to confirm.")))
                     autocomplete="off" required=true/>

@@ -25,7 +25,7 @@ pub(super) fn EmailCard(
             <h2 id="email-heading">"Email address"</h2>
             <p class="muted">"Your address is " <strong>{current_email}</strong> ". To change it, confirm with your password; we will send a link to the new address."</p>
             <ActionForm action=action attr:class="form" attr:novalidate=true>
-                <FormAlerts error=form.error notice=form.notice/>
+                <FormAlerts error=form.error notice=form.notice reauth=form.needs_reauth()/>
                 <Field label="New email address" kind="email" state=email
                     error=email.error(|v| validate::Email::parse(v).err())
                     autocomplete="email" required=true maxlength=validate::EMAIL_MAX/>

@@ -10,6 +10,7 @@ mod header;
 mod passkeys;
 mod password;
 mod public_profile;
+mod security;
 mod verify;
 
 use self::{
@@ -22,6 +23,7 @@ use self::{
     passkeys::{PasskeysCard, PasskeysState},
     password::PasswordCard,
     public_profile::PublicProfileCard,
+    security::SecurityCard,
     verify::VerifyEmailCard,
 };
 use super::flash_resource;
@@ -106,6 +108,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                 <PasswordCard flash=flash.clone() has_password/>
                 <EmailCard flash=flash.clone() has_password current_email=email/>
             </div>
+            <SecurityCard flash=flash.clone()/>
             <PasskeysCard flash=flash.clone()/>
             <ConnectedAccounts flash=flash.clone() has_password/>
             <RecentActivity/>

@@ -47,7 +47,7 @@ fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
     let no_inputs = Signal::derive(Vec::new);
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
-            <FormAlerts error=form.error notice=form.notice/>
+            <FormAlerts error=form.error notice=form.notice reauth=form.needs_reauth()/>
             <Field label="Current password" kind="password" state=current
                 error=current.error(|v| v.is_empty().then(|| "Enter your current password.".to_string()))
                 autocomplete="current-password" required=true maxlength=policy.max_length/>

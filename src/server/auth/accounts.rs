@@ -1,6 +1,7 @@
 //! Account flows: signup, login and profile edit.
 
 use super::audit::{Actor, AuditEvent, LoginFailure, LoginMethod};
+use super::factors::pending::{LoginOutcome, after_first_factor};
 use super::{
     ClientInfo, audit,
     passwords::Password,
@@ -165,7 +166,7 @@ pub async fn login(
     login: &str,
     password: &Password,
     client: &ClientInfo,
-) -> Result<(UserRow, IssuedTokens)> {
+) -> Result<(UserRow, LoginOutcome)> {
     let policy = state.settings.password_policy();
     let mut fields = FieldErrors::new();
     let login = validate::login_identifier(login)
@@ -237,13 +238,13 @@ pub async fn login(
         )
         .await;
     }
-    let tokens = begin_session(state, &user, client, LoginMethod::Password).await?;
-    Ok((user, tokens))
+    let outcome = after_first_factor(state, &user, client, LoginMethod::Password).await?;
+    Ok((user, outcome))
 }
 
 /// Starts a session for someone who just proved who they are, and records the login.
-/// Every way in (password, signup, provider) goes through here.
-pub(super) async fn begin_session(
+/// Every way in goes through here (after the second factor, where there is one).
+pub(crate) async fn begin_session(
     state: &AppState,
     user: &UserRow,
     client: &ClientInfo,

@@ -21,7 +21,7 @@ use crate::server::{
         sessions::SessionRow,
         users::{UserOrder, UserRow},
     },
-    error::{AdminChange, Error, Result},
+    error::{AdminChange, Error, Refusal, Result, SensitiveAction},
     state::AppState,
 };
 
@@ -34,6 +34,23 @@ pub fn require_admin(auth: &Authenticated) -> Result<&UserRow> {
     } else {
         Err(Error::Forbidden)
     }
+}
+
+/// An admin who may use the admin pages and API: where admins must have a second factor
+/// (`require_mfa_for_admins`), one without is sent to set one up first.
+pub async fn admin_gate<'a>(state: &AppState, auth: &'a Authenticated) -> Result<&'a UserRow> {
+    let admin = require_admin(auth)?;
+    if state.settings.admins_need_mfa() && !super::factors::of(state, &admin.id).await?.any() {
+        return Err(Error::Refused(Refusal::SecondFactorRequired));
+    }
+    Ok(admin)
+}
+
+/// An admin about to change another account: the gate, and a recent authentication.
+async fn admin_change<'a>(state: &AppState, auth: &'a Authenticated) -> Result<&'a UserRow> {
+    let admin = admin_gate(state, auth).await?;
+    super::step_up::require(state, auth, SensitiveAction::ChangeUser)?;
+    Ok(admin)
 }
 
 pub struct Page<T> {
@@ -56,7 +73,7 @@ pub async fn users(
     order: UserOrder,
     page: i64,
 ) -> Result<Page<UserRow>> {
-    require_admin(auth)?;
+    admin_gate(state, auth).await?;
     let query = crate::validate::search_text(query).map_err(|e| Error::field("q", e))?;
     let total = db::users::count_search(&state.db.pool, query).await?;
     let (page, pages) = page_bounds(page, total);
@@ -82,23 +99,25 @@ pub struct UserDetail {
     pub sessions: Vec<SessionRow>,
     pub identities: Vec<IdentityRow>,
     pub events: Vec<EventRow>,
+    pub factors: super::factors::Factors,
 }
 
 pub async fn user(state: &AppState, auth: &Authenticated, id: &str) -> Result<UserDetail> {
-    require_admin(auth)?;
+    admin_gate(state, auth).await?;
     let user = find(state, id).await?;
     let pool = &state.db.pool;
     Ok(UserDetail {
         sessions: db::sessions::list_live_for_user(pool, id, state.clock.unix()).await?,
         identities: db::identities::for_user(pool, id).await?,
         events: db::audit::recent_for_user(pool, id, 20).await?,
+        factors: super::factors::of(state, id).await?,
         user,
     })
 }
 
 /// One account, without its sessions and events.
 pub async fn account(state: &AppState, auth: &Authenticated, id: &str) -> Result<UserRow> {
-    require_admin(auth)?;
+    admin_gate(state, auth).await?;
     find(state, id).await
 }
 
@@ -121,7 +140,7 @@ pub async fn set_role(
     role: Role,
     client: &ClientInfo,
 ) -> Result<UserRow> {
-    let admin = require_admin(auth)?;
+    let admin = admin_change(state, auth).await?;
     let target = find(state, id).await?;
     if target.role == role {
         return Ok(target);
@@ -156,7 +175,7 @@ pub async fn set_active(
     active: bool,
     client: &ClientInfo,
 ) -> Result<UserRow> {
-    let admin = require_admin(auth)?;
+    let admin = admin_change(state, auth).await?;
     let target = find(state, id).await?;
     if target.is_active() == active {
         return Ok(target);
@@ -202,7 +221,7 @@ pub async fn sign_out_user(
     id: &str,
     client: &ClientInfo,
 ) -> Result<u64> {
-    let admin = require_admin(auth)?;
+    let admin = admin_change(state, auth).await?;
     find(state, id).await?;
     let revoked = db::sessions::revoke_all_for_user(
         &state.db.pool,
@@ -228,9 +247,41 @@ pub async fn sign_out_user(
     Ok(revoked)
 }
 
+/// Removes every second factor of the account (app, passkeys, recovery codes) and any
+/// login waiting for one: for an owner who lost them. Audited and mailed to the owner.
+pub async fn reset_factors(
+    state: &AppState,
+    auth: &Authenticated,
+    id: &str,
+    client: &ClientInfo,
+) -> Result<UserRow> {
+    let admin = admin_change(state, auth).await?;
+    let target = find(state, id).await?;
+    let mut tx = state.db.begin().await?;
+    db::factors::delete_all(&mut tx, id).await?;
+    audit::record(
+        &mut *tx,
+        AuditEvent::FactorsReset { by: Actor::Admin },
+        Some(id),
+        Some(&admin.id),
+        client,
+    )
+    .await;
+    super::factors::totp::notify(
+        state,
+        &mut tx,
+        &target,
+        crate::server::mail::FactorChange::FactorsReset,
+    )
+    .await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(target)
+}
+
 /// Deletes an account for good (see [`super::deletion`]).
 pub async fn delete_user(state: &AppState, auth: &Authenticated, id: &str) -> Result<String> {
-    let admin = require_admin(auth)?;
+    let admin = admin_change(state, auth).await?;
     let target = find(state, id).await?;
     super::deletion::erase(state, &target, &admin.id, Actor::Admin).await?;
     Ok(target.username)
@@ -243,7 +294,7 @@ pub async fn events(
     filter: &EventFilter,
     page: i64,
 ) -> Result<Page<EventRow>> {
-    require_admin(auth)?;
+    admin_gate(state, auth).await?;
     let total = db::audit::count(&state.db.pool, filter).await?;
     let (page, pages) = page_bounds(page, total);
     let items =
@@ -258,7 +309,7 @@ pub async fn events(
 
 /// The account an audit filter names: by username or email, else the text as an id.
 pub async fn resolve_user(state: &AppState, auth: &Authenticated, text: &str) -> Result<String> {
-    require_admin(auth)?;
+    admin_gate(state, auth).await?;
     Ok(db::users::find_by_login(&state.db.pool, text)
         .await?
         .map_or_else(|| text.to_string(), |u| u.id.into_string()))

@@ -8,7 +8,7 @@ use crate::domain::TokenPurpose;
 use crate::{
     server::{
         db::{self, users::UserRow},
-        error::{Error, Result},
+        error::{Error, Result, SensitiveAction},
         mail::Email,
         state::AppState,
     },
@@ -54,6 +54,7 @@ pub async fn change_password(
     new: &Password,
     client: &ClientInfo,
 ) -> Result<()> {
+    super::step_up::require(state, auth, SensitiveAction::ChangePassword)?;
     let user = &auth.user;
     let policy = state.settings.password_policy();
     let inputs = [
@@ -187,6 +188,7 @@ pub async fn change_email(
     current: &Password,
     client: &ClientInfo,
 ) -> Result<String> {
+    super::step_up::require(state, auth, SensitiveAction::ChangeEmail)?;
     let user = &auth.user;
     let mut fields = FieldErrors::new();
     let email = match validate::Email::parse(new_email) {

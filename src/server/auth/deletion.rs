@@ -11,7 +11,7 @@ use super::{
 };
 use crate::server::{
     db::{self, users::UserRow},
-    error::{AdminChange, Error, Refusal, Result, SensitiveAction},
+    error::{AdminChange, Error, Result, SensitiveAction},
     state::AppState,
 };
 
@@ -24,6 +24,7 @@ pub async fn delete_own(
     confirm: &str,
     client_ip: Option<&str>,
 ) -> Result<()> {
+    super::step_up::require(state, auth, SensitiveAction::DeleteAccount)?;
     let user = &auth.user;
     if !confirm.trim().eq_ignore_ascii_case(&user.username) {
         return Err(Error::field(
@@ -31,32 +32,21 @@ pub async fn delete_own(
             format!("Type your username, {}, to confirm.", user.username),
         ));
     }
-    match &user.password_hash {
-        Some(hash) => {
-            if password.expose().is_empty() {
-                return Err(Error::field("delete_password", "Enter your password."));
-            }
-            state.throttle.check_password_attempt(&user.id, client_ip)?;
-            let ok = state.hasher.verify(password, Some(hash)).await?.ok;
-            state
-                .throttle
-                .finish_password_attempt(&user.id, client_ip, ok);
-            if !ok {
-                return Err(Error::field(
-                    "delete_password",
-                    "That password is not right.",
-                ));
-            }
+    // Without a password, the recent login (or confirmation) above is the proof.
+    if let Some(hash) = &user.password_hash {
+        if password.expose().is_empty() {
+            return Err(Error::field("delete_password", "Enter your password."));
         }
-        None => {
-            let session = db::sessions::find_by_id(&state.db.pool, &auth.session_id)
-                .await?
-                .ok_or(Error::Unauthorized)?;
-            if state.clock.unix() - session.created_at > super::sessions::RECENT_LOGIN_SECONDS {
-                return Err(Error::Refused(Refusal::ReauthRequired(
-                    SensitiveAction::DeleteAccount,
-                )));
-            }
+        state.throttle.check_password_attempt(&user.id, client_ip)?;
+        let ok = state.hasher.verify(password, Some(hash)).await?.ok;
+        state
+            .throttle
+            .finish_password_attempt(&user.id, client_ip, ok);
+        if !ok {
+            return Err(Error::field(
+                "delete_password",
+                "That password is not right.",
+            ));
         }
     }
     erase(state, user, &user.id, Actor::Owner).await

@@ -12,6 +12,7 @@ pub struct Purged {
     pub sessions: u64,
     pub browser_states: u64,
     pub one_time_tokens: u64,
+    pub pending_logins: u64,
     pub outbox: u64,
     pub audit_events: u64,
 }
@@ -27,6 +28,7 @@ pub async fn purge(state: &AppState) -> Result<Purged> {
     let browser_states = db::browser_states::delete_expired(&state.db.pool, now).await?;
     let one_time_tokens =
         db::one_time_tokens::purge(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
+    let pending_logins = db::pending_logins::purge(&state.db.pool, now).await?;
     let outbox = db::outbox::purge_done(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
     let retention = crate::server::clock::seconds(state.settings.accounts.audit_retention);
     let audit_events = if retention > 0 {
@@ -39,6 +41,7 @@ pub async fn purge(state: &AppState) -> Result<Purged> {
         sessions,
         browser_states,
         one_time_tokens,
+        pending_logins,
         outbox,
         audit_events,
     })

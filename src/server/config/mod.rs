@@ -333,6 +333,13 @@ impl Settings {
         }
     }
 
+    /// Whether an admin needs a second factor to use the admin pages and API.
+    pub fn admins_need_mfa(&self) -> bool {
+        self.accounts
+            .require_mfa_for_admins
+            .unwrap_or(self.is_production())
+    }
+
     pub fn is_production(&self) -> bool {
         self.mode == Mode::Production
     }

@@ -39,6 +39,13 @@ pub struct AccountSettings {
     /// renamed as it is read); read once into `audit_retention`.
     #[serde(skip_serializing)]
     pub audit_retention_days: Option<u64>,
+    /// Sensitive changes (password, email, providers, factors, deleting the account,
+    /// admin changes to users) need a login or confirmation within this long.
+    #[serde(with = "super::duration")]
+    pub reauth_window: Duration,
+    /// Admins must have a second factor before the admin pages and API open.
+    /// Unset: on in production, off in development.
+    pub require_mfa_for_admins: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +99,8 @@ impl Default for AccountSettings {
             signup_taken_email: None,
             audit_retention: Duration::from_secs(400 * 86_400),
             audit_retention_days: None,
+            reauth_window: Duration::from_secs(600),
+            require_mfa_for_admins: None,
         }
     }
 }

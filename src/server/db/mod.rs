@@ -4,10 +4,12 @@
 
 pub(crate) mod audit;
 pub(crate) mod browser_states;
+pub(crate) mod factors;
 pub(crate) mod identities;
 pub(crate) mod one_time_tokens;
 pub(crate) mod outbox;
 pub(crate) mod passkeys;
+pub(crate) mod pending_logins;
 pub(crate) mod sessions;
 pub(crate) mod types;
 pub(crate) mod users;

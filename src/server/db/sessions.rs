@@ -21,10 +21,19 @@ pub struct SessionRow {
     pub revoked_reason: Option<String>,
     /// The current refresh token sealed under the previous one (see `tokens::seal_successor`).
     pub successor_sealed: Option<String>,
+    /// The last time the person proved who they are here (step-up); `None`: at the start.
+    pub authenticated_at: Option<i64>,
+}
+
+impl SessionRow {
+    /// When the person last proved who they are in this session.
+    pub fn authenticated_at(&self) -> i64 {
+        self.authenticated_at.unwrap_or(self.created_at)
+    }
 }
 
 const COLUMNS: &str = "id, user_id, refresh_token_hash, previous_token_hash, rotated_at, user_agent, ip, \
-     created_at, last_used_at, expires_at, revoked_at, revoked_reason, successor_sealed";
+     created_at, last_used_at, expires_at, revoked_at, revoked_reason, successor_sealed, authenticated_at";
 
 pub struct NewSession<'a> {
     pub id: &'a str,
@@ -174,13 +183,23 @@ pub async fn revoke_all_for_user<'c>(
     Ok(result.rows_affected())
 }
 
+/// Records that the person just proved who they are again in this session (step-up).
+pub async fn mark_authenticated<'c>(e: impl Exec<'c>, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("update sessions set authenticated_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
 /// A live session and its user, in one query: the check behind every authenticated
 /// request, so a revoked session or deactivated user is refused at once.
 #[derive(Debug, FromRow)]
 pub struct SessionWithUser {
     pub session_id: SessionId,
-    /// When the session began: the time of the login that proved who this is.
-    pub session_created_at: i64,
+    /// When the person last proved who they are in this session (login or step-up).
+    pub session_authenticated_at: i64,
     pub session_expires_at: i64,
     pub session_revoked_at: Option<i64>,
     #[sqlx(flatten)]
@@ -194,7 +213,7 @@ static FIND_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "select s.id as session_id, s.created_at as session_created_at, s.expires_at as session_expires_at, s.revoked_at as session_revoked_at, \
+        "select s.id as session_id, coalesce(s.authenticated_at, s.created_at) as session_authenticated_at, s.expires_at as session_expires_at, s.revoked_at as session_revoked_at, \
          {user_columns} from sessions s join users u on u.id = s.user_id where s.id = $1"
     )
 });

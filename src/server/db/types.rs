@@ -2,6 +2,7 @@
 //! in and come out typed, so no query hands the flows a bare string.
 
 use crate::domain::{Role, SessionId, TokenPurpose, UserId};
+use crate::server::auth::audit::LoginMethod;
 use sqlx::{
     Any, Database, Decode, Encode, Type, any::AnyTypeInfo, encode::IsNull, error::BoxDynError,
 };
@@ -53,4 +54,9 @@ text_column!(
     |t: String| t
         .parse::<TokenPurpose>()
         .map_err(|_| format!("unknown link purpose {t:?}").into())
+);
+text_column!(
+    LoginMethod,
+    |m: &LoginMethod| String::from(m.clone()),
+    |t: String| Ok(LoginMethod::from(t))
 );

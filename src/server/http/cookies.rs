@@ -14,6 +14,8 @@ pub struct CookieNames {
     pub refresh: String,
     /// tower-sessions' cookie (flash state).
     pub browser_state: String,
+    /// A login waiting for its second factor (five minutes).
+    pub pending_login: String,
     secure: bool,
     same_site: cookie::SameSite,
 }
@@ -27,6 +29,7 @@ impl CookieNames {
             access: format!("{prefix}{base}_access"),
             refresh: format!("{prefix}{base}_refresh"),
             browser_state: format!("{prefix}{base}_state"),
+            pending_login: format!("{prefix}{base}_pending"),
             secure,
             same_site: match settings.cookies.same_site {
                 SameSite::Lax => cookie::SameSite::Lax,
@@ -68,6 +71,15 @@ impl CookieNames {
     }
 
     /// `Set-Cookie` values that delete both login cookies.
+    /// The cookie that holds a pending login (see `factors::pending`).
+    pub fn for_pending_login(&self, token: &str, max_age: i64) -> HeaderValue {
+        self.build(&self.pending_login, token, max_age)
+    }
+
+    pub fn pending_login_cleared(&self) -> HeaderValue {
+        self.build(&self.pending_login, "", 0)
+    }
+
     pub fn cleared(&self) -> Vec<HeaderValue> {
         vec![
             self.build(&self.access, "", 0),

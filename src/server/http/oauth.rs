@@ -156,6 +156,16 @@ async fn callback(
             }
             res
         }
+        Ok(Completion::SecondFactor { step, next }) => {
+            let mut res =
+                Redirect::to(&crate::validate::verify_login_path(next.as_deref())).into_response();
+            let max_age = step.expires_at - state.clock.unix();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                state.cookies.for_pending_login(&step.token, max_age),
+            );
+            res
+        }
         Ok(Completion::Linked) => {
             let notice = format!("{display} is now connected: you can log in with it.");
             forms::redirect_with(&session, &CONNECTIONS, CONNECTIONS.page, Ok(notice)).await

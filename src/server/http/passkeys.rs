@@ -86,8 +86,6 @@ async fn register_start(
         return app_error(AppError::Unauthorized);
     };
     let StartBody { name, .. } = body(&bytes);
-    // TODO(step-up): adding a way in needs a recent authentication; once
-    // `auth::step_up` lands: `step_up::require(&state, &auth, SensitiveAction::AddPasskey)`.
     match passkeys::start_registration(&state, &auth, &name).await {
         Ok((options, ceremony)) => keep(&session, REGISTRATION_KEY, &ceremony, options).await,
         Err(e) => error(e),

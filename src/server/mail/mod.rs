@@ -61,6 +61,48 @@ pub enum Email<'a> {
         passkey: &'a str,
         added: bool,
     },
+    /// A second factor was added, removed or used in a way the owner should know of.
+    FactorChanged {
+        name: &'a str,
+        change: FactorChange,
+    },
+}
+
+/// What happened to an account's second factors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactorChange {
+    TotpEnabled,
+    TotpRemoved,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed {
+        left: i64,
+    },
+    /// An admin removed every second factor.
+    FactorsReset,
+}
+
+impl FactorChange {
+    /// The subject line, without the product name.
+    fn subject(self) -> &'static str {
+        match self {
+            Self::TotpEnabled => "An authenticator app was set up for your account",
+            Self::TotpRemoved => "The authenticator app was removed from your account",
+            Self::RecoveryCodesRegenerated => "New recovery codes were created for your account",
+            Self::RecoveryCodeUsed { .. } => "A recovery code was used to sign in to your account",
+            Self::FactorsReset => "An administrator reset your account's second factors",
+        }
+    }
+
+    /// The message's one sentence about it.
+    fn sentence(self) -> String {
+        match self {
+            Self::TotpEnabled => "An authenticator app was set up as a second factor for your account. Signing in now asks for one of its codes.".into(),
+            Self::TotpRemoved => "The authenticator app was removed from your account. Its codes no longer work.".into(),
+            Self::RecoveryCodesRegenerated => "New recovery codes were created for your account. The old ones no longer work.".into(),
+            Self::RecoveryCodeUsed { left } => format!("A recovery code was used to sign in to your account. You have {left} left; create new ones on your profile when they run low."),
+            Self::FactorsReset => "An administrator removed every second factor from your account (authenticator app, passkeys and recovery codes). Set them up again on your profile.".into(),
+        }
+    }
 }
 
 /// A rendered message.

@@ -83,6 +83,14 @@ const SOURCES: &[(&str, &str)] = &[
         "passkey_changed.txt",
         include_str!("templates/passkey_changed.txt"),
     ),
+    (
+        "factor_changed.html",
+        include_str!("templates/factor_changed.html"),
+    ),
+    (
+        "factor_changed.txt",
+        include_str!("templates/factor_changed.txt"),
+    ),
 ];
 
 impl Templates {
@@ -174,6 +182,11 @@ impl Templates {
                     format!("A passkey was removed from your {product} account")
                 },
                 context! { name, passkey, added },
+            ),
+            Email::FactorChanged { name, change } => (
+                "factor_changed",
+                format!("{} ({product})", change.subject()),
+                context! { name, sentence => change.sentence() },
             ),
         };
         let values = context! { ..values, ..context! {

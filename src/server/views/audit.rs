@@ -58,6 +58,15 @@ fn words(event: &AuditEvent, device: &str) -> String {
         E::UserDeactivated { .. } => "Account deactivated".into(),
         E::UserReactivated => "Account reactivated".into(),
         E::UserDeleted { .. } => "Account deleted".into(),
+        E::TotpEnabled => "Authenticator app set up".into(),
+        E::TotpDisabled => "Authenticator app removed".into(),
+        E::RecoveryCodesGenerated => "New recovery codes created".into(),
+        E::RecoveryCodeUsed { left } => {
+            format!("A recovery code was used to sign in ({left} left)")
+        }
+        E::SecondFactorFailed { .. } => format!("Wrong second-factor code from {device}"),
+        E::FactorsReset { .. } => "Second factors reset by an admin".into(),
+        E::Reauthenticated { .. } => "Identity confirmed for a sensitive change".into(),
         E::PasskeyAdded { name } => format!("Passkey \u{201c}{name}\u{201d} added"),
         E::PasskeyRemoved { name } => format!("Passkey \u{201c}{name}\u{201d} removed"),
         E::PasskeyRenamed { from, to } => {

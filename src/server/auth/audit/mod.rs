@@ -2,7 +2,9 @@
 
 mod event;
 
-pub use event::{Actor, AuditEvent, Generation, LoginFailure, LoginMethod, RevokeScope};
+pub use event::{
+    Actor, AuditEvent, FactorMethod, Generation, LoginFailure, LoginMethod, RevokeScope,
+};
 
 use super::ClientInfo;
 use crate::server::db::{self, Exec, audit::NewEvent};

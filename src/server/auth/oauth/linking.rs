@@ -5,7 +5,7 @@
 use super::*;
 use crate::domain::Role;
 use crate::server::auth::audit::{Actor, AuditEvent, LoginMethod};
-use crate::server::error::Refusal;
+use crate::server::error::{Refusal, SensitiveAction};
 
 /// First sign-in with this provider account: link it to the account with the same
 /// address when both sides verified that address, create an account when there is none,
@@ -178,7 +178,7 @@ pub async fn confirm_link(
             }
             Ok(())
         }
-        None if auth.logged_in_recently(state.clock.unix()) => Ok(()),
+        None if crate::server::auth::step_up::is_recent(state, auth) => Ok(()),
         None => Err(OAuthError::ReauthRequired {
             has_password: false,
         }),
@@ -316,6 +316,7 @@ pub async fn unlink(
     name: &str,
     client_info: &ClientInfo,
 ) -> Result<(), Error> {
+    crate::server::auth::step_up::require(state, auth, SensitiveAction::DisconnectProvider)?;
     let mut tx = state.db.begin().await?;
     db::users::lock(&mut *tx, &auth.user.id).await?;
     let user = db::users::find_by_id(&mut *tx, &auth.user.id)

@@ -7,6 +7,7 @@
 //! disconnects one); `profile` reads what the provider says about the person.
 
 use super::audit::{AuditEvent, LoginMethod};
+use super::factors::pending::{LoginOutcome, SecondStep};
 use crate::domain::{SessionId, UserId};
 pub mod discovery;
 mod linking;
@@ -173,6 +174,11 @@ impl OAuthError {
 pub enum Completion {
     LoggedIn {
         tokens: Box<IssuedTokens>,
+        next: Option<String>,
+    },
+    /// The account has a second factor: the login continues at `/login/verify`.
+    SecondFactor {
+        step: SecondStep,
         next: Option<String>,
     },
     Linked,
@@ -366,7 +372,17 @@ pub async fn complete(
         return Err(OAuthError::App(Error::AccountDeactivated));
     }
     let method = LoginMethod::Provider(name.to_string());
-    let tokens = super::accounts::begin_session(state, &user, client_info, method).await?;
+    let tokens =
+        match super::factors::pending::after_first_factor(state, &user, client_info, method).await?
+        {
+            LoginOutcome::Session(tokens) => tokens,
+            LoginOutcome::SecondFactor(step) => {
+                return Ok(Completion::SecondFactor {
+                    step,
+                    next: pending.next,
+                });
+            }
+        };
     // This browser's previous session is being replaced: end it, as a password login does.
     if let Some(replaced) = current.filter(|a| a.session_id != tokens.session_id) {
         sessions::logout(state, replaced, client_info).await?;

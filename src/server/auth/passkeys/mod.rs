@@ -23,7 +23,7 @@ use super::{
 use crate::server::{
     config::Settings,
     db::{self, passkeys::PasskeyRow, users::UserRow},
-    error::{Error, Refusal},
+    error::{Error, Refusal, SensitiveAction},
     state::AppState,
 };
 use crate::{domain::UserId, validate};
@@ -149,6 +149,8 @@ pub async fn start_registration(
     name: &str,
 ) -> Result<(serde_json::Value, Registration)> {
     let webauthn = webauthn(state)?;
+    // A new way in needs a recent authentication (step-up).
+    super::step_up::require(state, auth, SensitiveAction::AddFactor)?;
     let name = validate::passkey_name(name).map_err(|e| Error::field("name", e))?;
     let user = &auth.user;
     // The authenticator refuses to make a second credential for the same account.
@@ -195,6 +197,7 @@ pub async fn finish_registration(
 ) -> Result<String> {
     let webauthn = webauthn(state)?;
     let ceremony = unexpired(ceremony, |c| c.expires_at, state.clock.unix())?;
+    super::step_up::require(state, auth, SensitiveAction::AddFactor)?;
     // A ceremony started by another account (the browser changed hands) is not this one's.
     if ceremony.user_id != auth.user.id {
         return Err(PasskeyError::NoCeremony);
@@ -303,8 +306,8 @@ pub async fn rename(
     Ok(name)
 }
 
-/// Removes one of the signed-in user's passkeys, unless it is the account's last way to
-/// sign in (no password, no provider). The check and the delete run under a lock of the
+/// Removes one of the signed-in user's passkeys (after a recent authentication), unless
+/// it is the account's last way to sign in (no password, no provider). The check and the delete run under a lock of the
 /// account's row, like disconnecting a provider. Returns the removed passkey's name.
 pub async fn remove(
     state: &AppState,
@@ -312,6 +315,7 @@ pub async fn remove(
     id: &str,
     client: &ClientInfo,
 ) -> Result<String, Error> {
+    super::step_up::require(state, auth, SensitiveAction::RemoveFactor)?;
     let mut tx = state.db.begin().await?;
     let user = locked_user(&mut tx, &auth.user.id).await?;
     let passkeys = db::passkeys::for_user(&mut *tx, &user.id).await?;

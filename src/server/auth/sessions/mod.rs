@@ -47,16 +47,6 @@ pub struct Authenticated {
     pub authenticated_at: i64,
 }
 
-/// How recent a login must be to stand in for a password (accounts without one).
-pub const RECENT_LOGIN_SECONDS: i64 = 600;
-
-impl Authenticated {
-    /// Whether the login behind this session is recent enough for a sensitive change.
-    pub fn logged_in_recently(&self, now: i64) -> bool {
-        now - self.authenticated_at <= RECENT_LOGIN_SECONDS
-    }
-}
-
 /// Why an access token was not accepted.
 #[derive(Debug)]
 pub enum AccessRefused {
@@ -149,7 +139,7 @@ pub async fn authenticate(
             Ok(Authenticated {
                 user: row.user,
                 session_id: row.session_id,
-                authenticated_at: row.session_created_at,
+                authenticated_at: row.session_authenticated_at,
             })
         }
         _ => Err(AccessRefused::Revoked),
@@ -224,8 +214,8 @@ pub async fn refresh(
                 issued,
                 Authenticated {
                     user,
+                    authenticated_at: session.authenticated_at(),
                     session_id: session.id,
-                    authenticated_at: session.created_at,
                 },
             ));
         }
@@ -284,8 +274,8 @@ async fn within_grace(
         issued,
         Authenticated {
             user,
+            authenticated_at: session.authenticated_at(),
             session_id: session.id,
-            authenticated_at: session.created_at,
         },
     ))
 }

@@ -2,12 +2,15 @@
 //! logout, and tokens for other services.
 
 use super::types::{
-    Ended, ErrorBody, ErrorCode, LoginBody, Message, RefreshBody, ServiceToken, ServiceTokenBody,
-    SignupBody, SignupResponse, TokenForm, TokenResponse, User,
+    Ended, ErrorBody, ErrorCode, LoginAnswer, LoginBody, Message, MfaChallenge, RefreshBody,
+    ServiceToken, ServiceTokenBody, SignupBody, SignupResponse, TokenForm, TokenResponse, User,
 };
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::server::{
-    auth::{ClientInfo, accounts, devices, passwords::Password, sessions},
+    auth::{
+        ClientInfo, accounts, devices, factors::pending::LoginOutcome, passwords::Password,
+        sessions,
+    },
     error::Error,
     state::AppState,
 };
@@ -80,7 +83,7 @@ pub async fn signup(
 }
 
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
-    responses((status = 200, description = "Logged in", body = TokenResponse),
+    responses((status = 200, description = "Logged in (tokens), or a second factor is needed (`mfa_required`, `mfa_token`: finish with POST /auth/mfa/verify)", body = LoginAnswer),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
         (status = 403, description = "Deactivated or unverified", body = ErrorBody), (status = 422, description = "Invalid fields", body = ErrorBody),
         (status = 429, description = "Too many attempts for this account or address", body = ErrorBody)))]
@@ -88,10 +91,21 @@ pub async fn login(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Body(body): Body<LoginBody>,
-) -> ApiResult<Json<TokenResponse>> {
-    let (user, tokens) =
+) -> ApiResult<Json<LoginAnswer>> {
+    let (user, outcome) =
         accounts::login(&state, &body.login, &Password::new(body.password), &client).await?;
-    Ok(Json(TokenResponse::new(tokens, Some(User::from(&user)))))
+    Ok(Json(match outcome {
+        LoginOutcome::Session(tokens) => LoginAnswer::Tokens(Box::new(TokenResponse::new(
+            tokens,
+            Some(User::from(&user)),
+        ))),
+        LoginOutcome::SecondFactor(step) => LoginAnswer::SecondFactor(MfaChallenge {
+            mfa_required: true,
+            expires_in: step.expires_at - state.clock.unix(),
+            mfa_token: step.token,
+            methods: step.methods,
+        }),
+    }))
 }
 
 #[utoipa::path(post, path = "/auth/token", tag = "auth",
@@ -99,7 +113,7 @@ pub async fn login(
     responses((status = 200, description = "Logged in", body = TokenResponse),
         (status = 400, description = "Malformed request or unsupported grant", body = ErrorBody),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
-        (status = 403, description = "Deactivated or unverified", body = ErrorBody), (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 403, description = "Deactivated or unverified, or the account has a second factor (code mfa_required: use POST /auth/login)", body = ErrorBody), (status = 422, description = "Invalid fields", body = ErrorBody),
         (status = 429, description = "Too many attempts for this account or address", body = ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
@@ -126,9 +140,19 @@ pub async fn token(
         form.username.unwrap_or_default(),
         form.password.unwrap_or_default(),
     );
-    let (user, tokens) =
+    let (user, outcome) =
         accounts::login(&state, &username, &Password::new(password), &client).await?;
-    Ok(Json(TokenResponse::new(tokens, Some(User::from(&user)))))
+    match outcome {
+        LoginOutcome::Session(tokens) => {
+            Ok(Json(TokenResponse::new(tokens, Some(User::from(&user)))))
+        }
+        // The password grant has no second step: the pending login is left to expire.
+        LoginOutcome::SecondFactor(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::MfaRequired,
+            "This account has a second factor: log in with POST /api/v1/auth/login, then POST /api/v1/auth/mfa/verify.",
+        )),
+    }
 }
 
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshBody,

@@ -4,7 +4,7 @@
 use super::types::{ErrorBody, ErrorCode};
 use crate::{
     errors::{AppError, LinkProblem},
-    server::error::{Error, Refusal, SensitiveAction},
+    server::error::{Error, Refusal},
     validate::FieldErrors,
 };
 use axum::{
@@ -143,6 +143,17 @@ impl From<Error> for ApiError {
                 Self::new(S::FORBIDDEN, C::Forbidden, "Your role does not allow this.")
             }
             Error::NotFound => Self::new(S::NOT_FOUND, C::NotFound, "No such record."),
+            Error::Refused(refusal @ Refusal::ReauthRequired(_)) => {
+                Self::new(S::FORBIDDEN, C::ReauthRequired, refused(&refusal))
+            }
+            Error::Refused(refusal @ Refusal::SecondFactorRequired) => {
+                Self::new(S::FORBIDDEN, C::MfaSetupRequired, refused(&refusal))
+            }
+            Error::Refused(Refusal::LoginExpired) => Self::new(
+                S::UNAUTHORIZED,
+                C::InvalidGrant,
+                "This mfa_token is expired, already used, or unknown: log in again with POST /api/v1/auth/login.",
+            ),
             Error::Refused(refusal) => Self::new(S::CONFLICT, C::Conflict, refused(&refusal)),
             Error::TooManyRequests => Self::new(
                 S::TOO_MANY_REQUESTS,
@@ -167,12 +178,11 @@ fn refused(refusal: &Refusal) -> String {
         Refusal::LastLoginMethod => {
             "This is the account's only way to log in: set a password, connect another provider or add a passkey first.".into()
         }
-        Refusal::ReauthRequired(SensitiveAction::DeleteAccount) => {
-            "This account has no password: log in again (a login within the last 10 minutes) and repeat the request.".into()
-        }
-        Refusal::ReauthRequired(SensitiveAction::ConnectProvider) => {
-            "Connecting a provider needs a login within the last 10 minutes: log in again and repeat the request.".into()
-        }
+        Refusal::ReauthRequired(action) => format!(
+            "To {} you must have authenticated recently: call POST /api/v1/auth/reauth with your password or an authenticator code, then repeat the request.",
+            action.words().replace("your ", "the account's ")
+        ),
+        Refusal::SecondFactorRequired => "Admins must have a second factor: set one up (POST /api/v1/account/mfa/totp) before using the admin API.".into(),
         // Refusals the API cannot meet (the CLI's, the browser-only undo link) keep the
         // shared wording.
         other => crate::server::error::refusal_words(other),

@@ -9,6 +9,7 @@ mod docs;
 mod email;
 mod error;
 mod extract;
+mod mfa;
 pub mod types;
 mod users;
 
@@ -34,6 +35,7 @@ fn operations() -> OpenApiRouter<AppState> {
             .merge(auth::routes())
             .merge(account::routes())
             .merge(email::routes())
+            .merge(mfa::routes())
             .merge(users::routes()),
     )
 }

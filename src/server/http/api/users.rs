@@ -17,6 +17,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(one, update, remove))
+        .routes(routes!(reset_factors))
 }
 
 #[utoipa::path(get, path = "/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
@@ -88,5 +89,20 @@ pub async fn remove(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     admin::delete_user(&state, &auth, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/users/{id}/mfa", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "Every second factor of the account removed; the owner is told by mail"),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Admins only, with a recent authentication (code reauth_required)", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody)))]
+pub async fn reset_factors(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Caller(auth): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    admin::reset_factors(&state, &auth, &id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

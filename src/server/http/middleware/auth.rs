@@ -87,6 +87,34 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return res;
     }
 
+    // Where admins must have a second factor, one without is sent to set one up before
+    // any admin page opens (the admin server functions and API refuse too).
+    if let Some(found) = &auth
+        && req.method() == Method::GET
+        && is_admin_page(req.uri().path())
+        && found.user.role.is_admin()
+        && state.settings.admins_need_mfa()
+    {
+        match crate::server::auth::factors::of(&state, &found.user.id).await {
+            Ok(factors) if !factors.any() => {
+                let mut res = (
+                    StatusCode::SEE_OTHER,
+                    [(header::LOCATION, "/profile?mfa=required#security")],
+                )
+                    .into_response();
+                for value in set_cookies {
+                    res.headers_mut().append(header::SET_COOKIE, value);
+                }
+                return res;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = ?e, "checking an admin's factors: store unavailable");
+                return unavailable(req.uri().path());
+            }
+        }
+    }
+
     req.extensions_mut().insert(RequestAuth(auth));
     let mut res = next.run(req).await;
     // A login or logout in this very request has the last word on the cookies.
@@ -101,7 +129,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// Pages only a logged-in person can see.
 fn is_protected_page(path: &str) -> bool {
     let path = path.trim_end_matches('/');
-    matches!(path, "/profile" | "/sessions" | "/admin") || path.starts_with("/admin/")
+    matches!(path, "/profile" | "/sessions" | "/confirm") || is_admin_page(path)
+}
+
+fn is_admin_page(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path == "/admin" || path.starts_with("/admin/")
 }
 
 /// `303 See Other` to the login page, coming back here afterwards.

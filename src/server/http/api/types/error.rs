@@ -36,6 +36,13 @@ pub enum ErrorCode {
     LinkInvalid,
     LinkExpired,
     LinkUsed,
+    /// A sensitive change needs a recent authentication: call `POST /auth/reauth`, then
+    /// repeat the request.
+    ReauthRequired,
+    /// Admins must have a second factor before using the admin API.
+    MfaSetupRequired,
+    /// `POST /auth/token`: the account has a second factor; use `POST /auth/login`.
+    MfaRequired,
     /// No valid bearer access token.
     Unauthorized,
     Forbidden,

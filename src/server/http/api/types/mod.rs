@@ -7,12 +7,14 @@ mod account;
 mod auth;
 mod email;
 mod error;
+mod mfa;
 mod users;
 
 pub use account::*;
 pub use auth::*;
 pub use email::*;
 pub use error::*;
+pub use mfa::*;
 pub use users::*;
 
 use serde::Serialize;
