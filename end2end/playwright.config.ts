@@ -61,7 +61,7 @@ export default defineConfig({
     },
     {
       command: './start-server.sh',
-      url: `http://127.0.0.1:${strictPort}/readyz`,
+      url: `http://localhost:${strictPort}/readyz`,
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: 'pipe',
