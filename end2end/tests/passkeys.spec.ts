@@ -67,6 +67,7 @@ test('register a passkey, sign in with it without a password, see its last use, 
   await autofill(page, false);
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/login');
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page).toHaveURL(/\/profile$/);
@@ -99,6 +100,7 @@ test('register a passkey, sign in with it without a password, see its last use, 
   // The authenticator still holds the credential, but it no longer opens the account.
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/login');
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page.getByText('This passkey is not registered here.')).toBeVisible();
