@@ -19,7 +19,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: `http://localhost:${port}`,
     browserName: 'chromium',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -52,7 +52,7 @@ export default defineConfig({
     },
     {
       command: './start-server.sh',
-      url: `http://127.0.0.1:${port}/readyz`,
+      url: `http://localhost:${port}/readyz`,
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: 'pipe',
@@ -61,7 +61,7 @@ export default defineConfig({
     },
     {
       command: './start-server.sh',
-      url: `http://127.0.0.1:${strictPort}/readyz`,
+      url: `http://localhost:${strictPort}/readyz`,
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: 'pipe',

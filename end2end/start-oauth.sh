@@ -4,5 +4,5 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 port="${E2E_PORT:-3100}"
-base="http://127.0.0.1:$port/auth/oauth"
+base="http://localhost:$port/auth/oauth"
 exec node "$here/oauth-provider.mjs" "${E2E_OAUTH_PORT:-4100}" "$base/google/callback,$base/github/callback"

@@ -19,7 +19,9 @@ fi
 
 export GATEHOUSE_CONFIG="$root/Leptos.toml"
 export GATEHOUSE_SERVER__ADDRESS="127.0.0.1:$port"
-export GATEHOUSE_SERVER__PUBLIC_URL="http://127.0.0.1:$port"
+# Browsers accept passkeys only on a name, never on an IP address: people (and the
+# tests) reach the server as localhost, while it binds 127.0.0.1.
+export GATEHOUSE_SERVER__PUBLIC_URL="http://localhost:$port"
 export GATEHOUSE_SERVER__DATA_DIR="$data"
 export GATEHOUSE_SERVER__SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 export GATEHOUSE_TOKENS__ACCESS_TTL=2s

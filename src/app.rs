@@ -35,6 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                // Passkey ceremonies (WebAuthn) in plain JavaScript, kept out of the wasm.
+                <script src="/passkeys.js" defer></script>
                 // Small helpers that also serve pages before (or without) the wasm.
                 <script src="/copy.js" defer></script>
                 <MetaTags/>

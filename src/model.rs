@@ -84,6 +84,8 @@ pub struct SiteInfo {
     pub reset_link_lifetime: String,
     /// The login page offers "Email me a sign-in link".
     pub sign_in_links: bool,
+    /// Whether passkeys work here (not when `public_url` is an IP address).
+    pub passkeys: bool,
 }
 
 impl Default for SiteInfo {
@@ -95,6 +97,7 @@ impl Default for SiteInfo {
             verify_link_lifetime: lifetime(24 * 3600),
             reset_link_lifetime: lifetime(3600),
             sign_in_links: false,
+            passkeys: false,
         }
     }
 }
@@ -128,6 +131,15 @@ pub struct ConnectionView {
     pub connected_email: Option<String>,
     pub connected: bool,
     pub linked_since: Option<String>,
+}
+
+/// One of the signed-in user's passkeys, for the profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: Option<String>,
 }
 
 /// What a plain HTML form post (no JavaScript) left behind for the page it returns to:

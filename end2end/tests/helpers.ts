@@ -26,7 +26,7 @@ export function watchConsole(page: Page): string[] {
   page.on('console', (msg) => {
     const text = msg.text();
     // Only our own pages: a sign-in provider's pages are not ours to judge.
-    if (!page.url().startsWith(`http://127.0.0.1:${process.env.E2E_PORT ?? 3100}/`)) return;
+    if (!page.url().startsWith(`http://localhost:${process.env.E2E_PORT ?? 3100}/`)) return;
     if (msg.type() === 'error' || /Content Security Policy|Refused to/i.test(text)) {
       // Expected: refused logins, invalid forms and refused changes answer with 4xx.
       if (/status of (401|403|409|410|422)/.test(text)) return;

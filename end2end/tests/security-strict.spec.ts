@@ -5,7 +5,7 @@ import { PASSWORD, createAccount, createAdmin, fillLogin, setUpAuthenticator, un
 // must have a second factor.
 test.use({
   baseURL: (() => {
-    const url = new URL(`http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100)}`);
+    const url = new URL(`http://localhost:${Number(process.env.E2E_PORT ?? 3100)}`);
     url.port = String(Number(url.port) + 1);
     return url.toString().replace(/\/$/, '');
   })(),

@@ -53,6 +53,9 @@ pub enum AuditKind {
     SecondFactorFailed,
     FactorsReset,
     Reauthenticated,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeyRenamed,
 }
 
 impl AuditKind {

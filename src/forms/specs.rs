@@ -45,6 +45,13 @@ pub const CONNECTIONS: FormSpec = FormSpec {
     page: "/profile",
     keep: &[],
 };
+/// Renaming or removing a passkey (adding one is the passkey script's, which leaves its
+/// notice for this form too).
+pub const PASSKEYS: FormSpec = FormSpec {
+    id: "passkeys",
+    page: "/profile",
+    keep: &[],
+};
 pub const DELETE_ACCOUNT: FormSpec = FormSpec {
     id: "delete",
     page: "/profile",
@@ -120,6 +127,7 @@ pub const PROFILE_PAGE: &[&FormSpec] = &[
     &EMAIL,
     &RESEND,
     &CONNECTIONS,
+    &PASSKEYS,
     &DELETE_ACCOUNT,
     &SECURITY,
 ];
@@ -137,6 +145,7 @@ mod tests {
             &super::PASSWORD,
             &super::EMAIL,
             &super::CONNECTIONS,
+            &super::PASSKEYS,
             &super::DELETE_ACCOUNT,
             &super::DEVICES,
             &super::VERIFY,

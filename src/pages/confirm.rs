@@ -59,9 +59,10 @@ fn ConfirmForm(
     view! {
         {(factors.passkeys > 0).then(|| view! {
             <div class="passkey-verify">
-                <button type="button" class="btn" data-passkey="confirm" data-next=next.clone() hidden>
+                <button type="button" class="btn" data-passkey-check="confirm" data-passkey-ui="" hidden>
                     "Use a passkey"
                 </button>
+                <p class="field-error" role="alert" data-passkey-error="" hidden></p>
                 <noscript><p class="muted">"Passkeys need JavaScript: use your password or an app code."</p></noscript>
             </div>
         })}

@@ -3,7 +3,9 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, Field, FormAlerts, ProviderButtons, ResendVerification, SubmitButton},
+    components::{
+        Alert, Field, FormAlerts, PasskeySignIn, ProviderButtons, ResendVerification, SubmitButton,
+    },
     errors::AppError,
     forms::{
         specs::{LOGIN, SIGN_IN_LINK_REQUEST},
@@ -48,13 +50,17 @@ pub fn LoginPage() -> impl IntoView {
                 })}
             </Transition>
             <ProviderButtons next=next().unwrap_or_default()/>
+            <PasskeySignIn/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    // Awaited, not read untracked: the server must render the link form too.
-                    let links = app.site.await.is_ok_and(|s| s.sign_in_links);
+                    // Awaited, not read untracked: the server must render the link form
+                    // too. The browser offers passkeys in the username field's autofill.
+                    let site = app.site.await.ok();
+                    let links = site.as_ref().is_some_and(|s| s.sign_in_links);
+                    let passkeys = site.as_ref().is_some_and(|s| s.passkeys);
                     view! {
-                        <LoginForm flash=flash.clone() next=next().unwrap_or_default()/>
+                        <LoginForm flash=flash.clone() next=next().unwrap_or_default() passkeys/>
                         {links.then(|| view! { <SignInLinkForm flash/> })}
                     }
                 })}
@@ -64,7 +70,7 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 #[component]
-fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
+fn LoginForm(flash: FormFlash, next: String, passkeys: bool) -> impl IntoView {
     let app = use_app();
     let action = app.login;
     // The login action lives as long as the app: `use_form` counts only submits made on
@@ -89,7 +95,7 @@ fn LoginForm(flash: FormFlash, next: String) -> impl IntoView {
                 label="Username or email"
                 state=login
                 error=login.error(|v| validate::login_identifier(v).err())
-                autocomplete="username"
+                autocomplete=if passkeys { "username webauthn" } else { "username" }
                 required=true
                 maxlength=validate::LOGIN_MAX
             />

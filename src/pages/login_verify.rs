@@ -62,9 +62,10 @@ fn VerifyForms(login: PendingLoginView, flash: FormFlash, next: String) -> impl 
         <p class="muted">"Signing in as " <strong>{login.username}</strong> ". Prove it's you with your second factor."</p>
         {passkey.then(|| view! {
             <div class="passkey-verify">
-                <button type="button" class="btn" data-passkey="verify" data-next=next.clone() hidden>
+                <button type="button" class="btn" data-passkey-check="verify" data-passkey-ui="" hidden>
                     "Use a passkey"
                 </button>
+                <p class="field-error" role="alert" data-passkey-error="" hidden></p>
                 <noscript><p class="muted">"Passkeys need JavaScript. Use a code below instead."</p></noscript>
             </div>
         })}

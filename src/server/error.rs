@@ -55,7 +55,7 @@ pub enum Refusal {
         username: String,
         change: AdminChange,
     },
-    /// Removing this provider would leave the account no way to log in.
+    /// Removing this provider or passkey would leave the account no way to log in.
     LastLoginMethod,
     /// A sensitive change needs a login or confirmation within the re-authentication
     /// window (step-up).
@@ -193,7 +193,7 @@ pub fn refusal_words(refusal: &Refusal) -> String {
                 "{username} is the last active admin and cannot be {what}. Make someone else an admin first."
             )
         }
-        Refusal::LastLoginMethod => "This is the only way you can log in. Set a password first (with “Forgot your password?”) or connect another provider, then disconnect this one.".into(),
+        Refusal::LastLoginMethod => "This is the only way you can log in. Set a password first (with “Forgot your password?”), connect a provider or add a passkey, then remove this one.".into(),
         Refusal::ReauthRequired(action) => format!(
             "For your safety, confirm it's you to {}: enter your password, an authenticator code or use a passkey, then try again.",
             action.words()

@@ -32,6 +32,8 @@ pub struct AppState {
     pub sealing: crate::server::sealing::SealingKey,
     /// The time the flows go by (tests move it; see [`crate::server::clock`]).
     pub clock: crate::server::clock::Clock,
+    /// The passkey relying party; `None` when `public_url` cannot have passkeys.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// The background workers of this instance (see [`AppState::spawn_workers`]).
     pub workers: crate::server::workers::Workers,
 }
@@ -69,6 +71,7 @@ impl AppState {
         .with_retired(keys.retired);
         let settings = Arc::new(settings);
         let clock = crate::server::clock::Clock::default();
+        let webauthn = crate::server::auth::passkeys::relying_party(&settings).map(Arc::new);
         Ok(Self {
             leptos: leptos_options(&settings)?,
             cookies: Arc::new(CookieNames::new(&settings)),
@@ -90,6 +93,7 @@ impl AppState {
             clock,
             sealing,
             oidc: Default::default(),
+            webauthn,
             workers: Default::default(),
         })
     }

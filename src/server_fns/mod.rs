@@ -9,6 +9,7 @@ pub mod connections;
 pub mod devices;
 pub mod email;
 pub mod factors;
+pub mod passkeys;
 pub mod sign_in_links;
 pub mod site;
 
@@ -36,6 +37,9 @@ pub fn register_server_fns() {
     register_explicit::<email::ResetPassword>();
     register_explicit::<connections::Connections>();
     register_explicit::<connections::DisconnectProvider>();
+    register_explicit::<passkeys::Passkeys>();
+    register_explicit::<passkeys::RenamePasskey>();
+    register_explicit::<passkeys::RemovePasskey>();
     register_explicit::<account::DeleteAccount>();
     register_explicit::<account::MyActivity>();
     register_explicit::<admin::AdminUsers>();

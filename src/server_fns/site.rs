@@ -35,6 +35,7 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
             state.settings.accounts.reset_password_ttl.as_secs(),
         ),
         sign_in_links: state.settings.accounts.sign_in_links,
+        passkeys: state.webauthn.is_some(),
     })
 }
 

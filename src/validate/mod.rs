@@ -169,6 +169,15 @@ pub fn avatar_url(input: &str) -> Result<Option<String>, String> {
     Ok(Some(url.to_string()))
 }
 
+/// The longest name a passkey may have.
+pub const PASSKEY_NAME_MAX: usize = 64;
+
+/// A passkey's name ("Laptop", "Phone"): 1 to 64 characters on one line.
+pub fn passkey_name(input: &str) -> Result<String, String> {
+    plain_text(input, PASSKEY_NAME_MAX, false)?
+        .ok_or_else(|| "Give the passkey a name, like \u{201c}Laptop\u{201d}.".to_string())
+}
+
 /// The login field: a username or an email address, not empty, not absurdly long.
 pub fn login_identifier(input: &str) -> Result<String, String> {
     let text = input.trim();

@@ -15,6 +15,7 @@ mod devices;
 mod email;
 mod factors;
 mod oauth;
+mod passkeys;
 mod sessions;
 mod sign_in_links;
 mod trust;

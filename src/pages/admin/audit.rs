@@ -48,6 +48,9 @@ fn kind_label(kind: AuditKind) -> &'static str {
         K::SecondFactorFailed => "Wrong second-factor codes",
         K::FactorsReset => "Second factors reset",
         K::Reauthenticated => "Identity confirmations",
+        K::PasskeyAdded => "Passkeys added",
+        K::PasskeyRemoved => "Passkeys removed",
+        K::PasskeyRenamed => "Passkeys renamed",
     }
 }
 

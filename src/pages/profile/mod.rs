@@ -7,6 +7,7 @@ mod connections;
 mod delete;
 mod email;
 mod header;
+mod passkeys;
 mod password;
 mod public_profile;
 mod security;
@@ -19,6 +20,7 @@ use self::{
     delete::DeleteAccountCard,
     email::EmailCard,
     header::ProfileHeader,
+    passkeys::{PasskeysCard, PasskeysState},
     password::PasswordCard,
     public_profile::PublicProfileCard,
     security::{SecurityCard, SecurityState},
@@ -54,15 +56,22 @@ pub fn ProfilePage() -> impl IntoView {
             connections()
         }),
     });
+    let passkeys = PasskeysState::provide();
     let security_step = ServerAction::<SecurityStep>::new();
     provide_context(SecurityState {
         step: security_step,
-        view: Resource::new(crate::app::versions_key([security_step.version()]), |_| {
-            security()
-        }),
+        view: Resource::new(
+            crate::app::versions_key([security_step.version(), passkeys.remove.version()]),
+            |_| security(),
+        ),
     });
     provide_context(ActivityState(Resource::new(
-        crate::app::versions_key([app.update_profile.version(), disconnect.version()]),
+        crate::app::versions_key([
+            app.update_profile.version(),
+            disconnect.version(),
+            passkeys.rename.version(),
+            passkeys.remove.version(),
+        ]),
         |_| my_activity(),
     )));
     view! {
@@ -109,6 +118,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
                 <EmailCard flash=flash.clone() has_password current_email=email/>
             </div>
             <SecurityCard flash=flash.clone()/>
+            <PasskeysCard flash=flash.clone()/>
             <ConnectedAccounts flash=flash.clone() has_password/>
             <RecentActivity/>
             <DeleteAccountCard flash has_password username/>

@@ -36,6 +36,8 @@ pub enum Proof {
     Password(Password),
     /// An authenticator app's code.
     Code(String),
+    /// A passkey assertion the passkey flow already verified for this account.
+    Passkey,
 }
 
 /// Confirms who is behind the session; its authentication time becomes now.
@@ -73,6 +75,7 @@ pub async fn confirm(
             totp::check_throttled(state, user, &code, client, totp::Confirmed::Yes).await?,
             FactorMethod::Totp,
         ),
+        Proof::Passkey => (true, FactorMethod::Passkey),
     };
     if !ok {
         let field = match method {

@@ -227,7 +227,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             address: ([127, 0, 0, 1], 3000).into(),
-            public_url: "http://127.0.0.1:3000".into(),
+            public_url: "http://localhost:3000".into(),
             data_dir: "data".into(),
             site_root: "target/site".into(),
             trust_forwarded_for: false,

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn defaults_run_with_no_configuration() {
     let s = Settings::default().finish().unwrap();
-    assert_eq!(s.tokens.issuer, "http://127.0.0.1:3000");
+    assert_eq!(s.tokens.issuer, "http://localhost:3000");
     assert_eq!(s.database.url, "sqlite://data/gatehouse.db");
     assert_eq!(s.tokens.access_ttl, std::time::Duration::from_secs(900));
     assert!(!s.secure_cookies());

@@ -8,6 +8,7 @@ pub(crate) mod factors;
 pub(crate) mod identities;
 pub(crate) mod one_time_tokens;
 pub(crate) mod outbox;
+pub(crate) mod passkeys;
 pub(crate) mod pending_logins;
 pub(crate) mod sessions;
 pub(crate) mod types;

@@ -6,6 +6,7 @@ pub(crate) mod cookies;
 pub(crate) mod health;
 pub(crate) mod middleware;
 pub(crate) mod oauth;
+pub(crate) mod passkeys;
 
 use crate::{
     app::{App, shell},
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/.well-known/jwks.json", get(jwks))
         .merge(oauth::router())
+        .merge(passkeys::router())
         .merge(api::router(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(

@@ -60,6 +60,12 @@ pub enum Email<'a> {
         name: &'a str,
         link: String,
     },
+    /// A passkey was added to the account (`added`) or removed from it.
+    PasskeyChanged {
+        name: &'a str,
+        passkey: &'a str,
+        added: bool,
+    },
     /// A second factor was added, removed or used in a way the owner should know of.
     FactorChanged {
         name: &'a str,

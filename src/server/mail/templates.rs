@@ -85,6 +85,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/sign_in_link.txt"),
     ),
     (
+        "passkey_changed.html",
+        include_str!("templates/passkey_changed.html"),
+    ),
+    (
+        "passkey_changed.txt",
+        include_str!("templates/passkey_changed.txt"),
+    ),
+    (
         "factor_changed.html",
         include_str!("templates/factor_changed.html"),
     ),
@@ -177,6 +185,19 @@ impl Templates {
                 format!("Sign in to {product}"),
                 context! { name, link, minutes => self.sign_in_minutes },
             ),
+            Email::PasskeyChanged {
+                name,
+                passkey,
+                added,
+            } => (
+                "passkey_changed",
+                if *added {
+                    format!("A passkey was added to your {product} account")
+                } else {
+                    format!("A passkey was removed from your {product} account")
+                },
+                context! { name, passkey, added },
+            ),
             Email::FactorChanged { name, change } => (
                 "factor_changed",
                 format!("{} ({product})", change.subject()),
@@ -215,7 +236,7 @@ mod tests {
     #[test]
     fn every_message_renders_text_and_html_with_the_link() {
         let t = templates();
-        let link = "http://127.0.0.1:3000/verify-email?token=abc".to_string();
+        let link = "http://localhost:3000/verify-email?token=abc".to_string();
         let r = t
             .render(&Email::VerifyEmail {
                 name: "Ann",
@@ -256,6 +277,11 @@ mod tests {
             Email::SignInLink {
                 name: "Ann",
                 link: link.clone(),
+            },
+            Email::PasskeyChanged {
+                name: "Ann",
+                passkey: "Laptop",
+                added: true,
             },
         ] {
             let r = t.render(&email).unwrap();

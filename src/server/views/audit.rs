@@ -25,6 +25,10 @@ fn words(event: &AuditEvent, device: &str) -> String {
             method: LoginMethod::EmailLink,
             ..
         } => format!("New sign-in with an emailed link from {device}"),
+        E::LoginSucceeded {
+            method: LoginMethod::Passkey,
+            ..
+        } => format!("New sign-in with a passkey from {device}"),
         E::LoginSucceeded { .. } => format!("New sign-in from {device}"),
         E::LoginFailed { .. } => format!("Failed sign-in attempt from {device}"),
         E::Logout { .. } => format!("Logged out on {device}"),
@@ -67,6 +71,11 @@ fn words(event: &AuditEvent, device: &str) -> String {
         E::SecondFactorFailed { .. } => format!("Wrong second-factor code from {device}"),
         E::FactorsReset { .. } => "Second factors reset by an admin".into(),
         E::Reauthenticated { .. } => "Identity confirmed for a sensitive change".into(),
+        E::PasskeyAdded { name } => format!("Passkey \u{201c}{name}\u{201d} added"),
+        E::PasskeyRemoved { name } => format!("Passkey \u{201c}{name}\u{201d} removed"),
+        E::PasskeyRenamed { from, to } => {
+            format!("Passkey \u{201c}{from}\u{201d} renamed to \u{201c}{to}\u{201d}")
+        }
     }
 }
 

@@ -51,6 +51,8 @@ impl std::fmt::Debug for SecondStep {
 pub enum Proof<'a> {
     /// An app code, or a recovery code (told apart by their shape).
     Code(&'a str),
+    /// A passkey assertion the passkey flow already verified for this account.
+    Passkey,
 }
 
 /// After a first factor: a session, or a pending login when the account has a second
@@ -114,6 +116,7 @@ pub async fn complete(
         return Err(Error::AccountDeactivated);
     }
     let ok = match proof {
+        Proof::Passkey => true,
         Proof::Code(code) if recovery::looks_like_code(code) => {
             recovery::redeem(state, &user, code, client).await?
         }
@@ -126,11 +129,9 @@ pub async fn complete(
         if row.attempts + 1 >= MAX_ATTEMPTS {
             db::pending_logins::take(&state.db.pool, &hash).await?;
         }
-        let Proof::Code(code) = proof;
-        let method = if recovery::looks_like_code(code) {
-            FactorMethod::RecoveryCode
-        } else {
-            FactorMethod::Totp
+        let method = match proof {
+            Proof::Code(code) if recovery::looks_like_code(code) => FactorMethod::RecoveryCode,
+            _ => FactorMethod::Totp,
         };
         audit::record_later(
             state,

@@ -306,7 +306,8 @@ pub async fn linked(
     Ok(db::identities::for_user(&state.db.pool, &auth.user.id).await?)
 }
 
-/// Disconnects a provider, unless it is the account's last way to log in. The check and
+/// Disconnects a provider, unless it is the account's last way to log in (no password,
+/// no other provider, no passkey). The check and
 /// the delete run under a lock of the account's row, so two concurrent disconnects of the
 /// last two providers cannot both pass.
 pub async fn unlink(
@@ -325,7 +326,8 @@ pub async fn unlink(
     if !identities.iter().any(|i| i.provider == name) {
         return Err(Error::NotFound);
     }
-    if user.password_hash.is_none() && identities.len() <= 1 {
+    let passkeys = db::passkeys::count_for_user(&mut *tx, &user.id).await?;
+    if user.password_hash.is_none() && identities.len() <= 1 && passkeys == 0 {
         return Err(Error::Refused(Refusal::LastLoginMethod));
     }
     db::identities::delete(&mut *tx, &user.id, name).await?;

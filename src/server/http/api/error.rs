@@ -176,7 +176,7 @@ fn refused(refusal: &Refusal) -> String {
             "{username} is the last active admin. Give another account the admin role first (PATCH /api/v1/users/{{id}} with {{\"role\": \"admin\"}})."
         ),
         Refusal::LastLoginMethod => {
-            "This is the account's only way to log in: set a password or connect another provider first.".into()
+            "This is the account's only way to log in: set a password, connect another provider or add a passkey first.".into()
         }
         Refusal::ReauthRequired(action) => format!(
             "To {} you must have authenticated recently: call POST /api/v1/auth/reauth with your password or an authenticator code, then repeat the request.",
