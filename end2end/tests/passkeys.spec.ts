@@ -84,10 +84,11 @@ test('register a passkey, sign in with it without a password, see its last use, 
   await expect(page).toHaveURL(/\/sessions$/);
   await expect(page.getByRole('heading', { name: 'Your devices' })).toBeVisible();
 
-  // With the password, the passkey is now the second step of the login.
+  // With the password, the passkey is now the second step of the login. (The autofill is
+  // off before the login page opens, or the authenticator would answer it at once.)
+  await autofill(page, false);
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await autofill(page, false);
   await page.goto('/login');
   await waitForHydration(page);
   await fillLogin(page, user.username);

@@ -14,6 +14,7 @@ use crate::{
             ClientInfo,
             factors::pending,
             passkeys::{self, PasskeyError, Registration, SignIn},
+            sessions::IssuedTokens,
             step_up,
         },
         browser_state,
@@ -147,16 +148,19 @@ async fn login_finish(
     } = body(&bytes);
     let ceremony = take::<SignIn>(&session, sign_in_key(autofill)).await;
     match passkeys::finish_sign_in(&state, ceremony, &credential, &client).await {
-        Ok((_, tokens)) => {
-            let next = validate::safe_next(next.as_deref()).unwrap_or_else(|| "/profile".into());
-            let mut res = Json(json!({ "next": next })).into_response();
-            for cookie in state.cookies.for_tokens(&tokens) {
-                res.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            res
-        }
+        Ok((_, tokens)) => signed_in(&state, &tokens, next.as_deref()),
         Err(e) => error(e),
     }
+}
+
+/// A finished login: the session's cookies, and where the page goes next.
+fn signed_in(state: &AppState, tokens: &IssuedTokens, next: Option<&str>) -> Response {
+    let next = validate::safe_next(next).unwrap_or_else(|| "/profile".into());
+    let mut res = Json(json!({ "next": next })).into_response();
+    for cookie in state.cookies.for_tokens(tokens) {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
 }
 
 /// The account of the login waiting in this browser for its second step.
@@ -208,11 +212,7 @@ async fn verify_finish(
     }
     match pending::complete(&state, &token, pending::Proof::Passkey, &client).await {
         Ok((_, tokens)) => {
-            let next = validate::safe_next(next.as_deref()).unwrap_or_else(|| "/profile".into());
-            let mut res = Json(json!({ "next": next })).into_response();
-            for cookie in state.cookies.for_tokens(&tokens) {
-                res.headers_mut().append(header::SET_COOKIE, cookie);
-            }
+            let mut res = signed_in(&state, &tokens, next.as_deref());
             res.headers_mut()
                 .append(header::SET_COOKIE, state.cookies.pending_login_cleared());
             res

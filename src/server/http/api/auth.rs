@@ -2,8 +2,8 @@
 //! logout, and tokens for other services.
 
 use super::types::{
-    Ended, ErrorBody, ErrorCode, LoginAnswer, LoginBody, Message, MfaChallenge, RefreshBody,
-    ServiceToken, ServiceTokenBody, SignupBody, SignupResponse, TokenForm, TokenResponse, User,
+    Ended, ErrorBody, ErrorCode, LoginAnswer, LoginBody, Message, RefreshBody, ServiceToken,
+    ServiceTokenBody, SignupBody, SignupResponse, TokenForm, TokenResponse, User,
 };
 use super::{ApiError, ApiResult, Body, Caller};
 use crate::server::{
@@ -94,18 +94,7 @@ pub async fn login(
 ) -> ApiResult<Json<LoginAnswer>> {
     let (user, outcome) =
         accounts::login(&state, &body.login, &Password::new(body.password), &client).await?;
-    Ok(Json(match outcome {
-        LoginOutcome::Session(tokens) => LoginAnswer::Tokens(Box::new(TokenResponse::new(
-            tokens,
-            Some(User::from(&user)),
-        ))),
-        LoginOutcome::SecondFactor(step) => LoginAnswer::SecondFactor(MfaChallenge {
-            mfa_required: true,
-            expires_in: step.expires_at - state.clock.unix(),
-            mfa_token: step.token,
-            methods: step.methods,
-        }),
-    }))
+    Ok(Json(LoginAnswer::new(&user, outcome, state.clock.unix())))
 }
 
 #[utoipa::path(post, path = "/auth/token", tag = "auth",

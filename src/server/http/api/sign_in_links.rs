@@ -1,13 +1,10 @@
 //! `/api/v1/auth/sign-in-link`: passwordless sign-in by emailed link, when the server has
 //! `accounts.sign_in_links` on.
 
-use super::types::{
-    EmailOnly, ErrorBody, ErrorCode, LoginAnswer, Message, MfaChallenge, TokenBody, TokenResponse,
-    User,
-};
+use super::types::{EmailOnly, ErrorBody, ErrorCode, LoginAnswer, Message, TokenBody};
 use super::{ApiError, ApiResult, Body};
 use crate::server::{
-    auth::{ClientInfo, factors::pending::LoginOutcome, sign_in_links},
+    auth::{ClientInfo, sign_in_links},
     state::AppState,
 };
 use axum::{Extension, Json, extract::State, http::StatusCode};
@@ -64,16 +61,5 @@ pub async fn sign_in_with_link(
 ) -> ApiResult<Json<LoginAnswer>> {
     require_enabled(&state)?;
     let (user, outcome) = sign_in_links::sign_in(&state, &body.token, &client).await?;
-    Ok(Json(match outcome {
-        LoginOutcome::Session(tokens) => LoginAnswer::Tokens(Box::new(TokenResponse::new(
-            tokens,
-            Some(User::from(&user)),
-        ))),
-        LoginOutcome::SecondFactor(step) => LoginAnswer::SecondFactor(MfaChallenge {
-            mfa_required: true,
-            expires_in: step.expires_at - state.clock.unix(),
-            mfa_token: step.token,
-            methods: step.methods,
-        }),
-    }))
+    Ok(Json(LoginAnswer::new(&user, outcome, state.clock.unix())))
 }

@@ -1,8 +1,9 @@
 //! Bodies of second factors: the login's second step, re-authentication (step-up) and
 //! managing an authenticator app and recovery codes.
 
-use super::TokenResponse;
+use super::{TokenResponse, User};
 use crate::domain::FactorMethod;
+use crate::server::{auth::factors::pending::LoginOutcome, db::users::UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,6 +14,23 @@ use utoipa::ToSchema;
 pub enum LoginAnswer {
     Tokens(Box<TokenResponse>),
     SecondFactor(MfaChallenge),
+}
+
+impl LoginAnswer {
+    /// What a first factor (password, emailed link) led to, in the API's words.
+    pub fn new(user: &UserRow, outcome: LoginOutcome, now: i64) -> Self {
+        match outcome {
+            LoginOutcome::Session(tokens) => {
+                Self::Tokens(Box::new(TokenResponse::new(tokens, Some(User::from(user)))))
+            }
+            LoginOutcome::SecondFactor(step) => Self::SecondFactor(MfaChallenge {
+                mfa_required: true,
+                expires_in: step.expires_at - now,
+                mfa_token: step.token,
+                methods: step.methods,
+            }),
+        }
+    }
 }
 
 /// The password was right; a second factor is needed. No tokens yet.
