@@ -187,16 +187,15 @@
     }
   }
 
-  async function signInWithButton(button) {
-    const box = button.closest('.passkey-sign-in');
+  /** Runs a ceremony the person started from `button`: no autofill meanwhile, the
+   * button busy, and a failure said in `box`. */
+  async function run(button, box, work) {
     say(box, '');
     busy(button, true);
     running = true;
     try {
       await stopAutofill();
-      const options = await post('/auth/passkey/login/start');
-      const cred = await navigator.credentials.get(requestOptions(options));
-      await signIn(cred, false);
+      await work();
     } catch (error) {
       say(box, words(error));
       busy(button, false);
@@ -205,45 +204,33 @@
     }
   }
 
+  function signInWithButton(button) {
+    return run(button, button.closest('.passkey-sign-in'), async () => {
+      const options = await post('/auth/passkey/login/start');
+      const cred = await navigator.credentials.get(requestOptions(options));
+      await signIn(cred, false);
+    });
+  }
+
   /** A passkey as the second step of a login, or to confirm who you are (step-up). */
-  async function check(button) {
+  function check(button) {
     const kind = button.dataset.passkeyCheck === 'confirm' ? 'confirm' : 'verify';
-    const box = button.closest('.passkey-verify');
-    say(box, '');
-    busy(button, true);
-    running = true;
-    try {
-      await stopAutofill();
+    return run(button, button.closest('.passkey-verify'), async () => {
       const options = await post(`/auth/passkey/${kind}/start`);
       const cred = await navigator.credentials.get(requestOptions(options));
       const done = await post(`/auth/passkey/${kind}/finish`, { credential: assertionJSON(cred), next: next() });
       location.assign(done.next || '/profile');
-    } catch (error) {
-      say(box, words(error));
-      busy(button, false);
-    } finally {
-      running = false;
-    }
+    });
   }
 
-  async function register(form) {
-    const button = form.querySelector('button[type="submit"]');
-    say(form, '');
-    busy(button, true);
-    running = true;
-    try {
-      await stopAutofill();
+  function register(form) {
+    return run(form.querySelector('button[type="submit"]'), form, async () => {
       const options = await post('/auth/passkey/register/start', { name: form.elements.name.value });
       const cred = await navigator.credentials.create(creationOptions(options));
       await post('/auth/passkey/register/finish', { credential: registrationJSON(cred) });
       // The profile shows the new passkey and the server's notice.
       location.reload();
-    } catch (error) {
-      say(form, words(error));
-      busy(button, false);
-    } finally {
-      running = false;
-    }
+    });
   }
 
   document.addEventListener('click', (event) => {

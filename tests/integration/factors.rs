@@ -4,6 +4,7 @@
 //! flow, admins who must have a factor, and an admin's reset.
 
 use crate::common;
+use common::code_at;
 
 use axum::http::{Method, StatusCode};
 use common::{STRONG_PASSWORD, TestApp, api, spawn, spawn_with};
@@ -24,23 +25,6 @@ on_both_backends!(
     admins_must_set_up_a_factor_when_required,
     an_admin_resets_a_users_factors_after_stepping_up,
 );
-
-/// The code an authenticator app shows at unix time `at` for a base32 secret.
-fn code_at(secret: &str, at: i64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_string())
-        .to_bytes()
-        .unwrap();
-    totp_rs::TOTP::new_unchecked(
-        totp_rs::Algorithm::SHA1,
-        6,
-        0,
-        30,
-        bytes,
-        None,
-        String::new(),
-    )
-    .generate(at as u64)
-}
 
 fn now(app: &TestApp) -> i64 {
     app.state.clock.unix()

@@ -3,6 +3,7 @@
 //! throttled, refused for deactivated accounts, proof of the address, and the JSON API.
 
 use crate::common;
+use common::code_at;
 
 use axum::http::{Method, StatusCode};
 use common::{
@@ -420,23 +421,6 @@ async fn the_request_form_works_without_javascript(backend: Backend) {
         "{}",
         page.body
     );
-}
-
-/// The code an authenticator app shows at unix time `at` for a base32 secret.
-fn code_at(secret: &str, at: i64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_string())
-        .to_bytes()
-        .unwrap();
-    totp_rs::TOTP::new_unchecked(
-        totp_rs::Algorithm::SHA1,
-        6,
-        0,
-        30,
-        bytes,
-        None,
-        String::new(),
-    )
-    .generate(at as u64)
 }
 
 async fn a_link_leads_to_the_second_factor_when_the_account_has_one(backend: Backend) {

@@ -267,7 +267,7 @@ pub async fn reset_factors(
         client,
     )
     .await;
-    super::factors::totp::notify(
+    super::factors::notify(
         state,
         &mut tx,
         &target,

@@ -170,8 +170,8 @@ async fn pending_user(
 ) -> Result<(String, crate::domain::UserId), Response> {
     let token = super::cookies::read(headers, &state.cookies.pending_login)
         .ok_or_else(|| app_error(AppError::from(Error::Refused(Refusal::LoginExpired))))?;
-    match pending::find(state, &token).await {
-        Ok((user, _)) => Ok((token, user.id)),
+    match pending::account(state, &token).await {
+        Ok(user) => Ok((token, user.id)),
         Err(e) => Err(app_error(e.into())),
     }
 }

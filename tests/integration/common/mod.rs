@@ -44,6 +44,24 @@ macro_rules! on_both_backends {
 pub mod mail;
 pub mod oauth;
 
+/// The code an authenticator app shows at unix time `at` for a base32 secret (RFC 6238:
+/// SHA-1, 6 digits, 30-second steps).
+pub fn code_at(secret: &str, at: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_string())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        bytes,
+        None,
+        String::new(),
+    )
+    .generate(at as u64)
+}
+
 /// One browser (a cookie jar) on a test instance of the app.
 pub struct TestApp {
     pub state: AppState,

@@ -6,7 +6,12 @@ pub(crate) mod recovery;
 pub(crate) mod totp;
 
 use super::audit::FactorMethod;
-use crate::server::{db, error::Result, state::AppState};
+use crate::server::{
+    db::{self, users::UserRow},
+    error::Result,
+    mail::{Email, FactorChange},
+    state::AppState,
+};
 
 /// The second factors an account has.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,4 +50,23 @@ pub async fn of(state: &AppState, user_id: &str) -> Result<Factors> {
         passkeys: counts.passkeys,
         recovery_codes_left: counts.recovery_codes,
     })
+}
+
+/// Queues a notice about a factor change in the change's transaction.
+pub(crate) async fn notify(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user: &UserRow,
+    change: FactorChange,
+) -> Result<()> {
+    let name = crate::server::auth::verification::greeting(user);
+    state
+        .mailer
+        .enqueue(
+            &mut **tx,
+            &user.email,
+            Email::FactorChanged { name, change },
+        )
+        .await?;
+    Ok(())
 }

@@ -10,7 +10,7 @@ use super::super::{
 };
 use super::{recovery, totp};
 use crate::server::{
-    db::{self, users::UserRow},
+    db::{self, pending_logins::PendingRow, users::UserRow},
     error::{Error, Refusal, Result},
     state::AppState,
 };
@@ -79,17 +79,31 @@ pub async fn after_first_factor(
     }))
 }
 
+/// The account a live pending login belongs to.
+pub async fn account(state: &AppState, token: &str) -> Result<UserRow> {
+    Ok(live(state, &hash_token(token)).await?.1)
+}
+
 /// The account a live pending login belongs to, with the methods it offers.
 pub async fn find(state: &AppState, token: &str) -> Result<(UserRow, Vec<FactorMethod>)> {
-    let row = db::pending_logins::find(&state.db.pool, &hash_token(token))
+    let user = account(state, token).await?;
+    let methods = super::of(state, &user.id).await?.methods();
+    Ok((user, methods))
+}
+
+/// A pending login that has not expired, and its account. An expired one is dropped.
+async fn live(state: &AppState, hash: &str) -> Result<(PendingRow, UserRow)> {
+    let row = db::pending_logins::find(&state.db.pool, hash)
         .await?
-        .filter(|row| row.expires_at > state.clock.unix())
         .ok_or(Error::Refused(Refusal::LoginExpired))?;
+    if row.expires_at <= state.clock.unix() {
+        db::pending_logins::take(&state.db.pool, hash).await?;
+        return Err(Error::Refused(Refusal::LoginExpired));
+    }
     let user = db::users::find_by_id(&state.db.pool, &row.user_id)
         .await?
         .ok_or(Error::Refused(Refusal::LoginExpired))?;
-    let methods = super::of(state, &user.id).await?.methods();
-    Ok((user, methods))
+    Ok((row, user))
 }
 
 /// Finishes a pending login with its second factor: the session starts exactly as a
@@ -101,16 +115,7 @@ pub async fn complete(
     client: &ClientInfo,
 ) -> Result<(UserRow, IssuedTokens)> {
     let hash = hash_token(token);
-    let row = db::pending_logins::find(&state.db.pool, &hash)
-        .await?
-        .ok_or(Error::Refused(Refusal::LoginExpired))?;
-    if row.expires_at <= state.clock.unix() {
-        db::pending_logins::take(&state.db.pool, &hash).await?;
-        return Err(Error::Refused(Refusal::LoginExpired));
-    }
-    let user = db::users::find_by_id(&state.db.pool, &row.user_id)
-        .await?
-        .ok_or(Error::Refused(Refusal::LoginExpired))?;
+    let (row, user) = live(state, &hash).await?;
     if !user.is_active() {
         db::pending_logins::take(&state.db.pool, &hash).await?;
         return Err(Error::AccountDeactivated);

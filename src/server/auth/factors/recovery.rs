@@ -2,7 +2,7 @@
 //! random bits, so a fast hash is enough), for when the app or passkey is lost.
 
 use super::super::{ClientInfo, audit, audit::AuditEvent, sessions::Authenticated, step_up};
-use super::totp::notify;
+use super::notify;
 use crate::server::{
     db::{self, users::UserRow},
     error::{Error, Result, SensitiveAction},

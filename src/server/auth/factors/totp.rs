@@ -6,7 +6,7 @@ use super::recovery;
 use crate::server::{
     db::{self, users::UserRow},
     error::{Error, Refusal, Result, SensitiveAction},
-    mail::{Email, FactorChange},
+    mail::FactorChange,
     state::AppState,
 };
 use totp_rs::{Algorithm, TOTP};
@@ -127,7 +127,7 @@ pub async fn confirm_setup(
     for event in [AuditEvent::TotpEnabled, AuditEvent::RecoveryCodesGenerated] {
         audit::record(&mut *tx, event, Some(&user.id), Some(&user.id), client).await;
     }
-    notify(state, &mut tx, user, FactorChange::TotpEnabled).await?;
+    super::notify(state, &mut tx, user, FactorChange::TotpEnabled).await?;
     tx.commit().await?;
     state.mailer.wake();
     Ok(codes)
@@ -152,28 +152,9 @@ pub async fn remove(state: &AppState, auth: &Authenticated, client: &ClientInfo)
         client,
     )
     .await;
-    notify(state, &mut tx, user, FactorChange::TotpRemoved).await?;
+    super::notify(state, &mut tx, user, FactorChange::TotpRemoved).await?;
     tx.commit().await?;
     state.mailer.wake();
-    Ok(())
-}
-
-/// Queues a notice about a factor change in the change's transaction.
-pub(crate) async fn notify(
-    state: &AppState,
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user: &UserRow,
-    change: FactorChange,
-) -> Result<()> {
-    let name = crate::server::auth::verification::greeting(user);
-    state
-        .mailer
-        .enqueue(
-            &mut **tx,
-            &user.email,
-            Email::FactorChanged { name, change },
-        )
-        .await?;
     Ok(())
 }
 
