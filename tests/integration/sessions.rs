@@ -17,6 +17,7 @@ on_both_backends!(
     reuse_within_the_grace_window_keeps_the_user_logged_in,
     reuse_after_the_grace_window_revokes_the_session_and_is_audited,
     logout_revokes_the_session_and_its_access_token_is_refused,
+    a_revocation_by_another_instance_is_seen_within_a_second,
     a_forged_or_garbage_cookie_is_cleared_not_an_error,
     cross_origin_posts_are_refused,
     every_response_carries_security_headers_and_a_csp_nonce,
@@ -320,4 +321,19 @@ async fn unreadable_form_bodies_are_a_400_not_a_500(backend: Backend) {
         .unwrap();
     let res = app.send(req).await;
     assert!(res.status.is_client_error(), "{} {}", res.status, res.body);
+}
+
+/// Another instance (here: a write straight to the database, which this process hears
+/// nothing about) revokes a session this process has cached: its token stops working
+/// within a second, the most a cached session is used without asking the database.
+async fn a_revocation_by_another_instance_is_seen_within_a_second(backend: Backend) {
+    let app = spawn(backend).await;
+    app.signup("ines", "ines@example.com").await;
+    assert_eq!(app.me().await["username"], "ines");
+    app.execute("update sessions set revoked_at = 1, revoked_reason = 'logout'")
+        .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let page = app.get("/profile").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "sent to log in");
+    assert_eq!(app.me().await, serde_json::Value::Null);
 }

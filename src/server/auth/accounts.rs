@@ -230,6 +230,7 @@ pub async fn login(
     if verified.needs_rehash {
         let hash = state.hasher.hash(password).await?;
         db::users::set_password_hash(&state.db.pool, &user.id, &hash, state.clock.unix()).await?;
+        state.auth_cache.forget_user(&user.id);
         audit::record(
             &state.db.pool,
             AuditEvent::PasswordRehashed,
@@ -253,6 +254,7 @@ pub(crate) async fn begin_session(
 ) -> Result<IssuedTokens> {
     let tokens = sessions::start(state, user, client).await?;
     db::users::record_login(&state.db.pool, &user.id, state.clock.unix()).await?;
+    state.auth_cache.forget_user(&user.id);
     audit::record(
         &state.db.pool,
         AuditEvent::LoginSucceeded {
@@ -288,6 +290,7 @@ pub async fn update_profile(
     )
     .await?
     .ok_or(Error::NotFound)?;
+    state.auth_cache.forget_user(user_id);
     audit::record(
         &state.db.pool,
         AuditEvent::ProfileUpdated,

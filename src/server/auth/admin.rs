@@ -163,6 +163,7 @@ pub async fn set_role(
     )
     .await;
     tx.commit().await?;
+    state.auth_cache.forget_user(id);
     find(state, id).await
 }
 
@@ -211,6 +212,7 @@ pub async fn set_active(
         .await;
     }
     tx.commit().await?;
+    state.auth_cache.forget_user(id);
     find(state, id).await
 }
 
@@ -231,6 +233,7 @@ pub async fn sign_out_user(
         state.clock.unix(),
     )
     .await?;
+    state.auth_cache.forget_user(id);
     audit::record(
         &state.db.pool,
         AuditEvent::SessionRevoked {

@@ -80,6 +80,7 @@ pub async fn cancel_email_change(
     )
     .await;
     tx.commit().await?;
+    state.auth_cache.forget_user(&user.id);
     state.mailer.wake();
     Ok(outcome)
 }

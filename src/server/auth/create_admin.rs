@@ -79,6 +79,7 @@ pub async fn create_admin(
             return Ok((user, AdminOutcome::AlreadyAdmin));
         }
         db::users::set_role(&state.db.pool, &user.id, Role::Admin, state.clock.unix()).await?;
+        state.auth_cache.forget_user(&user.id);
         audit::record(
             &state.db.pool,
             AuditEvent::RoleChanged {

@@ -98,6 +98,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
+    state.auth_cache.forget_user(&user.id);
     state.mailer.wake();
     Ok(())
 }

@@ -80,5 +80,6 @@ pub(super) async fn erase(
     )
     .await;
     tx.commit().await?;
+    state.auth_cache.forget_user(&user.id);
     Ok(())
 }

@@ -41,6 +41,7 @@ pub async fn sign_out(
     )
     .await?
     {
+        state.auth_cache.forget_user(&auth.user.id);
         audit::record(
             &state.db.pool,
             AuditEvent::SessionRevoked {
@@ -90,6 +91,7 @@ pub async fn sign_out_many(
         state.clock.unix(),
     )
     .await?;
+    state.auth_cache.forget_user(&auth.user.id);
     audit::record(
         &state.db.pool,
         AuditEvent::SessionRevoked {

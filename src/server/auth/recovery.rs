@@ -144,6 +144,7 @@ pub async fn reset(
     )
     .await?;
     tx.commit().await?;
+    state.auth_cache.forget_user(&user.id);
     state.mailer.wake();
     let providers = db::identities::for_user(&state.db.pool, &user.id)
         .await?

@@ -130,6 +130,7 @@ pub async fn sign_in(
         user.email_verified_at = Some(now);
     }
     tx.commit().await?;
+    state.auth_cache.forget_user(&user.id);
     // The one place a sign-in link leads on: a session, or the second-factor step.
     let outcome = after_first_factor(state, &user, client, LoginMethod::EmailLink).await?;
     Ok((user, outcome))

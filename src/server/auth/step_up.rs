@@ -86,6 +86,7 @@ pub async fn confirm(
     }
     let now = state.clock.unix();
     db::sessions::mark_authenticated(&state.db.pool, &auth.session_id, now).await?;
+    state.auth_cache.forget_user(&user.id);
     audit::record(
         &state.db.pool,
         AuditEvent::Reauthenticated { method },

@@ -121,6 +121,7 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
         VerifyOutcome::EmailChanged { email: address }
     };
     tx.commit().await?;
+    state.auth_cache.forget_user(&user.id);
     Ok(outcome)
 }
 

@@ -113,22 +113,35 @@ fn tokens_for(
 }
 
 /// Checks an access token and that its session is still live and its user active, so a
-/// revoked session's token stops working at once, not when it expires.
+/// revoked session's token stops working at once, not when it expires. Both answers come
+/// from [`cache`] when they can (see there for how writes invalidate it).
 pub async fn authenticate(
     state: &AppState,
     access_token: &str,
 ) -> std::result::Result<Authenticated, AccessRefused> {
-    let claims = state
-        .access_tokens
-        .verify(access_token, state.clock.unix())
-        .map_err(|e| match e {
-            TokenError::Expired => AccessRefused::Expired,
-            TokenError::Invalid => AccessRefused::Invalid,
-        })?;
+    let now = state.clock.unix();
+    let claims = match state.auth_cache.verified(access_token, now) {
+        Some(claims) => claims,
+        None => {
+            let claims = state
+                .access_tokens
+                .verify(access_token, now)
+                .map_err(|e| match e {
+                    TokenError::Expired => AccessRefused::Expired,
+                    TokenError::Invalid => AccessRefused::Invalid,
+                })?;
+            let claims = std::sync::Arc::new(claims);
+            state.auth_cache.remember_verified(access_token, claims.clone());
+            claims
+        }
+    };
+    if let Some(found) = state.auth_cache.session(&claims.sid, &claims.sub, now) {
+        return Ok(found);
+    }
+    let generation = state.auth_cache.generation();
     let found = db::sessions::find_with_user(&state.db.pool, &claims.sid)
         .await
         .map_err(AccessRefused::Unavailable)?;
-    let now = state.clock.unix();
     match found {
         Some(row)
             if row.session_revoked_at.is_none()
@@ -136,11 +149,15 @@ pub async fn authenticate(
                 && row.user.id == claims.sub
                 && row.user.is_active() =>
         {
-            Ok(Authenticated {
+            let found = Authenticated {
                 user: row.user,
                 session_id: row.session_id,
                 authenticated_at: row.session_authenticated_at,
-            })
+            };
+            state
+                .auth_cache
+                .remember_session(generation, &found, row.session_expires_at);
+            Ok(found)
         }
         _ => Err(AccessRefused::Revoked),
     }
@@ -296,6 +313,7 @@ async fn revoke_for_reuse(
     )
     .await?
     {
+        state.auth_cache.forget_user(&session.user_id);
         tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reuse detected; session revoked");
         audit::record(
             &state.db.pool,
@@ -323,6 +341,7 @@ pub async fn logout(state: &AppState, auth: &Authenticated, client: &ClientInfo)
     )
     .await?
     {
+        state.auth_cache.forget_user(&auth.user.id);
         audit::record(
             &state.db.pool,
             AuditEvent::Logout {
@@ -337,5 +356,6 @@ pub async fn logout(state: &AppState, auth: &Authenticated, client: &ClientInfo)
     Ok(())
 }
 
+pub mod cache;
 #[cfg(test)]
 mod tests;
