@@ -1,18 +1,16 @@
-//! Password hashing with argon2id. Every hash and verification runs on a blocking thread
-//! and at most `max_concurrent_hashes` at a time, so a login storm queues here instead of
-//! stalling the async runtime or exhausting memory (each hash holds ~19 MiB).
+//! Password hashing with argon2id, on a fixed set of threads sized to the cores (see
+//! [`pool`]): a login storm queues here instead of stalling the async runtime or
+//! growing memory, and past `max_concurrent_hashes * 64` waiting it is refused.
+
+mod pool;
 
 use crate::server::config::PasswordSettings;
-use anyhow::{Context, anyhow};
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-    password_hash::SaltString,
-};
+use anyhow::anyhow;
+use argon2::{Algorithm, Params, PasswordHash, Version};
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
 };
-use tokio::sync::Semaphore;
 
 /// A password in memory. Never printed, never serialised.
 #[derive(Clone)]
@@ -54,7 +52,7 @@ pub enum HashError {
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    pool: Arc<pool::Pool>,
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
     /// Verified against when the user does not exist, so unknown users cost the same.
@@ -70,24 +68,23 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| anyhow!("invalid argon2 parameters: {e}"))?;
-        let concurrency = match settings.max_concurrent_hashes {
+        let threads = match settings.max_concurrent_hashes {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
-        let dummy_hash = hash_blocking(&params, "gatehouse dummy password for unknown users")?;
         Ok(Self {
+            dummy_hash: Arc::new(pool::dummy_hash(&params)?),
             params,
-            permits: Arc::new(Semaphore::new(concurrency)),
+            pool: Arc::new(pool::Pool::start(threads)?),
             waiting: Arc::new(AtomicUsize::new(0)),
-            max_waiting: concurrency * 64,
-            dummy_hash: Arc::new(dummy_hash),
+            max_waiting: threads * 64,
         })
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
         let params = self.params.clone();
         let password = password.clone();
-        self.run(move || hash_blocking(&params, password.expose()))
+        self.run(move |memory| pool::hash(&params, password.expose(), memory))
             .await?
             .map_err(Into::into)
     }
@@ -105,13 +102,10 @@ impl PasswordHasher {
         };
         let params = self.params.clone();
         let password = password.clone();
-        self.run(move || {
+        self.run(move |memory| {
             let parsed =
                 PasswordHash::new(&hash).map_err(|e| anyhow!("stored hash is unreadable: {e}"))?;
-            let ok = argon2(&params)
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok()
-                && real;
+            let ok = pool::verify(&parsed, password.expose(), memory)? && real;
             Ok(Verified {
                 ok,
                 needs_rehash: ok && !uses_params(&parsed, &params),
@@ -123,35 +117,21 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce() -> T + Send + 'static,
+        job: impl FnOnce(&mut pool::Memory) -> T + Send + 'static,
     ) -> Result<T, HashError> {
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(HashError::Overloaded);
         }
-        let permit = self.permits.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let permit = permit.context("hasher closed")?;
-        let result = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            job()
-        })
-        .await
-        .context("hashing task failed")?;
-        Ok(result)
+        let waiting = self.waiting.clone();
+        self.pool
+            .run(move |memory| {
+                waiting.fetch_sub(1, Ordering::SeqCst);
+                job(memory)
+            })
+            .await
+            .map_err(HashError::Internal)
     }
-}
-
-fn argon2(params: &Params) -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-}
-
-fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    argon2(params)
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow!("hashing failed: {e}"))
 }
 
 /// Whether a stored hash is argon2id v19 with exactly the current parameters.
