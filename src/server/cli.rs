@@ -96,14 +96,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let address = settings.server.address;
     let public_url = settings.server.public_url.clone();
     let mode = settings.mode;
+    let started = std::time::Instant::now();
     let state = AppState::build(settings).await?;
     state.spawn_workers();
     let workers = state.workers.clone();
+    let mut phase = crate::server::startup::Phases::start();
     let app = http::router(state);
+    phase.done("routes");
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address}"))?;
-    tracing::info!(%address, %public_url, ?mode, "Gatehouse is serving");
+    let ready_ms = started.elapsed().as_millis();
+    tracing::info!(%address, %public_url, ?mode, ready_ms, "Gatehouse is serving");
     println!("Gatehouse is serving on http://{address} (public URL {public_url})");
     axum::serve(
         listener,

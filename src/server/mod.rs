@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: settings, the store, the auth domain, mail,
 //! the views sent to clients, and the HTTP routes outside Leptos (OAuth, JSON API).
 
+pub(crate) mod assets;
 pub mod auth;
 pub(crate) mod browser_state;
 pub mod cli;
@@ -13,6 +14,7 @@ pub(crate) mod keys;
 pub mod mail;
 pub(crate) mod sealing;
 pub mod state;
+pub(crate) mod startup;
 pub(crate) mod views;
 pub(crate) mod workers;
 

@@ -115,8 +115,11 @@ pub async fn apply(
             "max-age=63072000; includeSubDomains",
         );
     }
-    if !is_static && !headers.contains_key(header::CACHE_CONTROL) {
-        set(headers, header::CACHE_CONTROL, "no-store");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Assets keep their names across builds: a browser may keep them, but must ask
+        // (a cheap 304) before using them, so a new build is never mixed with an old one.
+        let policy = if is_static { "no-cache" } else { "no-store" };
+        set(headers, header::CACHE_CONTROL, policy);
     }
     res
 }
