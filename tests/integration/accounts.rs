@@ -651,7 +651,10 @@ async fn password_strength_is_scored_for_anyone_within_bounds(backend: Backend) 
     assert!(res.json()["score"].as_u64().unwrap() >= 3, "{}", res.body);
 
     // The same password is weak for the person whose name it is built from.
-    let own = [("password", "Kv9pzq7wlxTr"), ("user_inputs[0]", "kv9pzq7wlxtr")];
+    let own = [
+        ("password", "Kv9pzq7wlxTr"),
+        ("user_inputs[0]", "kv9pzq7wlxtr"),
+    ];
     let res = app.call("/fn/password-strength", &own).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.json()["score"].as_u64().unwrap() < 3, "{}", res.body);
