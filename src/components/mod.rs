@@ -16,7 +16,7 @@ pub use avatar::Avatar;
 pub use error_view::ErrorView;
 pub use field::{Field, FieldState};
 pub use passkey_sign_in::PasskeySignIn;
-pub use password_meter::PasswordMeter;
+pub use password_meter::{PasswordMeter, StrengthCheck};
 pub use providers::ProviderButtons;
 pub use require_login::RequireLogin;
 pub use resend::ResendVerification;

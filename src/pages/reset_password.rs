@@ -4,7 +4,7 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, ErrorView, Field, PasswordMeter, SubmitButton},
+    components::{Alert, ErrorView, Field, PasswordMeter, StrengthCheck, SubmitButton},
     errors::{AppError, LinkProblem},
     forms::{specs::RESET_PASSWORD, use_form},
     model::{FormFlash, LinkStatus, PasswordPolicy},
@@ -74,7 +74,7 @@ fn ResetForm(token: String, flash: FormFlash, policy: PasswordPolicy) -> impl In
     let password = form.field("password");
     let confirm = form.field("password_confirm");
     let link_dead = move || matches!(form.latest_error().get(), Some(AppError::Link(_)));
-    let no_inputs = Signal::derive(Vec::new);
+    let strength = StrengthCheck::new(password.value.into(), Signal::derive(Vec::new), policy);
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
             <Alert message=form.error/>
@@ -86,13 +86,13 @@ fn ResetForm(token: String, flash: FormFlash, policy: PasswordPolicy) -> impl In
                 label="New password"
                 kind="password"
                 state=password
-                error=password.error(move |v| validate::new_password(v, &policy, &[]).err())
+                error=password.error(strength.rule())
                 autocomplete="new-password"
                 required=true
                 maxlength=policy.max_length
                 hint=policy.hint()
             >
-                <PasswordMeter password=password.value.into() user_inputs=no_inputs min_score=policy.min_score/>
+                <PasswordMeter check=strength/>
             </Field>
             <Field
                 label="Confirm new password"

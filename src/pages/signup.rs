@@ -4,7 +4,7 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, Field, PasswordMeter, ProviderButtons, SubmitButton},
+    components::{Alert, Field, PasswordMeter, ProviderButtons, StrengthCheck, SubmitButton},
     forms::{specs::SIGNUP, use_form},
     model::{FormFlash, PasswordPolicy},
     validate,
@@ -51,11 +51,7 @@ fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
             display_name.value.get(),
         ]
     });
-    let password_rule = move |pw: &str| {
-        let inputs = own_details.get_untracked();
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        validate::new_password(pw, &policy, &inputs).err()
-    };
+    let strength = StrengthCheck::new(password.value.into(), own_details, policy);
 
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true on:submit=move |_| form.touch_all()>
@@ -90,13 +86,13 @@ fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
                 label="Password"
                 kind="password"
                 state=password
-                error=password.error(password_rule)
+                error=password.error(strength.rule())
                 autocomplete="new-password"
                 required=true
                 maxlength=policy.max_length
                 hint=policy.hint()
             >
-                <PasswordMeter password=password.value.into() user_inputs=own_details min_score=policy.min_score/>
+                <PasswordMeter check=strength/>
             </Field>
             <Field
                 label="Confirm password"

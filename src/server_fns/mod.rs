@@ -10,6 +10,7 @@ pub mod devices;
 pub mod email;
 pub mod factors;
 pub mod passkeys;
+pub mod passwords;
 pub mod sign_in_links;
 pub mod site;
 
@@ -57,6 +58,7 @@ pub fn register_server_fns() {
     register_explicit::<sign_in_links::RequestSignInLink>();
     register_explicit::<sign_in_links::SignInLinkStatus>();
     register_explicit::<sign_in_links::SignInWithLink>();
+    register_explicit::<passwords::ScorePassword>();
     register_explicit::<site::CurrentUser>();
     register_explicit::<site::GetSiteInfo>();
     register_explicit::<site::TakeFlash>();

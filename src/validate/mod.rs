@@ -1,12 +1,15 @@
 //! Input rules shared by the browser and the server: the very same code gives the inline
-//! message while typing and the authoritative answer on submit.
+//! message while typing and the authoritative answer on submit. The password strength
+//! rule is the exception: zxcvbn runs on the server only (see `password`).
 
 mod password;
 
 pub use password::{
-    PasswordPolicy, PasswordStrength, changed_password, login_password, new_password,
-    password_confirmation, password_strength,
+    PasswordPolicy, PasswordStrength, login_password, new_password_length, password_confirmation,
+    too_weak,
 };
+#[cfg(feature = "ssr")]
+pub use password::{changed_password, new_password, password_strength};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -204,6 +207,7 @@ pub fn search_text(input: &str) -> Result<&str, String> {
 }
 
 /// A validated signup form.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug)]
 pub struct ValidSignup {
     pub username: Username,
@@ -213,6 +217,7 @@ pub struct ValidSignup {
 
 /// Validates every field of a new account at once, so all problems show together. The
 /// domain's rule: a password confirmation is the form's business (see `signup`).
+#[cfg(feature = "ssr")]
 pub fn new_account(
     username: &str,
     email: &str,
@@ -253,6 +258,7 @@ pub fn new_account(
 
 /// The signup form: every field of the new account plus the password confirmation, all
 /// problems together.
+#[cfg(feature = "ssr")]
 pub fn signup(
     username: &str,
     email: &str,

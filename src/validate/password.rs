@@ -1,5 +1,9 @@
 //! Password rules: the policy in force, strength (zxcvbn), and what a new, confirmed or
 //! typed-at-login password must be.
+//!
+//! zxcvbn (its word lists are most of a megabyte) runs on the server only: the browser
+//! checks length and confirmation itself and asks the server for the strength score
+//! (`server_fns::passwords`), and the server applies the whole rule again on submit.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +37,7 @@ impl PasswordPolicy {
 }
 
 /// How strong a candidate password is, for the meter and for the rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordStrength {
     /// zxcvbn score, 0 (guessable in seconds) to 4 (very unguessable).
     pub score: u8,
@@ -43,6 +47,7 @@ pub struct PasswordStrength {
 
 /// Scores a password with zxcvbn, taking the user's own details into account so that
 /// `alice2024` is weak for alice.
+#[cfg(feature = "ssr")]
 pub fn password_strength(password: &str, user_inputs: &[&str]) -> PasswordStrength {
     let inputs: Vec<&str> = user_inputs
         .iter()
@@ -66,13 +71,8 @@ pub fn password_strength(password: &str, user_inputs: &[&str]) -> PasswordStreng
     }
 }
 
-/// Checks a new password against the policy. `user_inputs` are the account's own details
-/// (username, email, display name), which must not make the password easy to guess.
-pub fn new_password(
-    password: &str,
-    policy: &PasswordPolicy,
-    user_inputs: &[&str],
-) -> Result<(), String> {
+/// The length rules of a new password: what the browser checks without asking anyone.
+pub fn new_password_length(password: &str, policy: &PasswordPolicy) -> Result<(), String> {
     let len = password.chars().count();
     if password.is_empty() {
         return Err("Choose a password.".into());
@@ -83,14 +83,33 @@ pub fn new_password(
     if len > policy.max_length {
         return Err(format!("Use at most {} characters.", policy.max_length));
     }
-    let strength = password_strength(password, user_inputs);
-    if strength.score < policy.min_score {
+    Ok(())
+}
+
+/// The message for a score below the policy's, with zxcvbn's advice when it has some.
+pub fn too_weak(strength: &PasswordStrength, policy: &PasswordPolicy) -> Option<String> {
+    (strength.score < policy.min_score).then(|| {
         let why = strength
             .feedback
-            .unwrap_or_else(|| "Add another word or two; uncommon words are better.".into());
-        return Err(format!("This password is too easy to guess. {why}"));
+            .as_deref()
+            .unwrap_or("Add another word or two; uncommon words are better.");
+        format!("This password is too easy to guess. {why}")
+    })
+}
+
+/// Checks a new password against the policy. `user_inputs` are the account's own details
+/// (username, email, display name), which must not make the password easy to guess.
+#[cfg(feature = "ssr")]
+pub fn new_password(
+    password: &str,
+    policy: &PasswordPolicy,
+    user_inputs: &[&str],
+) -> Result<(), String> {
+    new_password_length(password, policy)?;
+    match too_weak(&password_strength(password, user_inputs), policy) {
+        Some(message) => Err(message),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The confirmation must repeat the password exactly.
@@ -114,6 +133,7 @@ pub fn login_password(password: &str, policy: &PasswordPolicy) -> Result<(), Str
     Ok(())
 }
 /// A new password for an existing account: the policy's rules, and not the current one.
+#[cfg(feature = "ssr")]
 pub fn changed_password(
     current: &str,
     new: &str,

@@ -62,6 +62,7 @@ fn email_is_normalised_and_checked() {
     assert!(Email::parse(&long).unwrap_err().contains("at most"));
 }
 
+#[cfg(feature = "ssr")]
 #[test]
 fn common_and_short_passwords_are_refused() {
     let p = policy();
@@ -93,6 +94,7 @@ fn common_and_short_passwords_are_refused() {
     );
 }
 
+#[cfg(feature = "ssr")]
 #[test]
 fn passwords_built_from_the_users_own_details_are_refused() {
     let p = policy();
@@ -100,11 +102,38 @@ fn passwords_built_from_the_users_own_details_are_refused() {
     assert!(new_password("Kv9pzq7wlxTr", &p, &["kv9pzq7wlxtr", "k@example.com"]).is_err());
 }
 
+#[cfg(feature = "ssr")]
 #[test]
 fn strong_passwords_pass() {
     let p = policy();
     assert!(new_password("correct horse battery staple", &p, &[]).is_ok());
     assert!(new_password("Tr0ub4dor&3-vanilla-Sky", &p, &[]).is_ok());
+}
+
+/// What the browser checks alone (length) and how it words the server's score.
+#[test]
+fn browser_side_password_rules_need_no_zxcvbn() {
+    let p = policy();
+    assert!(new_password_length("", &p).unwrap_err().contains("Choose"));
+    assert!(
+        new_password_length("Ab1!", &p)
+            .unwrap_err()
+            .contains("at least 8")
+    );
+    assert!(new_password_length(&"x".repeat(p.max_length + 1), &p).is_err());
+    assert!(new_password_length("password", &p).is_ok());
+    let weak = PasswordStrength {
+        score: 0,
+        feedback: Some("This is a top-10 common password.".into()),
+    };
+    let message = too_weak(&weak, &p).unwrap();
+    assert!(message.starts_with("This password is too easy to guess."));
+    assert!(message.contains("top-10"));
+    let strong = PasswordStrength {
+        score: p.min_score,
+        feedback: None,
+    };
+    assert_eq!(too_weak(&strong, &p), None);
 }
 
 #[test]
@@ -120,6 +149,7 @@ fn confirmation_must_match() {
     );
 }
 
+#[cfg(feature = "ssr")]
 #[test]
 fn signup_reports_every_bad_field_together() {
     let errors = signup("x", "nope", "short", "other", "ok", &policy()).unwrap_err();

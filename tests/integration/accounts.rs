@@ -23,6 +23,7 @@ on_both_backends!(
     profile_update_without_javascript_saves_and_says_so,
     profile_update_needs_a_login,
     create_admin_creates_then_promotes,
+    password_strength_is_scored_for_anyone_within_bounds,
 );
 
 async fn signup_creates_the_account_logs_in_and_lands_on_the_profile(backend: Backend) {
@@ -630,4 +631,46 @@ async fn create_admin_creates_then_promotes(backend: Backend) {
         .await
         .is_err()
     );
+}
+
+/// The strength meter asks the server (zxcvbn is not in the browser bundle): no login
+/// needed, since signup uses it; the person's details count; over-long input is a 400.
+async fn password_strength_is_scored_for_anyone_within_bounds(backend: Backend) {
+    let app = spawn(backend).await;
+    let res = app
+        .call("/fn/password-strength", &[("password", "password")])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["score"], 0);
+    assert!(res.json()["feedback"].is_string(), "{}", res.body);
+
+    let res = app
+        .call("/fn/password-strength", &[("password", STRONG_PASSWORD)])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()["score"].as_u64().unwrap() >= 3, "{}", res.body);
+
+    // The same password is weak for the person whose name it is built from.
+    let own = [
+        ("password", "Kv9pzq7wlxTr"),
+        ("user_inputs[0]", "kv9pzq7wlxtr"),
+    ];
+    let res = app.call("/fn/password-strength", &own).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()["score"].as_u64().unwrap() < 3, "{}", res.body);
+
+    let long = "x".repeat(129);
+    let res = app
+        .call("/fn/password-strength", &[("password", long.as_str())])
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    let many = [
+        ("password", "a fine password"),
+        ("user_inputs[0]", "a"),
+        ("user_inputs[1]", "b"),
+        ("user_inputs[2]", "c"),
+        ("user_inputs[3]", "d"),
+    ];
+    let res = app.call("/fn/password-strength", &many).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
 }

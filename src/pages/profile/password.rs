@@ -3,7 +3,7 @@
 
 use crate::{
     app::use_app,
-    components::{Field, FormAlerts, PasswordMeter, SubmitButton},
+    components::{Field, FormAlerts, PasswordMeter, StrengthCheck, SubmitButton},
     forms::{specs::PASSWORD, use_form},
     model::FormFlash,
     server_fns::account::ChangePassword,
@@ -44,7 +44,7 @@ fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
     let current = form.field("current_password");
     let new = form.field("new_password");
     let confirm = form.field("new_password_confirm");
-    let no_inputs = Signal::derive(Vec::new);
+    let strength = StrengthCheck::new(new.value.into(), Signal::derive(Vec::new), policy);
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
             <FormAlerts error=form.error notice=form.notice reauth=form.needs_reauth()/>
@@ -52,9 +52,9 @@ fn ChangePasswordForm(flash: FormFlash) -> impl IntoView {
                 error=current.error(|v| v.is_empty().then(|| "Enter your current password.".to_string()))
                 autocomplete="current-password" required=true maxlength=policy.max_length/>
             <Field label="New password" kind="password" state=new
-                error=new.error(move |v| validate::new_password(v, &policy, &[]).err())
+                error=new.error(strength.rule())
                 autocomplete="new-password" required=true maxlength=policy.max_length>
-                <PasswordMeter password=new.value.into() user_inputs=no_inputs min_score=policy.min_score/>
+                <PasswordMeter check=strength/>
             </Field>
             <Field label="Confirm new password" kind="password" state=confirm
                 error=confirm.error(move |v| validate::password_confirmation(&new.value.get_untracked(), v).err())
