@@ -7,8 +7,8 @@
 
 use gatehouse::server::auth::passwords::{Password, PasswordHasher};
 use gatehouse::server::config::PasswordSettings;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 #[tokio::main]
@@ -24,8 +24,12 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let tasks: Vec<_> = (0..callers)
         .map(|_| {
-            let (hasher, password, stored, done) =
-                (hasher.clone(), password.clone(), stored.clone(), done.clone());
+            let (hasher, password, stored, done) = (
+                hasher.clone(),
+                password.clone(),
+                stored.clone(),
+                done.clone(),
+            );
             tokio::spawn(async move {
                 while Instant::now() < until {
                     let verified = hasher.verify(&password, Some(&stored)).await;

@@ -13,8 +13,8 @@ pub mod http;
 pub(crate) mod keys;
 pub mod mail;
 pub(crate) mod sealing;
-pub mod state;
 pub(crate) mod startup;
+pub mod state;
 pub(crate) mod views;
 pub(crate) mod workers;
 

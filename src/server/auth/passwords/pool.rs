@@ -144,7 +144,11 @@ pub fn dummy_hash(params: &Params) -> anyhow::Result<String> {
 
 /// Whether `password` matches `stored` (with the parameters `stored` names), computed
 /// in `memory`. The comparison is constant-time ([`Output`]'s equality).
-pub fn verify(stored: &PasswordHash<'_>, password: &str, memory: &mut Memory) -> anyhow::Result<bool> {
+pub fn verify(
+    stored: &PasswordHash<'_>,
+    password: &str,
+    memory: &mut Memory,
+) -> anyhow::Result<bool> {
     let unreadable = |e: argon2::password_hash::Error| anyhow!("stored hash is unreadable: {e}");
     let algorithm = Algorithm::try_from(stored.algorithm).map_err(unreadable)?;
     let version = stored
@@ -206,10 +210,17 @@ mod tests {
     fn the_dummy_hash_is_well_formed_and_matches_nothing() {
         let params = Params::new(1024, 1, 1, None).unwrap();
         let dummy = dummy_hash(&params).unwrap();
-        assert!(dummy.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{dummy}");
+        assert!(
+            dummy.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"),
+            "{dummy}"
+        );
         let parsed = PasswordHash::new(&dummy).unwrap();
         let mut memory = Memory(Vec::new());
         assert!(!verify(&parsed, "", &mut memory).unwrap());
-        assert_ne!(dummy, dummy_hash(&params).unwrap(), "a fresh salt each time");
+        assert_ne!(
+            dummy,
+            dummy_hash(&params).unwrap(),
+            "a fresh salt each time"
+        );
     }
 }

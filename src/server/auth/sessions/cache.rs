@@ -115,7 +115,8 @@ impl AuthCache {
         // Bump first: a reader that read before the write and stores after this bump sees
         // the new generation and removes its entry; one that stored before is removed here.
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.sessions.retain(|_, cached| cached.auth.user.id != user_id);
+        self.sessions
+            .retain(|_, cached| cached.auth.user.id != user_id);
     }
 }
 

@@ -131,7 +131,9 @@ pub async fn authenticate(
                     TokenError::Invalid => AccessRefused::Invalid,
                 })?;
             let claims = std::sync::Arc::new(claims);
-            state.auth_cache.remember_verified(access_token, claims.clone());
+            state
+                .auth_cache
+                .remember_verified(access_token, claims.clone());
             claims
         }
     };
