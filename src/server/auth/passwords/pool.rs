@@ -109,6 +109,15 @@ pub fn hash(params: &Params, password: &str, memory: &mut Memory) -> anyhow::Res
             .map_err(|_| PhcError::Crypto)
     })
     .map_err(|e| anyhow!("hashing failed: {e}"))?;
+    phc(params, &salt, output)
+}
+
+/// The PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$output`) that is stored.
+fn phc(
+    params: &Params,
+    salt: &argon2::password_hash::SaltString,
+    output: Output,
+) -> anyhow::Result<String> {
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -130,16 +139,8 @@ pub fn dummy_hash(params: &Params) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     let mut output = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
     rand::rngs::OsRng.fill_bytes(&mut output);
-    let phc = PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: params
-            .try_into()
-            .map_err(|e| anyhow!("argon2 parameters: {e}"))?,
-        salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&output).map_err(|e| anyhow!("dummy output: {e}"))?),
-    };
-    Ok(phc.to_string())
+    let output = Output::new(&output).map_err(|e| anyhow!("dummy output: {e}"))?;
+    phc(params, &salt, output)
 }
 
 /// Whether `password` matches `stored` (with the parameters `stored` names), computed
