@@ -118,15 +118,7 @@ pub async fn sign_in(
         return Err(Error::Link(LinkProblem::Used));
     }
     if user.email_verified_at.is_none() {
-        db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
-        audit::record(
-            &mut *tx,
-            AuditEvent::EmailVerified,
-            Some(&user.id),
-            Some(&user.id),
-            client,
-        )
-        .await;
+        verification::mark_verified(&mut tx, &user, client, now).await?;
         user.email_verified_at = Some(now);
     }
     tx.commit().await?;

@@ -82,15 +82,7 @@ pub async fn follow(state: &AppState, raw: &str, client: &ClientInfo) -> Result<
         if !address.eq_ignore_ascii_case(&user.email) {
             return Ok(VerifyOutcome::Refused(LinkProblem::Invalid));
         }
-        db::users::mark_email_verified(&mut *tx, &user.id, now).await?;
-        audit::record(
-            &mut *tx,
-            AuditEvent::EmailVerified,
-            Some(&user.id),
-            Some(&user.id),
-            client,
-        )
-        .await;
+        mark_verified(&mut tx, &user, client, now).await?;
         VerifyOutcome::Verified { email: address }
     } else {
         match db::users::set_email(&mut *tx, &user.id, &address, now).await {
@@ -195,6 +187,26 @@ async fn send_new_link(state: &AppState, login: &str, client: &ClientInfo) -> Re
     .await;
     tx.commit().await?;
     state.mailer.wake();
+    Ok(())
+}
+
+/// Marks the user's address verified, and records it, in the caller's transaction (a
+/// verification link or an emailed sign-in link proved the mailbox).
+pub(super) async fn mark_verified(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user: &UserRow,
+    client: &ClientInfo,
+    now: i64,
+) -> Result<()> {
+    db::users::mark_email_verified(&mut **tx, &user.id, now).await?;
+    audit::record(
+        &mut **tx,
+        AuditEvent::EmailVerified,
+        Some(&user.id),
+        Some(&user.id),
+        client,
+    )
+    .await;
     Ok(())
 }
 
