@@ -191,24 +191,19 @@ def first_load():
     html = {"gzip": gzip.decompress, "br": brotli.decompress}.get(coding, bytes)(page)
     parser = Assets()
     parser.feed(html.decode())
-    total, wasm = len(page), 0
-    urls = list(dict.fromkeys(parser.urls))
-    # The wasm is fetched by the module script, not named in a tag of its own.
-    for u in list(urls):
-        if u.endswith(".js") and "/pkg/" in u:
-            urls.append(re.sub(r"\.js$", "_bg.wasm", u))
-    urls = list(dict.fromkeys(urls))
-    for u in urls:
+    total, wasm, files = len(page), 0, 1
+    for u in dict.fromkeys(parser.urls):
         try:
-            _, h, body = http("GET", u, headers=enc)
+            _, _, body = http("GET", u, headers=enc)
         except Exception:
             continue
         total += len(body)
+        files += 1
         if u.endswith(".wasm"):
             wasm += len(body)
     if not wasm:
         return None  # no built site to measure
-    return {"total_kib": total / 1024, "wasm_kib": wasm / 1024, "files": len(urls) + 1}
+    return {"total_kib": total / 1024, "wasm_kib": wasm / 1024, "files": files}
 
 
 def one_run(args, workdir, n):
