@@ -21,6 +21,7 @@ on_both_backends!(
     a_forged_or_garbage_cookie_is_cleared_not_an_error,
     cross_origin_posts_are_refused,
     every_response_carries_security_headers_and_a_csp_nonce,
+    a_page_cached_for_visitors_is_never_shown_to_a_logged_in_user,
     health_and_readiness_answer,
     unknown_pages_are_a_real_404,
     unreadable_form_bodies_are_a_400_not_a_500,
@@ -281,6 +282,18 @@ async fn every_response_carries_security_headers_and_a_csp_nonce(backend: Backen
             .contains(nonce),
         "a new nonce each time"
     );
+    let other_nonce = other.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        other.body.contains(&format!(r#"nonce="{other_nonce}""#)) && !other.body.contains(nonce),
+        "a page served again carries its own response's nonce, not the first one's"
+    );
 
     let https = spawn_with(backend, |s| {
         s.server.public_url = "https://id.example".into()
@@ -289,6 +302,26 @@ async fn every_response_carries_security_headers_and_a_csp_nonce(backend: Backen
     let page = https.get("/").await;
     assert!(page.headers.contains_key("strict-transport-security"));
     assert!(https.state.cookies.access.starts_with("__Host-"));
+}
+
+async fn a_page_cached_for_visitors_is_never_shown_to_a_logged_in_user(backend: Backend) {
+    let app = spawn(backend).await;
+    let visitor = app.another_browser();
+    let first = visitor.get("/").await;
+    assert!(first.body.contains("Log in"), "the visitors' page");
+    assert_eq!(
+        visitor.get("/").await.body.len(),
+        first.body.len(),
+        "served again"
+    );
+
+    app.signup("rhea", "rhea@example.com").await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("rhea"),
+        "the logged-in user gets their own page, not the visitors' one"
+    );
 }
 
 async fn health_and_readiness_answer(backend: Backend) {

@@ -61,28 +61,38 @@ pub fn router(state: AppState) -> Router {
     };
     let names = state.cookies.clone();
 
-    Router::new()
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/.well-known/jwks.json", get(jwks))
+    // What browsers open: pages, server functions, sign-in redirects and static files.
+    // Only these need the flash, browser state and the visitors' page cache; the JSON
+    // API and the probes skip those layers (each costs every request a little).
+    let browser = Router::new()
         .merge(oauth::router())
         .merge(passkeys::router())
-        .merge(api::router(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
         // Innermost first: each `layer` wraps everything above it.
+        .layer(from_fn_with_state(
+            std::sync::Arc::new(middleware::page_cache::PageCache::new(&names)),
+            middleware::page_cache::serve,
+        ))
         .layer(from_fn(middleware::server_fn_status::map))
         .layer(from_fn(middleware::flash::take))
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::auth::authenticate,
-        ))
         .layer(browser_state::layer(
             state.db.clone(),
             names.browser_state.clone(),
             names.secure(),
+        ));
+
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route("/.well-known/jwks.json", get(jwks))
+        .merge(api::router(&state))
+        .merge(browser)
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::auth::authenticate,
         ))
         .layer(from_fn_with_state(
             state.clone(),

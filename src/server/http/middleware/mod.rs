@@ -1,10 +1,12 @@
 //! Request middleware, outermost first: security headers, same-origin check for writes,
-//! browser state (tower-sessions), authentication with transparent refresh, the flash of
-//! no-JavaScript forms, and HTTP statuses for server-function errors.
+//! authentication with transparent refresh; then, for what browsers open (not the JSON
+//! API), browser state (tower-sessions), the flash of no-JavaScript forms, HTTP statuses
+//! for server-function errors, and a one-second cache of the pages anonymous visitors see.
 
 pub mod auth;
 pub mod csrf;
 pub mod flash;
+pub mod page_cache;
 pub mod security_headers;
 pub mod server_fn_status;
 
