@@ -23,6 +23,8 @@ pub struct CspNonce(pub String);
 pub struct SecurityHeaders {
     csp_before_nonce: String,
     csp_after_nonce: String,
+    /// The same policy with no inline script allowed, for answers that are not pages.
+    csp_without_nonce: HeaderValue,
     https: bool,
 }
 
@@ -57,13 +59,18 @@ impl SecurityHeaders {
         } else {
             String::new()
         };
+        let rest = format!(
+            "'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data: https: http:; connect-src 'self'{live_reload}; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'{providers}; frame-ancestors 'none'"
+        );
         Self {
             csp_before_nonce: "default-src 'self'; script-src 'self' 'nonce-".into(),
-            csp_after_nonce: format!(
-                "' 'wasm-unsafe-eval'; style-src 'self'; \
-                 img-src 'self' data: https: http:; connect-src 'self'{live_reload}; font-src 'self'; \
-                 object-src 'none'; base-uri 'none'; form-action 'self'{providers}; frame-ancestors 'none'"
-            ),
+            csp_after_nonce: format!("' {rest}"),
+            csp_without_nonce: HeaderValue::from_str(&format!(
+                "default-src 'self'; script-src 'self' {rest}"
+            ))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
             https: state.settings.secure_cookies(),
         }
     }
@@ -78,9 +85,13 @@ pub async fn apply(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let nonce = new_nonce();
-    req.extensions_mut().insert(CspNonce(nonce.clone()));
     let is_static = is_static_path(req.uri().path());
+    // Only pages (Leptos renders even an unknown path as one) write inline scripts; the
+    // JSON API and the probes get the policy without a nonce, and skip making one.
+    let nonce = needs_nonce(req.uri().path()).then(new_nonce);
+    if let Some(nonce) = &nonce {
+        req.extensions_mut().insert(CspNonce(nonce.clone()));
+    }
     let mut res = next.run(req).await;
 
     let https = config.https;
@@ -90,11 +101,19 @@ pub async fn apply(
             headers.insert(name, value);
         }
     };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        &config.policy(&nonce),
-    );
+    match &nonce {
+        Some(nonce) => set(
+            headers,
+            header::CONTENT_SECURITY_POLICY,
+            &config.policy(nonce),
+        ),
+        None => {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                config.csp_without_nonce.clone(),
+            );
+        }
+    }
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "same-origin");
@@ -122,6 +141,11 @@ pub async fn apply(
         set(headers, header::CACHE_CONTROL, policy);
     }
     res
+}
+
+fn needs_nonce(path: &str) -> bool {
+    !(path.starts_with("/api/")
+        || matches!(path, "/healthz" | "/readyz" | "/.well-known/jwks.json"))
 }
 
 fn new_nonce() -> String {
