@@ -1,7 +1,7 @@
 """Verifies a Gatehouse access token the way another service would: with a standard JWT
 library (PyJWT) and nothing but the published JWKS document.
 
-Usage: python3 verify_token.py JWKS_URL TOKEN ISSUER AUDIENCE
+Usage: python3 verify_token.py JWKS_URL TOKEN ISSUER AUDIENCE [LEEWAY_SECONDS]
 Prints the verified claims as JSON; exits 1 (with the reason on stderr) when refused.
 """
 
@@ -13,6 +13,7 @@ import jwt
 
 def main() -> int:
     jwks_url, token, issuer, audience = sys.argv[1:5]
+    leeway = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     client = jwt.PyJWKClient(jwks_url)
     try:
         key = client.get_signing_key_from_jwt(token)
@@ -22,6 +23,7 @@ def main() -> int:
             algorithms=["EdDSA"],
             issuer=issuer,
             audience=audience,
+            leeway=leeway,
             options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
         )
     except jwt.PyJWTError as e:

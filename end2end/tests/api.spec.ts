@@ -7,7 +7,9 @@ import { PASSWORD, createAccount, uniqueUser, watchConsole } from './helpers';
 function verifyInPython(baseURL: string, token: string, audience = 'gatehouse') {
   const run = spawnSync(
     process.env.GATEHOUSE_TEST_PYTHON ?? 'python3',
-    [join(__dirname, '..', 'verify_token.py'), `${baseURL}/.well-known/jwks.json`, token, baseURL, audience],
+    // The test server's tokens live 2 seconds (for the refresh tests); a slow Python
+    // start must not turn a signature check into an expiry check.
+    [join(__dirname, '..', 'verify_token.py'), `${baseURL}/.well-known/jwks.json`, token, baseURL, audience, '60'],
     { encoding: 'utf8' },
   );
   return { ok: run.status === 0, claims: run.status === 0 ? JSON.parse(run.stdout) : null, error: run.stderr };
