@@ -5,9 +5,9 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, ConfirmPage, DevicesPage,
-        ForgotPasswordPage, HomePage, LoginPage, LoginVerifyPage, NotFound, ProfilePage,
-        ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
+        AdminUserRoute, AdminUsersRoute, AuditRoute, CancelEmailChangeRoute, ConfirmRoute,
+        DevicesRoute, ForgotPasswordRoute, HomeRoute, LoginPage, LoginVerifyRoute, NotFound,
+        ProfileRoute, ResetPasswordRoute, SignInLinkRoute, SignupRoute, VerifyEmailRoute,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -19,7 +19,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{A, Route, Router, Routes},
     path,
 };
@@ -129,12 +129,6 @@ pub fn App() -> impl IntoView {
         delete_account,
         update_profile,
     });
-    // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
@@ -147,21 +141,21 @@ pub fn App() -> impl IntoView {
             <Nav/>
             <main id="main" class="container" tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("login/link") view=SignInLinkPage ssr=SsrMode::Async/>
-                    <Route path=path!("login/verify") view=LoginVerifyPage ssr=SsrMode::Async/>
-                    <Route path=path!("confirm") view=ConfirmPage ssr=SsrMode::Async/>
-                    <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
-                    <Route path=path!("sessions") view=DevicesPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/users/:id") view=AdminUserPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("cancel-email-change") view=CancelEmailChangePage ssr=SsrMode::Async/>
-                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("login/link") view={Lazy::<SignInLinkRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("login/verify") view={Lazy::<LoginVerifyRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("confirm") view={Lazy::<ConfirmRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("sessions") view={Lazy::<DevicesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/users/:id") view={Lazy::<AdminUserRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("cancel-email-change") view={Lazy::<CancelEmailChangeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

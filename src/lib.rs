@@ -15,10 +15,23 @@ pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry point: attaches the app to the server-rendered page.
+/// The browser entry point: attaches the app to the server-rendered page. Hydration is
+/// asynchronous because a lazily loaded page (`pages::lazy`) must fetch its chunk first;
+/// only then is the page marked hydrated (the browser tests wait for that mark).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    use leptos::prelude::document;
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }

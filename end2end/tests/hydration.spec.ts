@@ -36,3 +36,37 @@ test('a login form filled before the wasm loads keeps its values after a refused
   await expect(page.locator('#field-password-error')).toBeEmpty();
   expect(problems).toEqual([]);
 });
+
+test('a first visit loads only the main bundle; pages behind a login bring their own chunk', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('split');
+  await createAccount(request, baseURL!, user);
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
+  });
+
+  await page.goto('/login');
+  await waitForHydration(page);
+  expect(wasm.length, wasm.join(', ')).toBe(1);
+  const main = wasm[0];
+
+  // Logging in navigates in the browser to /profile, whose code comes in its own chunk;
+  // the page then works (a save answers without a reload).
+  await fillLogin(page, user.username);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByRole('heading', { name: 'Public profile' })).toBeVisible();
+  expect(wasm.filter((w) => w !== main).length, wasm.join(', ')).toBeGreaterThan(0);
+  await page.getByLabel('Display name').fill('Split Tester');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.getByText('Your profile has been saved.')).toBeVisible();
+
+  // Opened directly, a lazily loaded page hydrates only once its chunk is there.
+  wasm.length = 0;
+  await page.goto('/sessions');
+  await waitForHydration(page);
+  expect(wasm.some((w) => w !== main), wasm.join(', ')).toBe(true);
+  await expect(page.getByRole('button', { name: /Sign out/ }).first()).toBeEnabled();
+  expect(problems).toEqual([]);
+});
