@@ -205,6 +205,8 @@ async fn the_last_admin_cannot_be_demoted_deactivated_or_deleted(backend: Backen
 async fn deactivation_signs_out_and_blocks_login_until_reactivated(backend: Backend) {
     let (admin, user) = admin_and_user(backend).await;
     let bob = id_of(&admin, "bob").await;
+    // Bob's session is fresh in the server's session cache when the admin acts.
+    assert_eq!(user.me().await["username"], "bob");
     let res = admin
         .call(
             "/fn/admin/set-active",
@@ -525,6 +527,8 @@ async fn deleting_your_own_account_needs_the_password_and_confirmation(backend: 
 async fn an_admin_deletes_an_account(backend: Backend) {
     let (admin, user) = admin_and_user(backend).await;
     let bob = id_of(&admin, "bob").await;
+    // Bob's session is fresh in the server's session cache when the admin acts.
+    assert_eq!(user.me().await["username"], "bob");
     let res = admin
         .post_form(
             "/fn/admin/delete-user",

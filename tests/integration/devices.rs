@@ -112,6 +112,9 @@ async fn sign_out_others_keeps_this_device(backend: Backend) {
 
 async fn sign_out_everywhere_ends_this_device_too(backend: Backend) {
     let (laptop, pc) = two_devices(backend).await;
+    // Both sessions are fresh in the server's session cache.
+    assert_eq!(pc.me().await["username"], "dora");
+    assert_eq!(laptop.me().await["username"], "dora");
     let res = laptop.call("/fn/sign-out-everywhere", &[]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(

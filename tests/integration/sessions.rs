@@ -295,6 +295,15 @@ async fn every_response_carries_security_headers_and_a_csp_nonce(backend: Backen
         "a page served again carries its own response's nonce, not the first one's"
     );
 
+    // The JSON API writes no inline script: the same policy, with no nonce to allow one.
+    let api = app.get("/api/v1/auth/me").await;
+    let api_csp = api.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        api_csp.contains("frame-ancestors 'none'") && !api_csp.contains("nonce-"),
+        "{api_csp}"
+    );
+    assert_eq!(api.headers["x-content-type-options"], "nosniff");
+
     let https = spawn_with(backend, |s| {
         s.server.public_url = "https://id.example".into()
     })
