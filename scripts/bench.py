@@ -61,6 +61,13 @@ def log(msg):
     print(f"\033[1m==> {msg}\033[0m", file=sys.stderr, flush=True)
 
 
+def port_free(port):
+    """Refuses to measure whatever else already listens where a reference should."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already taken; stop what listens there")
+
+
 def wait_port(port, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
@@ -210,6 +217,8 @@ def one_run(args, workdir, n):
     log(f"Run {n}: starting the bare reference and Gatehouse")
     data = workdir / f"run{n}"
     data.mkdir()
+    port_free(BARE_PORT)
+    port_free(PORT)
     bare = subprocess.Popen([args.bare, f"127.0.0.1:{BARE_PORT}"])
     server = Server(args.bin, args.site, data)
     res = {}
