@@ -54,6 +54,8 @@ test('an admin deactivates a user, who is logged out at once; reactivates; makes
 
   // The audit log has it all.
   await page.getByRole('link', { name: 'Audit log' }).click();
+  // The audit page comes in its own wasm chunk: the user page stays until it is there.
+  await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
   await page.getByLabel('User').fill(bob.username);
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page.locator('tbody')).toContainText('Role changed from user to admin');
