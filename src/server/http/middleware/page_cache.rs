@@ -6,7 +6,7 @@
 //! request; and only a plain 200 HTML answer that sets no cookie is kept.
 
 use super::{auth::RequestAuth, security_headers::CspNonce};
-use crate::server::http::cookies::CookieNames;
+use crate::server::http::cookies::{self, CookieNames};
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -69,13 +69,9 @@ impl PageCache {
     }
 
     fn carries_our_cookie(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get_all(header::COOKIE)
+        self.cookies
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.split('=').next())
-            .any(|name| self.cookies.iter().any(|ours| ours == name.trim()))
+            .any(|name| cookies::read(headers, name).is_some())
     }
 }
 
