@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import {
   PASSWORD,
   createAccount,
@@ -107,16 +107,17 @@ test('forgot password, mail, reset: old password refused, new works, other brows
   await other.close();
 });
 
-test('change email from the profile: confirmed by the link sent to the new address', async ({ page, request, baseURL }) => {
-  const user = uniqueUser('lou');
-  await createAccount(request, baseURL!, user);
+// With JavaScript or without, the confirmation lands on the same page with the same way on.
+async function changeEmailFromProfile(page: Page, request: APIRequestContext, baseURL: string, js: boolean) {
+  const user = uniqueUser(js ? 'lou' : 'lux');
+  await createAccount(request, baseURL, user);
   await page.goto('/login');
-  await waitForHydration(page);
+  if (js) await waitForHydration(page);
   await fillLogin(page, user.username);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
 
-  const newEmail = uniqueUser('lou-new').email;
+  const newEmail = uniqueUser(js ? 'lou-new' : 'lux-new').email;
   await page.getByLabel('New email address').fill(newEmail);
   await page.locator('#field-email_password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Change email' }).click();
@@ -126,10 +127,15 @@ test('change email from the profile: confirmed by the link sent to the new addre
   await waitForMail(user.email, 'change of your');
   const confirm = await waitForMail(newEmail, 'Confirm your new email');
   await page.goto(linkIn(confirm));
+  if (js) await waitForHydration(page);
   await page.getByRole('button', { name: 'Confirm my new address' }).click();
   await expect(page.getByRole('heading', { name: 'Your address has changed' })).toBeVisible();
   await page.getByRole('link', { name: 'Go to your profile' }).click();
   await expect(page.locator('.details')).toContainText(newEmail);
+}
+
+test('change email from the profile: confirmed by the link sent to the new address', async ({ page, request, baseURL }) => {
+  await changeEmailFromProfile(page, request, baseURL!, true);
 });
 
 test('change password from the profile signs out the other devices', async ({ browser, page, request, baseURL }) => {
@@ -158,6 +164,10 @@ test('change password from the profile signs out the other devices', async ({ br
 
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
+
+  test('change email from the profile: confirmed by the link sent to the new address', async ({ page, request, baseURL }) => {
+    await changeEmailFromProfile(page, request, baseURL!, false);
+  });
 
   test('forgot and reset password', async ({ page, request, baseURL }) => {
     const user = uniqueUser('ned');

@@ -65,11 +65,16 @@ pub fn VerifyEmailPage() -> impl IntoView {
                             if let Some(done) = done.clone() {
                                 // "Heading: the rest", written by the server function.
                                 let (heading, rest) = done.split_once(": ").map(|(h, r)| (h.to_string(), r.to_string())).unwrap_or((done.clone(), String::new()));
-                                let next = if heading.starts_with("Your address") { "/profile" } else { "/login" };
+                                // The same way on as the answer without a reload below.
+                                let (next, label) = if heading.starts_with("Your address") || heading.starts_with("That address") {
+                                    ("/profile", "Go to your profile")
+                                } else {
+                                    ("/login", "Continue")
+                                };
                                 return view! {
                                     <h1>{heading}</h1>
                                     <p role="status">{rest}</p>
-                                    <A href=next attr:class="btn btn-primary">"Continue"</A>
+                                    <A href=next attr:class="btn btn-primary">{label}</A>
                                 }.into_any();
                             }
                             let outcome = match confirm.value().get() {
