@@ -4,17 +4,28 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     use clap::Parser;
+    use gatehouse::server::config::LogFormat;
     use tracing_subscriber::{EnvFilter, fmt};
 
     // A development convenience; production sets real environment variables.
     let _ = dotenvy::dotenv();
     let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    // The format is a setting; when the settings do not load, the command reports why.
+    let format = gatehouse::server::config::Settings::load()
+        .map(|s| s.operations.log_format)
+        .unwrap_or_default();
+    let logs = fmt().with_env_filter(filter).with_target(false);
+    match format {
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
+    }
 
     let cli = gatehouse::server::cli::Cli::parse();
     match gatehouse::server::cli::run(cli).await {

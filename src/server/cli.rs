@@ -8,12 +8,12 @@ use crate::server::{
     },
     config::Settings,
     error::{Error, refusal_words},
-    http, keys,
+    keys,
     state::AppState,
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use std::{io::IsTerminal, net::SocketAddr};
+use std::io::IsTerminal;
 
 #[derive(Parser, Debug)]
 #[command(name = "gatehouse", version, about = "Self-hosted accounts service")]
@@ -52,7 +52,7 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(Settings::load()?).await,
+        Command::Serve => crate::server::serve::serve(Settings::load()?).await,
         Command::Migrate => {
             // Only the database: a migration job needs no signing key or mail settings.
             let settings = Settings::load()?;
@@ -89,54 +89,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-    }
-}
-
-pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let address = settings.server.address;
-    let public_url = settings.server.public_url.clone();
-    let mode = settings.mode;
-    let started = std::time::Instant::now();
-    let state = AppState::build(settings).await?;
-    state.spawn_workers();
-    let workers = state.workers.clone();
-    let mut phase = crate::server::startup::Phases::start();
-    let app = http::router(state);
-    phase.done("routes");
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| format!("listening on {address}"))?;
-    let ready_ms = started.elapsed().as_millis();
-    tracing::info!(%address, %public_url, ?mode, ready_ms, "Gatehouse is serving");
-    println!("Gatehouse is serving on http://{address} (public URL {public_url})");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving")?;
-    // Requests are done; let the workers finish what they are writing.
-    workers.shutdown().await;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }
 

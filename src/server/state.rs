@@ -51,6 +51,12 @@ pub struct Shared {
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// The background workers of this instance (see [`AppState::spawn_workers`]).
     pub workers: crate::server::workers::Workers,
+    /// Shared state of a fleet, when `[redis] url` is set.
+    pub redis: Option<crate::server::fleet::redis::RedisLink>,
+    /// Tells this instance's messages to the others apart from theirs.
+    pub instance_id: String,
+    /// Set on SIGTERM: `/readyz` answers 503 so load balancers stop sending traffic.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -92,13 +98,20 @@ impl AppState {
         let settings = Arc::new(settings);
         let clock = crate::server::clock::Clock::default();
         let webauthn = crate::server::auth::passkeys::relying_party(&settings).map(Arc::new);
+        let redis = match settings.redis.url.as_str() {
+            "" => None,
+            url => Some(crate::server::fleet::redis::RedisLink::open(
+                url,
+                settings.redis.prefix(),
+            )?),
+        };
         let state = Self(Arc::new(Shared {
             leptos: leptos_options(&settings)?,
             cookies: Arc::new(CookieNames::new(&settings)),
-            throttle: Arc::new(crate::server::auth::throttle::Throttle::new(
-                &settings.accounts,
-                clock.clone(),
-            )),
+            throttle: Arc::new(
+                crate::server::auth::throttle::Throttle::new(&settings.accounts, clock.clone())
+                    .with_shared(redis.clone()),
+            ),
             mailer: Arc::new(Mailer::new(settings.clone()).context("setting up mail")?),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -116,6 +129,9 @@ impl AppState {
             oidc: Default::default(),
             webauthn,
             workers: Default::default(),
+            redis,
+            instance_id: uuid::Uuid::new_v4().simple().to_string(),
+            draining: Default::default(),
         }));
         phase.done("mail, HTTP client, passkeys");
         Ok(state)
@@ -136,6 +152,23 @@ impl AppState {
             Ok(n) => tracing::debug!(files = n, "pre-compressed site assets"),
             Err(e) => tracing::warn!(error = %e, "pre-compressing site assets"),
         });
+        if crate::server::fleet::invalidation::needed(self) {
+            let queue = crate::server::fleet::invalidation::attach(self);
+            let queue = Arc::new(tokio::sync::Mutex::new(queue));
+            let state = self.clone();
+            self.workers.supervise("invalidation publisher", move || {
+                let (state, queue) = (state.clone(), queue.clone());
+                async move {
+                    // A publisher restarted after a panic goes on with the same queue.
+                    let mut queue = queue.lock().await;
+                    crate::server::fleet::invalidation::publish(state, &mut queue).await;
+                }
+            });
+            let state = self.clone();
+            self.workers.supervise("invalidation listener", move || {
+                crate::server::fleet::invalidation::subscribe(state.clone())
+            });
+        }
         let (mailer, db) = (self.mailer.clone(), self.db.clone());
         self.workers.supervise("mail", move || {
             mail::worker::run(mailer.clone(), db.clone())

@@ -14,6 +14,7 @@ mod breach;
 mod devices;
 mod email;
 mod factors;
+mod fleet;
 mod oauth;
 mod passkeys;
 mod sessions;

@@ -49,7 +49,8 @@ pub async fn signup(
     .map_err(Error::Invalid)?;
     state
         .throttle
-        .check_client(Spend::Hash, client.ip.as_deref())?;
+        .check_client(Spend::Hash, client.ip.as_deref())
+        .await?;
     super::breach::check(state, input.password, "password").await?;
     let hash = state.hasher.hash(input.password).await?;
     let now = state.clock.unix();
@@ -183,7 +184,8 @@ pub async fn login(
     // the server nothing and touches no account's budget.
     state
         .throttle
-        .check_client(Spend::Login, client.ip.as_deref())?;
+        .check_client(Spend::Login, client.ip.as_deref())
+        .await?;
     let user = db::users::find_by_login(&state.db.pool, &login).await?;
     // One budget per account, whichever spelling was typed.
     let account_key = match &user {
@@ -192,14 +194,18 @@ pub async fn login(
     };
     state
         .throttle
-        .begin_password_attempt(&account_key, client.ip.as_deref())?;
+        .begin_password_attempt(&account_key, client.ip.as_deref())
+        .await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let verified = state.hasher.verify(password, stored_hash).await?;
-    state.throttle.finish_password_attempt(
-        &account_key,
-        client.ip.as_deref(),
-        verified.ok && user.is_some(),
-    );
+    state
+        .throttle
+        .finish_password_attempt(
+            &account_key,
+            client.ip.as_deref(),
+            verified.ok && user.is_some(),
+        )
+        .await;
 
     // Audited after answering, so no failure costs more time than another.
     let failed = |user_id: Option<String>, reason: LoginFailure| {

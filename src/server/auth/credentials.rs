@@ -35,11 +35,13 @@ async fn confirm_current(
     // A stolen session must not become a way to guess the password: same budgets as login.
     state
         .throttle
-        .check_password_attempt(&auth.user.id, client_ip)?;
+        .check_password_attempt(&auth.user.id, client_ip)
+        .await?;
     let ok = state.hasher.verify(password, Some(hash)).await?.ok;
     state
         .throttle
-        .finish_password_attempt(&auth.user.id, client_ip, ok);
+        .finish_password_attempt(&auth.user.id, client_ip, ok)
+        .await;
     if !ok {
         return Err(Error::field(field, "That is not your current password."));
     }
@@ -215,7 +217,8 @@ pub async fn change_email(
     };
     state
         .throttle
-        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())
+        .await?;
     // At most one confirmation per account per resend interval (README's promise).
     if verification::recently_sent(state, user, TokenPurpose::ChangeEmail).await? {
         return Err(Error::TooManyRequests);

@@ -37,11 +37,15 @@ pub async fn delete_own(
         if password.expose().is_empty() {
             return Err(Error::field("delete_password", "Enter your password."));
         }
-        state.throttle.check_password_attempt(&user.id, client_ip)?;
+        state
+            .throttle
+            .check_password_attempt(&user.id, client_ip)
+            .await?;
         let ok = state.hasher.verify(password, Some(hash)).await?.ok;
         state
             .throttle
-            .finish_password_attempt(&user.id, client_ip, ok);
+            .finish_password_attempt(&user.id, client_ip, ok)
+            .await;
         if !ok {
             return Err(Error::field(
                 "delete_password",

@@ -22,7 +22,8 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
     let email = validate::Email::parse(email).map_err(|e| Error::field("email", e))?;
     state
         .throttle
-        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())
+        .await?;
     // The rest happens after answering: the answer, and its timing, are the same whether
     // or not the address has an account.
     let (state, client) = (state.clone(), client.clone());
@@ -117,7 +118,8 @@ pub async fn reset(
     // Hashing costs the server: the client's hash budget applies here too.
     state
         .throttle
-        .check_client(super::throttle::Spend::Hash, client.ip.as_deref())?;
+        .check_client(super::throttle::Spend::Hash, client.ip.as_deref())
+        .await?;
     super::breach::check(state, password, "password").await?;
     let hash = state.hasher.hash(password).await?;
     let now = state.clock.unix();

@@ -41,7 +41,8 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
     let email = validate::Email::parse(email).map_err(|e| Error::field("email", e))?;
     state
         .throttle
-        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())
+        .await?;
     // The lookup and the mail happen after answering: the answer, and its timing, are
     // the same whether or not the address has an account.
     let state = state.clone();

@@ -61,14 +61,17 @@ pub async fn confirm(
             }
             state
                 .throttle
-                .check_client(Spend::Hash, client.ip.as_deref())?;
+                .check_client(Spend::Hash, client.ip.as_deref())
+                .await?;
             state
                 .throttle
-                .begin_password_attempt(user.id.as_str(), client.ip.as_deref())?;
+                .begin_password_attempt(user.id.as_str(), client.ip.as_deref())
+                .await?;
             let ok = state.hasher.verify(&password, Some(hash)).await?.ok;
             state
                 .throttle
-                .finish_password_attempt(user.id.as_str(), client.ip.as_deref(), ok);
+                .finish_password_attempt(user.id.as_str(), client.ip.as_deref(), ok)
+                .await;
             (ok, FactorMethod::Password)
         }
         Proof::Code(code) => (

@@ -154,7 +154,8 @@ pub async fn resend(state: &AppState, login: &str, client: &ClientInfo) -> Resul
     }
     state
         .throttle
-        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())?;
+        .check_client(super::throttle::Spend::Mail, client.ip.as_deref())
+        .await?;
     // After answering: the same answer and timing whether or not the account exists.
     let (state, client, login) = (state.clone(), client.clone(), login.to_string());
     tokio::spawn(async move {

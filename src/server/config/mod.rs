@@ -7,11 +7,13 @@
 //! `secrets` the type that keeps secret values out of logs.
 
 mod duration;
+mod fleet;
 mod legacy;
 mod providers;
 mod secrets;
 mod sections;
 
+pub use fleet::{LogFormat, OperationsSettings, RedisSettings};
 pub use providers::{OAuthProviderSettings, ProviderKind, oauth_secret_env};
 pub use secrets::Secrets;
 pub use sections::{
@@ -54,6 +56,8 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     pub accounts: AccountSettings,
     pub mail: MailSettings,
+    pub redis: RedisSettings,
+    pub operations: OperationsSettings,
     /// Sign-in providers by name (`google`, `github`, or any other name for a generic
     /// OpenID Connect / OAuth 2.0 provider).
     pub oauth: BTreeMap<String, OAuthProviderSettings>,
@@ -75,6 +79,8 @@ impl Default for Settings {
             passwords: PasswordSettings::default(),
             accounts: AccountSettings::default(),
             mail: MailSettings::default(),
+            redis: RedisSettings::default(),
+            operations: OperationsSettings::default(),
             oauth: BTreeMap::new(),
             oauth_secrets: Secrets::default(),
         }
@@ -115,6 +121,7 @@ impl Settings {
                     .only(&["DATABASE_URL"])
                     .map(|_| "database.url".into()),
             )
+            .merge(Env::raw().only(&["REDIS_URL"]).map(|_| "redis.url".into()))
     }
 
     /// Fills derived defaults and refuses settings that cannot work or are unsafe.
@@ -156,6 +163,13 @@ impl Settings {
                 || self.database.url.starts_with("postgres://")
                 || self.database.url.starts_with("postgresql://"),
             "database.url must start with sqlite: or postgres://"
+        );
+        ensure!(
+            self.redis.url.is_empty()
+                || self.redis.url.starts_with("redis://")
+                || self.redis.url.starts_with("rediss://")
+                || self.redis.url.starts_with("unix://"),
+            "redis.url must start with redis://, rediss:// or unix://"
         );
         ensure!(
             self.database.max_connections >= 1,

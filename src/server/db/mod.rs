@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod browser_states;
 pub(crate) mod factors;
 pub(crate) mod identities;
+pub(crate) mod notify;
 pub(crate) mod one_time_tokens;
 pub(crate) mod outbox;
 pub(crate) mod passkeys;

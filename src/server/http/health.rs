@@ -9,17 +9,38 @@ pub async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers; 503 otherwise.
+/// `GET /readyz`: 200 when this instance should get traffic: the database answers and
+/// it is not shutting down. Redis unreachable is "degraded" (still 200): the throttles
+/// then count per instance, and nothing else needs Redis.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if state.db.ping().await {
-        (
-            StatusCode::OK,
-            Json(json!({ "status": "ok", "database": "ok" })),
-        )
-    } else {
-        (
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "database": "unreachable" })),
-        )
+            Json(json!({ "status": "draining" })),
+        );
     }
+    let (database, redis) = match &state.redis {
+        Some(link) => {
+            let (database, redis) = tokio::join!(state.db.ping(), link.ping());
+            (database, Some(redis))
+        }
+        None => (state.db.ping().await, None),
+    };
+    let mut body = json!({
+        "status": match (database, redis) {
+            (false, _) => "unavailable",
+            (true, Some(false)) => "degraded",
+            (true, _) => "ok",
+        },
+        "database": if database { "ok" } else { "unreachable" },
+    });
+    if let Some(redis) = redis {
+        body["redis"] = json!(if redis { "ok" } else { "unreachable" });
+    }
+    let status = if database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
 }

@@ -12,6 +12,7 @@ use crate::{
     app::{App, shell},
     server::{browser_state, state::AppState},
 };
+use axum::http::HeaderName;
 use axum::{
     Router,
     middleware::{from_fn, from_fn_with_state},
@@ -19,7 +20,12 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use middleware::request_id;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
 
 pub use crate::server::error::RETRY_AFTER_SECONDS;
 
@@ -103,11 +109,25 @@ pub fn router(state: AppState) -> Router {
             middleware::security_headers::apply,
         ))
         .layer(CompressionLayer::new())
+        // Outermost last: screen the incoming id, set one, trace with it, echo it back.
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            request_id::HEADER,
+        )))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // The path only: query strings can carry one-time tokens.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                tracing::info_span!(
+                    "request",
+                    id = request_id::of(req.headers()).unwrap_or_default(),
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                )
             }),
         )
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(request_id::HEADER),
+            request_id::MakeId,
+        ))
+        .layer(from_fn(request_id::screen))
         .with_state(state)
 }

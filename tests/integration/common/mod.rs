@@ -226,6 +226,23 @@ impl TestApp {
         }
     }
 
+    /// A second instance of the app on the same database and data folder (so the same
+    /// signing keys), as a fleet behind a load balancer runs it; `tweak` gets a copy of
+    /// this instance's settings.
+    pub async fn another_instance(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = (*self.state.settings).clone();
+        tweak(&mut settings);
+        let state = AppState::build(settings).await.expect("app state");
+        TestApp {
+            router: http::router(state.clone()),
+            state,
+            jar: Mutex::new(CookieJar::new()),
+            user_agent: Mutex::new(None),
+            peer: Mutex::new(None),
+            _resources: self._resources.clone(),
+        }
+    }
+
     /// Runs a statement against the app's database (test set-up only, such as ageing a
     /// token).
     pub async fn execute(&self, sql: &str) {

@@ -97,14 +97,16 @@ pub(crate) async fn redeem(
     let key = format!("recovery:{}", user.id);
     state
         .throttle
-        .begin_password_attempt(&key, client.ip.as_deref())?;
+        .begin_password_attempt(&key, client.ip.as_deref())
+        .await?;
     let now = state.clock.unix();
     let mut tx = state.db.begin().await?;
     let ok = looks_like_code(code)
         && db::factors::use_recovery_code(&mut *tx, &user.id, &hash(code), now).await?;
     state
         .throttle
-        .finish_password_attempt(&key, client.ip.as_deref(), ok);
+        .finish_password_attempt(&key, client.ip.as_deref(), ok)
+        .await;
     if !ok {
         return Ok(false);
     }

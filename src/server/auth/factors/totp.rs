@@ -177,11 +177,13 @@ pub(crate) async fn check_throttled(
     let key = format!("totp:{}", user.id);
     state
         .throttle
-        .begin_password_attempt(&key, client.ip.as_deref())?;
+        .begin_password_attempt(&key, client.ip.as_deref())
+        .await?;
     let ok = check(state, user, code, confirmed).await?;
     state
         .throttle
-        .finish_password_attempt(&key, client.ip.as_deref(), ok);
+        .finish_password_attempt(&key, client.ip.as_deref(), ok)
+        .await;
     Ok(ok)
 }
 

@@ -162,17 +162,17 @@ pub async fn confirm_link(
             }
             state
                 .throttle
-                .check_password_attempt(&auth.user.id, client_info.ip.as_deref())?;
+                .check_password_attempt(&auth.user.id, client_info.ip.as_deref())
+                .await?;
             let verified = state
                 .hasher
                 .verify(password, Some(hash))
                 .await
                 .map_err(Error::from)?;
-            state.throttle.finish_password_attempt(
-                &auth.user.id,
-                client_info.ip.as_deref(),
-                verified.ok,
-            );
+            state
+                .throttle
+                .finish_password_attempt(&auth.user.id, client_info.ip.as_deref(), verified.ok)
+                .await;
             if !verified.ok {
                 return Err(OAuthError::ReauthRequired { has_password: true });
             }

@@ -69,7 +69,8 @@ pub async fn finish_sign_in(
     let ceremony = unexpired(ceremony, |c| c.expires_at, state.clock.unix())?;
     state
         .throttle
-        .check_client(Spend::Login, client.ip.as_deref())?;
+        .check_client(Spend::Login, client.ip.as_deref())
+        .await?;
     let credential = parse(credential)?;
     let (handle, credential_id) = webauthn
         .identify_discoverable_authentication(&credential)

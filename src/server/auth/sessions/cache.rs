@@ -17,8 +17,8 @@
 use super::Authenticated;
 use crate::server::auth::tokens::AccessClaims;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a cached session may be used without asking the database again.
@@ -33,6 +33,9 @@ pub struct AuthCache {
     sessions: quick_cache::sync::Cache<String, Arc<CachedSession>>,
     /// Bumped by every invalidation.
     generation: AtomicU64,
+    /// Where invalidations go to reach the other instances (see `fleet::invalidation`);
+    /// unset on a single instance.
+    announce: OnceLock<tokio::sync::mpsc::Sender<String>>,
 }
 
 struct CachedSession {
@@ -51,6 +54,7 @@ impl Default for AuthCache {
             tokens: quick_cache::sync::Cache::new(CAPACITY),
             sessions: quick_cache::sync::Cache::new(CAPACITY),
             generation: AtomicU64::new(0),
+            announce: OnceLock::new(),
         }
     }
 }
@@ -112,6 +116,26 @@ impl AuthCache {
     /// Drops every cached session of this user: call after a committed write to the user
     /// or to any of their sessions.
     pub fn forget_user(&self, user_id: &str) {
+        self.forget_user_here(user_id);
+        if let Some(announce) = self.announce.get() {
+            // Full or closed: the other instances still drop the entry within FRESH_FOR.
+            let _ = announce.try_send(user_id.to_string());
+        }
+    }
+
+    /// Sends every later invalidation to `announce` as well (once; later calls are ignored).
+    pub fn announce_to(&self, announce: tokio::sync::mpsc::Sender<String>) {
+        let _ = self.announce.set(announce);
+    }
+
+    /// Drops every cached session: after a gap in the invalidations from other instances.
+    pub fn forget_all_sessions(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.sessions.clear();
+    }
+
+    /// [`Self::forget_user`] for this instance only: an invalidation another instance sent.
+    pub fn forget_user_here(&self, user_id: &str) {
         // Bump first: a reader that read before the write and stores after this bump sees
         // the new generation and removes its entry; one that stored before is removed here.
         self.generation.fetch_add(1, Ordering::SeqCst);

@@ -10,8 +10,13 @@
 //!   attacker gets well under ASVS 2.2.1's 100 failed tries an hour.
 //! - Memory is bounded: each table holds at most `capacity` keys; when full, expired
 //!   entries go first, then the oldest.
+//! - With Redis (`[redis] url`) every instance counts against the same budgets
+//!   (`shared`); while Redis does not answer, each instance falls back to its own tables.
+
+mod shared;
 
 use crate::server::clock::Clock;
+use crate::server::fleet::redis::RedisLink;
 use crate::server::{config::AccountSettings, error::Error};
 use std::{
     collections::HashMap,
@@ -118,6 +123,8 @@ pub struct Throttle {
     free_failures: u32,
     capacity: usize,
     clock: Clock,
+    /// The budgets every instance shares, when Redis is configured.
+    shared: Option<RedisLink>,
 }
 
 /// How many clients per account are remembered as having logged in.
@@ -144,7 +151,19 @@ impl Throttle {
             free_failures: settings.failed_logins_before_delay,
             capacity,
             clock: Clock::default(),
+            shared: None,
         }
+    }
+
+    /// Counts in Redis, shared by every instance, whenever it answers.
+    pub fn with_shared(mut self, link: Option<RedisLink>) -> Self {
+        self.shared = link;
+        self
+    }
+
+    /// Wall-clock milliseconds on the app's clock, for the shared tables.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or_default()
     }
 
     /// Monotonic time, moved forward with the app's clock (tests advance it instead of
@@ -155,13 +174,17 @@ impl Throttle {
 
     /// Counts one request of `spend` from this client; 429 when over its budget. Comes
     /// before any account is looked at. 0 in the settings turns a limit off.
-    pub fn check_client(&self, spend: Spend, ip: Option<&str>) -> Result<(), Error> {
+    pub async fn check_client(&self, spend: Spend, ip: Option<&str>) -> Result<(), Error> {
         let limit = self.limits.get(&spend).copied().unwrap_or(0);
         let Some(ip) = ip.filter(|_| limit > 0) else {
             return Ok(());
         };
         let key = format!("{spend:?}:{}", client_key(ip));
-        if self.clients.hit(&key, limit, self.now()) {
+        let shared = match &self.shared {
+            Some(link) => shared::client_hit(link, &key, limit, self.clients.window).await,
+            None => None,
+        };
+        if shared.unwrap_or_else(|| self.clients.hit(&key, limit, self.now())) {
             Ok(())
         } else {
             tracing::warn!(?spend, "client throttled");
@@ -173,7 +196,32 @@ impl Throttle {
     /// unless this client logged in to it before. The try is counted as a failure at once,
     /// under the same lock, so requests sent in parallel cannot all slip through when a
     /// delay ends; [`Self::finish_password_attempt`] clears it on success.
-    pub fn begin_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
+    pub async fn begin_password_attempt(
+        &self,
+        account: &str,
+        ip: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(link) = &self.shared {
+            let rules = shared::AttemptRules {
+                now_ms: self.now_ms(),
+                free_failures: self.free_failures,
+                memory: FAILURE_MEMORY,
+                max_delay: MAX_DELAY,
+            };
+            let client = ip.map(client_key);
+            match shared::begin_attempt(link, account, client.as_deref(), rules).await {
+                Some(true) => return Ok(()),
+                Some(false) => {
+                    tracing::warn!("account password tries delayed");
+                    return Err(Error::TooManyRequests);
+                }
+                None => {}
+            }
+        }
+        self.begin_local(account, ip)
+    }
+
+    fn begin_local(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
         let known = ip.is_some_and(|ip| self.is_known(account, &client_key(ip)));
         let now = self.now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
@@ -202,9 +250,20 @@ impl Throttle {
 
     /// Ends a password check begun with [`Self::begin_password_attempt`]: a success clears
     /// the account's failures and remembers the client; a failure stays counted.
-    pub fn finish_password_attempt(&self, account: &str, ip: Option<&str>, ok: bool) {
+    pub async fn finish_password_attempt(&self, account: &str, ip: Option<&str>, ok: bool) {
         if !ok {
             return;
+        }
+        if let Some(link) = &self.shared {
+            let client = ip.map(client_key);
+            let now = self.now_ms();
+            let keep = KNOWN_CLIENTS_PER_ACCOUNT;
+            if shared::succeeded(link, account, client.as_deref(), now, keep)
+                .await
+                .is_some()
+            {
+                return;
+            }
         }
         self.failures
             .lock()
@@ -239,9 +298,13 @@ impl Throttle {
 
     /// A password check about to run for a known account (change password, delete,
     /// re-authenticate): the client's hash budget, then the account's delay.
-    pub fn check_password_attempt(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
-        self.check_client(Spend::Hash, ip)?;
-        self.begin_password_attempt(account, ip)
+    pub async fn check_password_attempt(
+        &self,
+        account: &str,
+        ip: Option<&str>,
+    ) -> Result<(), Error> {
+        self.check_client(Spend::Hash, ip).await?;
+        self.begin_password_attempt(account, ip).await
     }
 
     /// Forgets what no longer matters (the hourly purge calls this).

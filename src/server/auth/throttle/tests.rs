@@ -1,4 +1,6 @@
-//! Budgets per client and per account, delays, and the memory bound.
+//! Budgets per client and per account, delays, and the memory bound: each rule is checked
+//! on this instance's own tables and on the tables shared through Redis (the local one at
+//! 127.0.0.1:6379, or `GATEHOUSE_TEST_REDIS`).
 
 use super::*;
 
@@ -14,23 +16,83 @@ fn settings() -> AccountSettings {
     }
 }
 
-#[test]
-fn each_client_gets_its_own_budget_per_kind_of_request() {
-    let t = Throttle::new(&settings(), Default::default());
-    for _ in 0..5 {
-        assert!(t.check_client(Spend::Login, Some("10.0.0.1")).is_ok());
+/// A throttle and the clock that moves it.
+struct Fixture {
+    t: Throttle,
+    clock: Clock,
+}
+
+fn local() -> Fixture {
+    let clock = Clock::default();
+    Fixture {
+        t: Throttle::new(&settings(), clock.clone()),
+        clock,
     }
-    assert!(t.check_client(Spend::Login, Some("10.0.0.1")).is_err());
-    assert!(t.check_client(Spend::Login, Some("10.0.0.2")).is_ok());
-    assert!(t.check_client(Spend::Mail, Some("10.0.0.1")).is_ok());
+}
+
+/// A throttle on Redis under a prefix of its own, once the link is up.
+pub(crate) async fn test_redis_link() -> RedisLink {
+    let url =
+        std::env::var("GATEHOUSE_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("gatehouse-test-{}", uuid::Uuid::new_v4().simple());
+    let link = RedisLink::open(&url, &prefix).expect("Redis URL");
+    for _ in 0..50 {
+        if link.is_healthy() {
+            return link;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("Redis at {url} does not answer (set GATEHOUSE_TEST_REDIS to use another)");
+}
+
+async fn shared() -> Fixture {
+    let clock = Clock::default();
+    let link = test_redis_link().await;
+    Fixture {
+        t: Throttle::new(&settings(), clock.clone()).with_shared(Some(link)),
+        clock,
+    }
+}
+
+/// Runs each `async fn name(f: Fixture)` on local and on shared tables.
+macro_rules! on_both_tables {
+    ($($name:ident),* $(,)?) => {
+        mod local_tables {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::local()).await })*
+        }
+        mod redis_tables {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::shared().await).await })*
+        }
+    };
+}
+
+on_both_tables!(
+    each_client_gets_its_own_budget_per_kind_of_request,
+    ipv6_clients_share_a_budget_per_64,
+    failures_grow_a_delay_and_a_success_clears_it,
+    parallel_tries_when_a_delay_ends_get_one_through,
+    a_client_that_logged_in_before_is_not_made_to_wait_by_someone_elses_guesses,
+    failures_are_forgotten_after_an_hour,
+);
+
+async fn each_client_gets_its_own_budget_per_kind_of_request(Fixture { t, .. }: Fixture) {
+    for _ in 0..5 {
+        assert!(t.check_client(Spend::Login, Some("10.0.0.1")).await.is_ok());
+    }
     assert!(
-        t.check_client(Spend::Login, None).is_ok(),
+        t.check_client(Spend::Login, Some("10.0.0.1"))
+            .await
+            .is_err()
+    );
+    assert!(t.check_client(Spend::Login, Some("10.0.0.2")).await.is_ok());
+    assert!(t.check_client(Spend::Mail, Some("10.0.0.1")).await.is_ok());
+    assert!(
+        t.check_client(Spend::Login, None).await.is_ok(),
         "no address, no key"
     );
 }
 
-#[test]
-fn ipv6_clients_share_a_budget_per_64() {
+async fn ipv6_clients_share_a_budget_per_64(Fixture { t, .. }: Fixture) {
     assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
     assert_eq!(
         client_key("2001:db8:1:2:ffff::9"),
@@ -38,73 +100,89 @@ fn ipv6_clients_share_a_budget_per_64() {
     );
     assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
     assert_eq!(client_key("::ffff:192.0.2.1"), "192.0.2.1");
-    let t = Throttle::new(&settings(), Default::default());
     for i in 0..2 {
-        assert!(
-            t.check_client(Spend::Mail, Some(&format!("2001:db8::{i}")))
-                .is_ok()
-        );
+        let ip = format!("2001:db8::{i}");
+        assert!(t.check_client(Spend::Mail, Some(&ip)).await.is_ok());
     }
-    assert!(t.check_client(Spend::Mail, Some("2001:db8::77")).is_err());
+    assert!(
+        t.check_client(Spend::Mail, Some("2001:db8::77"))
+            .await
+            .is_err()
+    );
 }
 
-#[test]
-fn failures_grow_a_delay_and_a_success_clears_it() {
-    let t = Throttle::new(&settings(), Default::default());
+async fn failures_grow_a_delay_and_a_success_clears_it(Fixture { t, clock }: Fixture) {
     for _ in 0..FREE_FAILURES {
-        assert!(t.begin_password_attempt("user-1", None).is_ok());
-        t.finish_password_attempt("user-1", None, false);
+        assert!(t.begin_password_attempt("user-1", None).await.is_ok());
+        t.finish_password_attempt("user-1", None, false).await;
     }
     // The third failure started a one-second delay.
-    assert!(t.begin_password_attempt("user-1", None).is_err(), "delayed");
     assert!(
-        t.begin_password_attempt("user-2", None).is_ok(),
+        t.begin_password_attempt("user-1", None).await.is_err(),
+        "delayed"
+    );
+    assert!(
+        t.begin_password_attempt("user-2", None).await.is_ok(),
         "another account is not"
     );
-    t.failures.lock().unwrap().get_mut("user-1").unwrap().last -= Duration::from_secs(2);
+    clock.advance(Duration::from_secs(2));
     assert!(
-        t.begin_password_attempt("user-1", None).is_ok(),
+        t.begin_password_attempt("user-1", None).await.is_ok(),
         "after the delay"
     );
-    t.finish_password_attempt("user-1", None, true);
     assert!(
-        t.begin_password_attempt("user-1", None).is_ok(),
+        t.begin_password_attempt("user-1", None).await.is_err(),
+        "the next delay is longer"
+    );
+    t.finish_password_attempt("user-1", None, true).await;
+    assert!(
+        t.begin_password_attempt("user-1", None).await.is_ok(),
         "success clears it"
     );
 }
 
-#[test]
-fn parallel_tries_when_a_delay_ends_get_one_through() {
-    let t = Throttle::new(&settings(), Default::default());
+async fn parallel_tries_when_a_delay_ends_get_one_through(Fixture { t, clock }: Fixture) {
     for _ in 0..FREE_FAILURES {
-        t.begin_password_attempt("user-1", None).unwrap();
+        t.begin_password_attempt("user-1", None).await.unwrap();
     }
-    t.failures.lock().unwrap().get_mut("user-1").unwrap().last -= Duration::from_secs(2);
+    clock.advance(Duration::from_secs(2));
     // Ten requests arrive together, none finished yet: the first is counted at once.
-    let through = (0..10)
-        .filter(|_| t.begin_password_attempt("user-1", None).is_ok())
-        .count();
+    let t = std::sync::Arc::new(t);
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let t = t.clone();
+        tries.spawn(async move { t.begin_password_attempt("user-1", None).await.is_ok() });
+    }
+    let through = tries.join_all().await.into_iter().filter(|ok| *ok).count();
     assert_eq!(through, 1);
 }
 
-#[test]
-fn a_client_that_logged_in_before_is_not_made_to_wait_by_someone_elses_guesses() {
-    let t = Throttle::new(&settings(), Default::default());
-    t.begin_password_attempt("user-1", Some("192.0.2.1"))
-        .unwrap();
-    t.finish_password_attempt("user-1", Some("192.0.2.1"), true);
+async fn a_client_that_logged_in_before_is_not_made_to_wait_by_someone_elses_guesses(
+    Fixture { t, .. }: Fixture,
+) {
+    let owner = Some("192.0.2.1");
+    let attacker = Some("203.0.113.9");
+    t.begin_password_attempt("user-1", owner).await.unwrap();
+    t.finish_password_attempt("user-1", owner, true).await;
     for _ in 0..FREE_FAILURES + 2 {
-        let _ = t.begin_password_attempt("user-1", Some("203.0.113.9"));
+        let _ = t.begin_password_attempt("user-1", attacker).await;
     }
+    assert!(t.begin_password_attempt("user-1", attacker).await.is_err());
     assert!(
-        t.begin_password_attempt("user-1", Some("203.0.113.9"))
-            .is_err()
-    );
-    assert!(
-        t.begin_password_attempt("user-1", Some("192.0.2.1"))
-            .is_ok(),
+        t.begin_password_attempt("user-1", owner).await.is_ok(),
         "the owner's usual address still gets in"
     );
+}
+
+async fn failures_are_forgotten_after_an_hour(Fixture { t, clock }: Fixture) {
+    for _ in 0..FREE_FAILURES + 3 {
+        let _ = t.begin_password_attempt("user-1", None).await;
+        clock.advance(MAX_DELAY);
+    }
+    clock.advance(FAILURE_MEMORY);
+    for _ in 0..FREE_FAILURES {
+        assert!(t.begin_password_attempt("user-1", None).await.is_ok());
+    }
 }
 
 #[test]
@@ -129,14 +207,32 @@ fn delays_are_capped_and_allow_under_a_hundred_failures_an_hour() {
     assert!(tries <= 100, "{tries} tries in an hour");
 }
 
-#[test]
-fn memory_stays_bounded_under_a_flood_of_keys() {
+#[tokio::test]
+async fn memory_stays_bounded_under_a_flood_of_keys() {
     let t = Throttle::with_capacity(&settings(), 1000);
     for i in 0..20_000u32 {
         let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
-        let _ = t.check_client(Spend::Login, Some(&ip));
-        let _ = t.begin_password_attempt(&format!("name-{i}"), None);
-        t.finish_password_attempt(&format!("name-{i}"), Some(&ip), true);
+        let _ = t.check_client(Spend::Login, Some(&ip)).await;
+        let _ = t.begin_password_attempt(&format!("name-{i}"), None).await;
+        t.finish_password_attempt(&format!("name-{i}"), Some(&ip), true)
+            .await;
     }
     assert!(t.keys_held() <= 2000, "{}", t.keys_held());
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_falls_back_to_this_instances_tables() {
+    // Nothing listens on port 1: every shared call fails, and the local budget applies.
+    let link = RedisLink::open("redis://127.0.0.1:1", "unreachable").unwrap();
+    let t = Throttle::new(&settings(), Clock::default()).with_shared(Some(link.clone()));
+    for _ in 0..5 {
+        assert!(t.check_client(Spend::Login, Some("10.0.0.1")).await.is_ok());
+    }
+    assert!(
+        t.check_client(Spend::Login, Some("10.0.0.1"))
+            .await
+            .is_err()
+    );
+    assert!(!link.is_healthy());
+    assert!(!link.ping().await);
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod csrf;
 pub mod flash;
 pub mod page_cache;
+pub mod request_id;
 pub mod security_headers;
 pub mod server_fn_status;
 

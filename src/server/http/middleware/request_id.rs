@@ -1,0 +1,63 @@
+//! A request id on every request (`X-Request-Id`): in every log line of the request (the
+//! trace span carries it), on the response, and on error pages ("quote this reference").
+//! An id a trusted load balancer already set is kept when it looks like one; anything
+//! else from outside is replaced, so a client cannot write arbitrary text into the logs.
+
+use axum::{extract::Request, http::HeaderValue, middleware::Next, response::Response};
+use tower_http::request_id::{MakeRequestId, RequestId};
+
+pub const HEADER: &str = "x-request-id";
+
+/// Random ids: 32 hex digits.
+#[derive(Clone, Copy, Default)]
+pub struct MakeId;
+
+impl MakeRequestId for MakeId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// Whether an incoming id may be kept: short, letters, digits, `-`, `_`, `.`.
+fn acceptable(value: &HeaderValue) -> bool {
+    let bytes = value.as_bytes();
+    (8..=64).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Drops an incoming id that does not look like one (the next layer makes a new one).
+pub async fn screen(mut request: Request, next: Next) -> Response {
+    if request
+        .headers()
+        .get(HEADER)
+        .is_some_and(|v| !acceptable(v))
+    {
+        request.headers_mut().remove(HEADER);
+    }
+    next.run(request).await
+}
+
+/// The id of a request, if it has one.
+pub fn of(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(HEADER).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_short_ids_are_kept() {
+        assert!(acceptable(&HeaderValue::from_static("3f2a9c1e-lb-0001")));
+        assert!(!acceptable(&HeaderValue::from_static("short")));
+        assert!(!acceptable(&HeaderValue::from_static(
+            "has spaces and=signs ok"
+        )));
+        assert!(!acceptable(
+            &HeaderValue::from_str(&"a".repeat(65)).unwrap()
+        ));
+    }
+}
