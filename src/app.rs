@@ -5,9 +5,9 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        AdminUserRoute, AdminUsersRoute, AuditRoute, CancelEmailChangeRoute, ConfirmRoute,
-        DevicesRoute, ForgotPasswordRoute, HomeRoute, LoginPage, LoginVerifyRoute, NotFound,
-        ProfileRoute, ResetPasswordRoute, SignInLinkRoute, SignupRoute, VerifyEmailRoute,
+        AdminOverviewRoute, AdminUserRoute, AdminUsersRoute, AuditRoute, CancelEmailChangeRoute,
+        ConfirmRoute, DevicesRoute, ForgotPasswordRoute, HomeRoute, LoginPage, LoginVerifyRoute,
+        NotFound, ProfileRoute, ResetPasswordRoute, SignInLinkRoute, SignupRoute, VerifyEmailRoute,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -152,6 +152,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/users/:id") view={Lazy::<AdminUserRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/overview") view={Lazy::<AdminOverviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("cancel-email-change") view={Lazy::<CancelEmailChangeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>

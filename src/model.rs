@@ -231,6 +231,33 @@ pub struct EventPage {
     pub pages: i64,
 }
 
+/// The admin overview: the last 30 days, day by day, and the mail queue now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    /// Oldest first, one per day, today last.
+    pub days: Vec<DayCounts>,
+    pub mail: MailQueue,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCounts {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    pub signups: i64,
+    pub logins: i64,
+    pub failed_logins: i64,
+    pub throttled: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailQueue {
+    pub waiting: i64,
+    /// How long the oldest waiting message has waited, in seconds.
+    pub oldest_wait_seconds: i64,
+    pub failed: i64,
+    pub sent_last_day: i64,
+}
+
 /// A provider account connected to a user, for admins.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityView {

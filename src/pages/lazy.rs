@@ -4,9 +4,9 @@
 //! browser fetches a page's chunk before hydrating it, or on the first navigation to it.
 
 use super::{
-    AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage, ConfirmPage, DevicesPage,
-    ForgotPasswordPage, HomePage, LoginVerifyPage, ProfilePage, ResetPasswordPage, SignInLinkPage,
-    SignupPage, VerifyEmailPage,
+    AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage,
+    ConfirmPage, DevicesPage, ForgotPasswordPage, HomePage, LoginVerifyPage, ProfilePage,
+    ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
 };
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -35,6 +35,7 @@ lazy_page!(DevicesRoute, DevicesPage);
 lazy_page!(AdminUsersRoute, AdminUsersPage);
 lazy_page!(AdminUserRoute, AdminUserPage);
 lazy_page!(AuditRoute, AuditPage);
+lazy_page!(AdminOverviewRoute, AdminOverviewPage);
 lazy_page!(HomeRoute, HomePage);
 lazy_page!(SignupRoute, SignupPage);
 lazy_page!(LoginVerifyRoute, LoginVerifyPage);

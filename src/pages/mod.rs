@@ -16,7 +16,7 @@ mod sign_in_link;
 mod signup;
 mod verify_email;
 
-pub use admin::{AdminUserPage, AdminUsersPage, AuditPage};
+pub use admin::{AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage};
 pub use cancel_email_change::CancelEmailChangePage;
 pub use confirm::ConfirmPage;
 pub use devices::DevicesPage;

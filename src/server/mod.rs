@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod http;
 pub(crate) mod keys;
 pub mod mail;
+pub mod metrics;
 pub(crate) mod sealing;
 pub(crate) mod serve;
 pub(crate) mod startup;

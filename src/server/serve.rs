@@ -17,6 +17,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let operations = settings.operations.clone();
     let started = std::time::Instant::now();
     let state = AppState::build(settings).await?;
+    if let Some(metrics_address) = operations.metrics_address {
+        crate::server::metrics::start(metrics_address, state.clone()).await?;
+    }
     state.spawn_workers();
     let mut phase = crate::server::startup::Phases::start();
     let app = http::router(state.clone());

@@ -170,9 +170,14 @@ impl AppState {
             });
         }
         let (mailer, db) = (self.mailer.clone(), self.db.clone());
-        self.workers.supervise("mail", move || {
-            mail::worker::run(mailer.clone(), db.clone())
+        self.workers.supervise_graceful("mail", move |stop| {
+            mail::worker::run(mailer.clone(), db.clone(), stop)
         });
+        let state = self.clone();
+        self.workers
+            .supervise_graceful("daily counts", move |stop| {
+                crate::server::auth::overview::keep_counts(state.clone(), stop)
+            });
         let state = self.clone();
         self.workers.supervise("purge", move || {
             let state = state.clone();

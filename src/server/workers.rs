@@ -17,24 +17,41 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Runs `make()`'s future until shutdown, starting it again whenever it panics.
+    /// Runs `make()`'s future until shutdown, starting it again whenever it panics. On
+    /// shutdown it is cancelled wherever it is waiting.
     pub fn supervise<F, Fut>(&self, name: &'static str, make: F)
     where
         F: Fn() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.supervise_with(name, RESTART_AFTER, make);
+        self.supervise_with(name, RESTART_AFTER, false, move |_| make());
     }
 
-    fn supervise_with<F, Fut>(&self, name: &'static str, restart_after: Duration, make: F)
+    /// Like [`Self::supervise`], for work that must not be cut off midway (sending a
+    /// claimed mail): the future gets the shutdown signal, finishes what it started and
+    /// returns; shutdown waits for it (a bounded time).
+    pub fn supervise_graceful<F, Fut>(&self, name: &'static str, make: F)
     where
-        F: Fn() -> Fut + Send + 'static,
+        F: Fn(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.supervise_with(name, RESTART_AFTER, true, make);
+    }
+
+    fn supervise_with<F, Fut>(
+        &self,
+        name: &'static str,
+        restart_after: Duration,
+        graceful: bool,
+        make: F,
+    ) where
+        F: Fn(CancellationToken) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let stop = self.stop.clone();
         self.tracker.spawn(async move {
             loop {
-                let mut task = tokio::spawn(make());
+                let mut task = tokio::spawn(make(stop.clone()));
                 tokio::select! {
                     result = &mut task => match result {
                         Ok(()) => break,
@@ -48,7 +65,9 @@ impl Workers {
                         Err(_) => break,
                     },
                     () = stop.cancelled() => {
-                        task.abort();
+                        if !graceful {
+                            task.abort();
+                        }
                         let _ = task.await;
                         break;
                     }
@@ -83,7 +102,7 @@ mod tests {
         let workers = Workers::default();
         let runs = Arc::new(AtomicU32::new(0));
         let counted = runs.clone();
-        workers.supervise_with("test", Duration::from_millis(5), move || {
+        workers.supervise_with("test", Duration::from_millis(5), false, move |_| {
             let runs = counted.clone();
             async move {
                 if runs.fetch_add(1, Ordering::SeqCst) < 2 {
@@ -103,5 +122,24 @@ mod tests {
             .await
             .expect("shutdown stops a worker that never ends by itself");
         assert!(workers.tracker.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_graceful_worker_finishes_what_it_started_before_shutdown_returns() {
+        let workers = Workers::default();
+        let finished = Arc::new(AtomicU32::new(0));
+        let counted = finished.clone();
+        workers.supervise_graceful("test", move |stop| {
+            let finished = counted.clone();
+            async move {
+                stop.cancelled().await;
+                // The rest of the job, after the signal.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                finished.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        workers.shutdown().await;
+        assert_eq!(finished.load(Ordering::SeqCst), 1);
     }
 }

@@ -206,6 +206,18 @@ pub async fn admin_delete_user(
     admin_user_form(&id).answer(outcome).await
 }
 
+/// The admin overview: 30 days of sign-ups, logins, failed logins and throttled
+/// attempts, and the mail queue.
+#[server(prefix = "/fn", endpoint = "admin/overview")]
+pub async fn admin_overview() -> Result<crate::model::Overview, AppError> {
+    use super::ssr::*;
+    let auth = require_auth()?;
+    let state = state()?;
+    crate::server::auth::overview::overview(&state, &auth)
+        .await
+        .map_err(AppError::from)
+}
+
 /// The audit log, filtered by user (username, email or id), event kind, and a date range
 /// (`from`, `to`: YYYY-MM-DD, both days included).
 #[server(prefix = "/fn", endpoint = "admin/audit")]

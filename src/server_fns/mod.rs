@@ -51,6 +51,7 @@ pub fn register_server_fns() {
     register_explicit::<admin::AdminDeleteUser>();
     register_explicit::<admin::AdminResetFactors>();
     register_explicit::<admin::AuditEvents>();
+    register_explicit::<admin::AdminOverview>();
     register_explicit::<devices::Devices>();
     register_explicit::<devices::SignOutDevice>();
     register_explicit::<devices::SignOutOtherDevices>();

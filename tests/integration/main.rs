@@ -16,6 +16,7 @@ mod email;
 mod factors;
 mod fleet;
 mod oauth;
+mod operations;
 mod passkeys;
 mod sessions;
 mod sign_in_links;

@@ -1,12 +1,14 @@
-//! The admin console: `/admin` (users), `/admin/users/:id` (one account) and
-//! `/admin/audit` (the audit log). Pages only show what the server functions return, and
+//! The admin console: `/admin` (users), `/admin/users/:id` (one account),
+//! `/admin/overview` (30 days in charts, the mail queue) and `/admin/audit` (the audit log). Pages only show what the server functions return, and
 //! those check the role themselves; the guard here is for a friendly 403 page.
 
 mod audit;
+mod overview;
 mod user;
 mod users;
 
 pub use audit::AuditPage;
+pub use overview::AdminOverviewPage;
 pub use user::AdminUserPage;
 pub use users::AdminUsersPage;
 
@@ -61,6 +63,7 @@ fn AdminTabs(current: &'static str) -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Admin">
             {tab("/admin", "Users")}
+            {tab("/admin/overview", "Overview")}
             {tab("/admin/audit", "Audit log")}
         </nav>
     }

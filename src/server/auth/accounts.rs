@@ -169,6 +169,27 @@ pub async fn login(
     password: &Password,
     client: &ClientInfo,
 ) -> Result<(UserRow, LoginOutcome)> {
+    let result = password_login(state, login, password, client).await;
+    let outcome = match &result {
+        Ok((_, LoginOutcome::Session(_))) => "ok",
+        Ok((_, LoginOutcome::SecondFactor(_))) => "second_factor",
+        Err(Error::TooManyRequests) => "throttled",
+        Err(Error::InvalidCredentials | Error::AccountDeactivated | Error::EmailNotVerified) => {
+            "failed"
+        }
+        Err(Error::Invalid(_)) => "invalid",
+        Err(_) => "error",
+    };
+    metrics::counter!("gatehouse_logins_total", "outcome" => outcome).increment(1);
+    result
+}
+
+async fn password_login(
+    state: &AppState,
+    login: &str,
+    password: &Password,
+    client: &ClientInfo,
+) -> Result<(UserRow, LoginOutcome)> {
     let policy = state.settings.password_policy();
     let mut fields = FieldErrors::new();
     let login = validate::login_identifier(login)

@@ -36,6 +36,8 @@ pub async fn purge(state: &AppState) -> Result<Purged> {
     } else {
         0
     };
+    // The overview shows 30 days; a year of counts is kept for a longer look by hand.
+    db::daily_counts::purge_before(&state.db.pool, now.div_euclid(86_400) - 366).await?;
     state.throttle.forget_idle();
     Ok(Purged {
         sessions,

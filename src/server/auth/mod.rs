@@ -16,6 +16,7 @@ pub(crate) mod last_admin;
 pub mod maintenance;
 pub(crate) mod oauth;
 pub(crate) mod one_time;
+pub mod overview;
 pub(crate) mod passkeys;
 pub mod passwords;
 pub(crate) mod recovery;

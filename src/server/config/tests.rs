@@ -26,8 +26,17 @@ fn environment_overrides_the_file() {
         // Variables that share the prefix but are not settings are left alone.
         jail.set_env("GATEHOUSE_JWT_PRIVATE_KEY", "secret");
         jail.set_env("GATEHOUSE_LOG", "debug");
+        jail.set_env("REDIS_URL", "redis://cache.example:6379/2");
+        jail.set_env("GATEHOUSE_OPERATIONS__LOG_FORMAT", "json");
+        jail.set_env("GATEHOUSE_OPERATIONS__SHUTDOWN_DRAIN", "3s");
         let s: Settings = Settings::figment("Leptos.toml").extract()?;
         let s = s.finish().unwrap();
+        assert_eq!(s.redis.url, "redis://cache.example:6379/2");
+        assert_eq!(s.operations.log_format, LogFormat::Json);
+        assert_eq!(
+            s.operations.shutdown_drain,
+            std::time::Duration::from_secs(3)
+        );
         assert_eq!(s.server.public_url, "https://file.example");
         assert_eq!(s.tokens.access_ttl, std::time::Duration::from_secs(2));
         assert_eq!(s.database.url, "postgres://db.example/gh");
@@ -211,4 +220,12 @@ fn an_old_name_in_the_environment_overrides_a_new_one_in_the_file() {
         assert_eq!(s.mail.retry_base, Duration::from_secs(1));
         Ok(())
     });
+}
+
+#[test]
+fn a_redis_url_must_be_one() {
+    let mut s = Settings::default();
+    s.redis.url = "http://cache.example".into();
+    let err = s.finish().unwrap_err().to_string();
+    assert!(err.contains("redis.url"), "{err}");
 }

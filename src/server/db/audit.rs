@@ -181,3 +181,23 @@ pub async fn purge_before<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64
         .await?;
     Ok(result.rows_affected())
 }
+
+/// `(day, kind, count)` of the events of `kinds` since `since` (unix seconds), by day
+/// since the Unix epoch (the admin overview).
+pub async fn daily_counts<'c>(
+    e: impl Exec<'c>,
+    since: i64,
+    kinds: &[&str],
+) -> sqlx::Result<Vec<(i64, String, i64)>> {
+    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "select created_at / 86400 as day, kind, count(*) from audit_events \
+         where created_at >= $1 and kind in ({}) group by created_at / 86400, kind",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as(&sql).bind(since);
+    for kind in kinds {
+        query = query.bind(*kind);
+    }
+    query.fetch_all(e).await
+}

@@ -4,6 +4,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod browser_states;
+pub(crate) mod daily_counts;
 pub(crate) mod factors;
 pub(crate) mod identities;
 pub(crate) mod notify;

@@ -140,3 +140,31 @@ pub async fn purge_done<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> 
     .await?;
     Ok(result.rows_affected())
 }
+
+/// Messages waiting to be sent and when the oldest of them was queued (metrics).
+pub async fn queue_state<'c>(e: impl Exec<'c>) -> sqlx::Result<(i64, Option<i64>)> {
+    sqlx::query_as::<_, (i64, Option<i64>)>(
+        "select count(*), min(created_at) from outbox where status = 'pending'",
+    )
+    .fetch_one(e)
+    .await
+}
+
+/// The outbox for the admin overview: (pending, oldest pending's `created_at`, failed,
+/// sent since `since`).
+pub async fn summary<'c>(
+    e: impl Exec<'c>,
+    since: i64,
+) -> sqlx::Result<(i64, Option<i64>, i64, i64)> {
+    sqlx::query_as(
+        "select \
+           coalesce(sum(case when status = 'pending' then 1 else 0 end), 0), \
+           min(case when status = 'pending' then created_at end), \
+           coalesce(sum(case when status = 'failed' then 1 else 0 end), 0), \
+           coalesce(sum(case when status = 'sent' and sent_at >= $1 then 1 else 0 end), 0) \
+         from outbox",
+    )
+    .bind(since)
+    .fetch_one(e)
+    .await
+}

@@ -261,3 +261,13 @@ pub async fn purge<'c>(
     .await?;
     Ok(result.rows_affected())
 }
+
+/// Live sessions of every user (metrics).
+pub async fn count_live<'c>(e: impl Exec<'c>, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "select count(*) from sessions where revoked_at is null and expires_at > $1",
+    )
+    .bind(now)
+    .fetch_one(e)
+    .await
+}

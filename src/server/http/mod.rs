@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router {
             middleware::security_headers::apply,
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(
+            // Counts nothing when metrics are off: the recorder is not installed.
+            crate::server::metrics::track,
+        ))
         // Outermost last: screen the incoming id, set one, trace with it, echo it back.
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
             request_id::HEADER,

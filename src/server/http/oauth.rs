@@ -191,7 +191,7 @@ async fn fail(
         && crate::server::error::is_unavailable(e)
     {
         tracing::error!(provider, error = ?e, "sign-in: store unavailable");
-        return super::middleware::auth::unavailable("/auth/oauth");
+        return super::middleware::auth::unavailable_at("/auth/oauth", None);
     }
     match &error {
         OAuthError::Provider(detail) => tracing::warn!(provider, detail, "sign-in provider failed"),

@@ -164,6 +164,8 @@ impl Mailer {
             db::now(),
         )
         .await?;
+        // Counted when written; a transaction rolled back later still counts (rare).
+        metrics::counter!("gatehouse_mail_total", "result" => "queued").increment(1);
         Ok(())
     }
 

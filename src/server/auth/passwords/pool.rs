@@ -58,8 +58,13 @@ impl Pool {
         job: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> anyhow::Result<tokio::sync::oneshot::Receiver<T>> {
         let (answer, answered) = tokio::sync::oneshot::channel();
+        let queued = std::time::Instant::now();
+        metrics::gauge!("gatehouse_password_hash_queue_depth").increment(1);
         self.jobs
             .send(Box::new(move |memory| {
+                metrics::gauge!("gatehouse_password_hash_queue_depth").decrement(1);
+                metrics::histogram!("gatehouse_password_hash_wait_seconds")
+                    .record(queued.elapsed().as_secs_f64());
                 let _ = answer.send(job(memory));
             }))
             .map_err(|_| anyhow!("the hashing threads have stopped"))?;

@@ -68,6 +68,13 @@ impl std::fmt::Debug for AuthCache {
     }
 }
 
+/// A cache lookup for the metrics (hit rates).
+pub fn count_lookup(cache: &'static str, hit: bool) {
+    let result = if hit { "hit" } else { "miss" };
+    metrics::counter!("gatehouse_cache_lookups_total", "cache" => cache, "result" => result)
+        .increment(1);
+}
+
 fn token_key(token: &str) -> TokenKey {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -75,8 +82,12 @@ fn token_key(token: &str) -> TokenKey {
 impl AuthCache {
     /// The claims of a token verified before, while it has not expired at `now`.
     pub fn verified(&self, token: &str, now: i64) -> Option<Arc<AccessClaims>> {
-        let claims = self.tokens.get(&token_key(token))?;
-        (claims.nbf <= now && claims.exp >= now).then_some(claims)
+        let found = self
+            .tokens
+            .get(&token_key(token))
+            .filter(|claims| claims.nbf <= now && claims.exp >= now);
+        count_lookup("token", found.is_some());
+        found
     }
 
     pub fn remember_verified(&self, token: &str, claims: Arc<AccessClaims>) {
@@ -85,11 +96,13 @@ impl AuthCache {
 
     /// A live session of `user_id` stored less than [`FRESH_FOR`] ago, not expired at `now`.
     pub fn session(&self, session_id: &str, user_id: &str, now: i64) -> Option<Authenticated> {
-        let cached = self.sessions.get(session_id)?;
-        let fresh = cached.stored.elapsed() < FRESH_FOR
-            && cached.expires_at > now
-            && cached.auth.user.id == user_id;
-        fresh.then(|| cached.auth.clone())
+        let found = self.sessions.get(session_id).filter(|cached| {
+            cached.stored.elapsed() < FRESH_FOR
+                && cached.expires_at > now
+                && cached.auth.user.id == user_id
+        });
+        count_lookup("session", found.is_some());
+        found.map(|cached| cached.auth.clone())
     }
 
     pub fn generation(&self) -> Generation {

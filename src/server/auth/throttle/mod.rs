@@ -21,7 +21,10 @@ use crate::server::{config::AccountSettings, error::Error};
 use std::{
     collections::HashMap,
     net::IpAddr,
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -125,6 +128,8 @@ pub struct Throttle {
     clock: Clock,
     /// The budgets every instance shares, when Redis is configured.
     shared: Option<RedisLink>,
+    /// Requests refused since the admin overview's counts were last written.
+    refused: AtomicU64,
 }
 
 /// How many clients per account are remembered as having logged in.
@@ -152,6 +157,7 @@ impl Throttle {
             capacity,
             clock: Clock::default(),
             shared: None,
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -188,6 +194,7 @@ impl Throttle {
             Ok(())
         } else {
             tracing::warn!(?spend, "client throttled");
+            self.refused.fetch_add(1, Ordering::Relaxed);
             Err(Error::TooManyRequests)
         }
     }
@@ -213,6 +220,7 @@ impl Throttle {
                 Some(true) => return Ok(()),
                 Some(false) => {
                     tracing::warn!("account password tries delayed");
+                    self.refused.fetch_add(1, Ordering::Relaxed);
                     return Err(Error::TooManyRequests);
                 }
                 None => {}
@@ -230,6 +238,7 @@ impl Throttle {
             && now.duration_since(f.last) < f.delay(self.free_failures)
         {
             tracing::warn!("account password tries delayed");
+            self.refused.fetch_add(1, Ordering::Relaxed);
             return Err(Error::TooManyRequests);
         }
         if !failures.contains_key(account) && failures.len() >= self.capacity {
@@ -305,6 +314,11 @@ impl Throttle {
     ) -> Result<(), Error> {
         self.check_client(Spend::Hash, ip).await?;
         self.begin_password_attempt(account, ip).await
+    }
+
+    /// How many requests were refused since the last call (the admin overview's counts).
+    pub fn take_refused(&self) -> u64 {
+        self.refused.swap(0, Ordering::Relaxed)
     }
 
     /// Forgets what no longer matters (the hourly purge calls this).

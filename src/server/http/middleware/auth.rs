@@ -50,7 +50,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             // Neither yes nor no: an outage is not a logout.
             Err(AccessRefused::Unavailable(e)) => {
                 tracing::error!(error = ?e, "checking a session: store unavailable");
-                return unavailable(req.uri().path());
+                return unavailable(&req);
             }
         }
     }
@@ -69,7 +69,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             // A database hiccup is no reason to log anyone out.
             Err(e) => {
                 tracing::error!(error = ?e, "refreshing session: store unavailable");
-                return unavailable(req.uri().path());
+                return unavailable(&req);
             }
         }
     }
@@ -110,7 +110,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Ok(_) => {}
             Err(e) => {
                 tracing::error!(error = ?e, "checking an admin's factors: store unavailable");
-                return unavailable(req.uri().path());
+                return unavailable(&req);
             }
         }
     }
@@ -154,8 +154,14 @@ fn redirect_to_login(uri: &axum::http::Uri) -> Response {
 }
 
 /// The answer while the store is down: 503 with `Retry-After`, cookies untouched. Pages
-/// get a calm page, server functions and the API their JSON error.
-pub fn unavailable(path: &str) -> Response {
+/// get a calm page (quoting the request's id), server functions and the API their JSON
+/// error.
+pub fn unavailable<B>(req: &axum::http::Request<B>) -> Response {
+    unavailable_at(req.uri().path(), super::request_id::of(req.headers()))
+}
+
+/// [`unavailable`] for a path, where the request itself is not at hand.
+pub fn unavailable_at(path: &str, request_id: Option<&str>) -> Response {
     let retry = (
         header::RETRY_AFTER,
         super::super::RETRY_AFTER_SECONDS.to_string(),
@@ -175,19 +181,27 @@ pub fn unavailable(path: &str) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        UNAVAILABLE_PAGE,
+        unavailable_page(request_id),
     )
         .into_response()
 }
 
 // The site's own stylesheet (a static file, served without the database); no inline
 // style, which the Content-Security-Policy would refuse.
-const UNAVAILABLE_PAGE: &str = r#"<!DOCTYPE html>
+fn unavailable_page(request_id: Option<&str>) -> String {
+    // The id is ours or screened by `request_id::screen`: letters, digits, `-_.` only.
+    let reference = request_id
+        .map(|id| format!("\n<p class=\"muted request-id\">If you report this, quote the reference <code>{id}</code>.</p>"))
+        .unwrap_or_default();
+    format!(
+        r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Temporarily unavailable</title><link rel="stylesheet" href="/pkg/gatehouse.css"></head>
 <body><main><section class="card narrow"><h1>Temporarily unavailable</h1>
 <p>Gatehouse cannot reach its database right now. <strong>Your session is safe</strong>: you are still logged in, and nothing you saved is lost.</p>
-<p>Please try again in a minute.</p></section></main></body></html>"#;
+<p>Please try again in a minute.</p>{reference}</section></main></body></html>"#
+    )
+}
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

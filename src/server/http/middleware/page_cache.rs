@@ -90,7 +90,9 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     ) else {
         return next.run(req).await;
     };
-    if let Some(page) = cache.pages.get(key).filter(|p| p.at.elapsed() < TTL) {
+    let cached = cache.pages.get(key).filter(|p| p.at.elapsed() < TTL);
+    crate::server::auth::sessions::cache::count_lookup("page", cached.is_some());
+    if let Some(page) = cached {
         return page.response(&nonce);
     }
     let res = next.run(req).await;
