@@ -1,15 +1,23 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where start-server.sh copies everything each server instance prints. */
-export const SERVER_LOGS = ['.data', '.data-strict'].map((dir) => join(__dirname, dir, 'server.log'));
+/** Where start-server.sh copies everything each server instance prints: server.log, or
+ * server-a.log and server-b.log for the instances of a fleet (start-fleet.sh). */
+function serverLogs(): string[] {
+  return ['.data', '.data-strict'].flatMap((dir) => {
+    const path = join(__dirname, dir);
+    const logs = existsSync(path) ? readdirSync(path).filter((f) => /^server.*\.log$/.test(f)) : [];
+    // No log at all is itself a failure (check() says so).
+    return logs.length > 0 ? logs.map((f) => join(path, f)) : [join(path, 'server.log')];
+  });
+}
 
 /**
  * Fails the run when the server panicked, even if every test passed: a panic on a
  * request is a bug whatever the browser saw.
  */
 export default async function globalTeardown() {
-  for (const log of SERVER_LOGS) check(log);
+  for (const log of serverLogs()) check(log);
 }
 
 function check(SERVER_LOG: string) {

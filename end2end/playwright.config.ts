@@ -7,6 +7,9 @@ const oauthPort = Number(process.env.E2E_OAUTH_PORT ?? 4100);
 // A second instance with strict settings: a 10-second step-up window, and admins must
 // have a second factor (security-strict.spec.ts).
 const strictPort = port + 1;
+// E2E_FLEET=1: the main server is a fleet (start-fleet.sh): two instances on PostgreSQL
+// and Redis behind HAProxy, so the same tests check that a fleet behaves as one server.
+const fleet = !!process.env.E2E_FLEET;
 
 export default defineConfig({
   testDir: './tests',
@@ -51,7 +54,7 @@ export default defineConfig({
       env: { E2E_PORT: String(port), E2E_OAUTH_PORT: String(oauthPort) },
     },
     {
-      command: './start-server.sh',
+      command: fleet ? './start-fleet.sh' : './start-server.sh',
       url: `http://localhost:${port}/readyz`,
       reuseExistingServer: false,
       timeout: 120_000,

@@ -6,9 +6,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 port="${E2E_PORT:-3100}"
-# A second instance (stricter settings, see playwright.config.ts) keeps its own folder.
+# Where people reach it: this port, or the load balancer's in front of a fleet.
+public_port="${E2E_PUBLIC_PORT:-$port}"
+# A second instance (stricter settings, see playwright.config.ts) keeps its own folder;
+# the instances of a fleet (start-fleet.sh) share one, which it prepares.
 data="$here/${E2E_DATA:-.data}"
-rm -rf "$data"
+if [ -z "${E2E_KEEP_DATA:-}" ]; then
+  rm -rf "$data"
+fi
 mkdir -p "$data"
 
 bin="${E2E_SERVER_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/gatehouse}"
@@ -21,7 +26,7 @@ export GATEHOUSE_CONFIG="$root/Leptos.toml"
 export GATEHOUSE_SERVER__ADDRESS="127.0.0.1:$port"
 # Browsers accept passkeys only on a name, never on an IP address: people (and the
 # tests) reach the server as localhost, while it binds 127.0.0.1.
-export GATEHOUSE_SERVER__PUBLIC_URL="http://localhost:$port"
+export GATEHOUSE_SERVER__PUBLIC_URL="http://localhost:$public_port"
 export GATEHOUSE_SERVER__DATA_DIR="$data"
 export GATEHOUSE_SERVER__SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 export GATEHOUSE_TOKENS__ACCESS_TTL=2s
@@ -48,9 +53,12 @@ export GATEHOUSE_OAUTH__GOOGLE__USERINFO_URL="$oauth/me"
 export GATEHOUSE_OAUTH__GITHUB__USERINFO_URL="$oauth/user"
 export GATEHOUSE_OAUTH__GITHUB__EMAILS_URL="$oauth/user/emails"
 export GATEHOUSE_LOG="${GATEHOUSE_LOG:-warn}"
-unset DATABASE_URL GATEHOUSE_JWT_PRIVATE_KEY GATEHOUSE_SMTP_USERNAME GATEHOUSE_SMTP_PASSWORD LEPTOS_SITE_ROOT
+unset GATEHOUSE_JWT_PRIVATE_KEY GATEHOUSE_SMTP_USERNAME GATEHOUSE_SMTP_PASSWORD LEPTOS_SITE_ROOT
+# SQLite in the data folder, unless a fleet names its PostgreSQL database and Redis.
+export DATABASE_URL="${E2E_DATABASE_URL:-}"
+export REDIS_URL="${E2E_REDIS_URL:-}"
 # Everything the server prints also goes to a log that global-teardown.ts reads: a panic
 # anywhere in it fails the run, even when every test passed.
 export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
-exec > >(tee "$data/server.log") 2>&1
+exec > >(tee "${E2E_LOG:-$data/server.log}") 2>&1
 exec "$bin" serve

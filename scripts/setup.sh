@@ -96,6 +96,13 @@ ensure_python_test_tools() {
   fi
 }
 
+# The fleet tests' load balancer: Debian's HAProxy (listening on 127.0.0.1 only).
+ensure_fleet_tools() {
+  if ! command -v haproxy >/dev/null; then
+    apt_install haproxy
+  fi
+}
+
 # Debian's Chromium and the npm packages of the browser tests.
 ensure_browser_tools() {
   if [ ! -x /usr/bin/chromium ]; then

@@ -77,6 +77,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
         ['/admin', 200],
         [`/admin?q=${encodeURIComponent(user.username)}`, 200],
         ['/admin/audit', 200],
+        ['/admin/overview', 200],
         [href!, 200],
         ['/admin/users/no-such-user'],
       ]);

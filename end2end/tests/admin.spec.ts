@@ -73,6 +73,35 @@ test('a user who is not an admin gets a 403 page', async ({ page, request, baseU
   await expect(page.getByRole('heading', { name: 'Admins only' })).toBeVisible();
 });
 
+test('the overview charts 30 days of sign-ups, logins and failures, and the mail queue', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const admin = uniqueUser('chartboss');
+  createAdmin(admin);
+  const user = uniqueUser('charted');
+  await createAccount(request, baseURL!, user);
+  // Today gets at least one failed login.
+  const failed = await request.post('/api/v1/auth/login', {
+    data: { login: user.username, password: 'not the password at all' },
+    headers: { Origin: baseURL! },
+  });
+  expect(failed.status(), await failed.text()).toBe(401);
+
+  await logIn(page, admin.username);
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  for (const series of ['Sign-ups', 'Logins', 'Failed logins', 'Throttled attempts']) {
+    const chart = page.getByRole('img', { name: new RegExp(`^${series} per day for 30 days`) });
+    await expect(chart).toBeVisible();
+    await expect(chart.locator('rect')).toHaveCount(30);
+  }
+  const failures = await page.getByRole('img', { name: /^Failed logins per day/ }).getAttribute('aria-label');
+  expect(Number(/(\d+) today/.exec(failures!)![1])).toBeGreaterThanOrEqual(1);
+  await expect(page.getByRole('heading', { name: 'Mail queue' })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: 'Sent in the last 24 h' })).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
 test('every admin page answers a logged-in user who is not an admin with a real 403', async ({ playwright, request, baseURL }) => {
   const user = uniqueUser('plainhttp');
   await createAccount(request, baseURL!, user);
@@ -85,7 +114,7 @@ test('every admin page answers a logged-in user who is not an admin with a real 
   });
   expect(login.status(), await login.text()).toBeLessThan(400);
   expect((await client.get('/profile', { maxRedirects: 0 })).status()).toBe(200);
-  for (const path of ['/admin', '/admin?q=x', '/admin/audit', '/admin/users/00000000-0000-0000-0000-000000000000']) {
+  for (const path of ['/admin', '/admin?q=x', '/admin/audit', '/admin/overview', '/admin/users/00000000-0000-0000-0000-000000000000']) {
     const res = await client.get(path, { maxRedirects: 0 });
     expect(res.status(), path).toBe(403);
     expect(await res.text(), path).toContain('Admins only');

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { APIRequestContext, Page, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 
@@ -141,12 +141,16 @@ export async function verifyFromMail(page: Page, email: string) {
 export function createAdmin(user: { username: string; email: string }, data = '.data') {
   const root = join(__dirname, '..', '..');
   const bin = process.env.E2E_SERVER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release', 'gatehouse');
+  const dataDir = join(__dirname, '..', data);
+  // A fleet (start-fleet.sh) keeps its accounts in PostgreSQL and says where.
+  const databaseUrl = join(dataDir, 'database-url');
   execFileSync(bin, ['create-admin', '--username', user.username, '--email', user.email], {
     input: PASSWORD,
     env: {
       ...process.env,
       GATEHOUSE_CONFIG: join(root, 'Leptos.toml'),
-      GATEHOUSE_SERVER__DATA_DIR: join(__dirname, '..', data),
+      GATEHOUSE_SERVER__DATA_DIR: dataDir,
+      DATABASE_URL: existsSync(databaseUrl) ? readFileSync(databaseUrl, 'utf8').trim() : '',
       GATEHOUSE_LOG: 'warn',
     },
   });
