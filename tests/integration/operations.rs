@@ -144,7 +144,11 @@ async fn a_draining_instance_is_not_ready(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_apart_and_count_logins_requests_and_states() {
-    let app = spawn(Backend::Sqlite).await;
+    // A metrics address puts the request counter on the router; `start` serves them.
+    let app = spawn_with(Backend::Sqlite, |s| {
+        s.operations.metrics_address = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
     let address =
         gatehouse::server::metrics::start("127.0.0.1:0".parse().unwrap(), app.state.clone())
             .await

@@ -90,7 +90,7 @@ pub fn router(state: AppState) -> Router {
             names.secure(),
         ));
 
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/.well-known/jwks.json", get(jwks))
@@ -108,11 +108,14 @@ pub fn router(state: AppState) -> Router {
             std::sync::Arc::new(middleware::security_headers::SecurityHeaders::new(&state)),
             middleware::security_headers::apply,
         ))
-        .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(
-            // Counts nothing when metrics are off: the recorder is not installed.
-            crate::server::metrics::track,
-        ))
+        .layer(CompressionLayer::new());
+    // Only with a metrics address: otherwise nothing would read what it counts.
+    let app = if state.settings.operations.metrics_address.is_some() {
+        app.layer(from_fn(crate::server::metrics::track))
+    } else {
+        app
+    };
+    app
         // Outermost last: screen the incoming id, set one, trace with it, echo it back.
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
             request_id::HEADER,
@@ -122,7 +125,7 @@ pub fn router(state: AppState) -> Router {
                 // The path only: query strings can carry one-time tokens.
                 tracing::info_span!(
                     "request",
-                    id = request_id::of(req.headers()).unwrap_or_default(),
+                    request_id = request_id::of(req.headers()).unwrap_or_default(),
                     method = %req.method(),
                     path = %req.uri().path(),
                 )
@@ -132,6 +135,6 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static(request_id::HEADER),
             request_id::MakeId,
         ))
-        .layer(from_fn(request_id::screen))
+        .layer(request_id::ScreenLayer)
         .with_state(state)
 }

@@ -3,7 +3,7 @@
 //! An id a trusted load balancer already set is kept when it looks like one; anything
 //! else from outside is replaced, so a client cannot write arbitrary text into the logs.
 
-use axum::{extract::Request, http::HeaderValue, middleware::Next, response::Response};
+use axum::http::HeaderValue;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 pub const HEADER: &str = "x-request-id";
@@ -29,15 +29,46 @@ fn acceptable(value: &HeaderValue) -> bool {
 }
 
 /// Drops an incoming id that does not look like one (the next layer makes a new one).
-pub async fn screen(mut request: Request, next: Next) -> Response {
-    if request
-        .headers()
-        .get(HEADER)
-        .is_some_and(|v| !acceptable(v))
-    {
-        request.headers_mut().remove(HEADER);
+/// A plain service wrapper rather than `from_fn`: it is on every request's path.
+#[derive(Clone, Copy, Default)]
+pub struct ScreenLayer;
+
+impl<S> tower::Layer<S> for ScreenLayer {
+    type Service = Screen<S>;
+
+    fn layer(&self, inner: S) -> Screen<S> {
+        Screen(inner)
     }
-    next.run(request).await
+}
+
+#[derive(Clone)]
+pub struct Screen<S>(S);
+
+impl<S, B> tower::Service<axum::http::Request<B>> for Screen<S>
+where
+    S: tower::Service<axum::http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: axum::http::Request<B>) -> Self::Future {
+        if request
+            .headers()
+            .get(HEADER)
+            .is_some_and(|v| !acceptable(v))
+        {
+            request.headers_mut().remove(HEADER);
+        }
+        self.0.call(request)
+    }
 }
 
 /// The id of a request, if it has one.
