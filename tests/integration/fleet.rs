@@ -7,7 +7,6 @@
 use crate::common::{mail::MailServer, *};
 use axum::http::{Method, StatusCode};
 use gatehouse::server::{config::Settings, db::Backend};
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn redis_url() -> String {
@@ -45,17 +44,6 @@ async fn wait_until(what: &str, ok: impl Fn() -> bool) {
         assert!(Instant::now() < deadline, "{what}: not within 5 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-async fn api_login(app: &TestApp, login: &str, password: &str) -> TestResponse {
-    api(
-        app,
-        Method::POST,
-        "/auth/login",
-        Some(json!({ "login": login, "password": password })),
-        None,
-    )
-    .await
 }
 
 async fn token_for(app: &TestApp, username: &str) -> String {

@@ -9,7 +9,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 use common::{
-    STRONG_PASSWORD, TestApp, TestResponse, api,
+    STRONG_PASSWORD, api, api_login,
     mail::{MailServer, app_with_mail_and, verified_user},
     spawn, spawn_with,
 };
@@ -50,17 +50,6 @@ const NEW_PASSWORD: &str = "purple elephant marmalade";
 /// These tests ask for several links in a row.
 fn no_resend_wait(s: &mut Settings) {
     s.accounts.email_resend_interval = std::time::Duration::ZERO;
-}
-
-async fn api_login(app: &TestApp, login: &str, password: &str) -> TestResponse {
-    api(
-        app,
-        Method::POST,
-        "/auth/login",
-        Some(json!({ "login": login, "password": password })),
-        None,
-    )
-    .await
 }
 
 async fn a_password_change_kills_every_link_issued_before_it(backend: Backend) {

@@ -184,17 +184,13 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
     tweak(&mut settings);
     let settings = settings.finish().expect("test settings");
     let state = AppState::build(settings).await.expect("app state");
-    TestApp {
-        router: http::router(state.clone()),
+    TestApp::new(
         state,
-        jar: Mutex::new(CookieJar::new()),
-        user_agent: Mutex::new(None),
-        peer: Mutex::new(None),
-        _resources: Arc::new(Resources {
+        Arc::new(Resources {
             _dir: dir,
             postgres,
         }),
-    }
+    )
 }
 
 /// A new, empty database on the local PostgreSQL server: (server URL, database name).
@@ -214,6 +210,18 @@ async fn fresh_postgres_database() -> (String, String) {
 }
 
 impl TestApp {
+    /// A browser with an empty cookie jar on the instance of `state`.
+    fn new(state: AppState, resources: Arc<Resources>) -> TestApp {
+        TestApp {
+            router: http::router(state.clone()),
+            state,
+            jar: Mutex::new(CookieJar::new()),
+            user_agent: Mutex::new(None),
+            peer: Mutex::new(None),
+            _resources: resources,
+        }
+    }
+
     /// Another browser (an empty cookie jar) on the same instance.
     pub fn another_browser(&self) -> TestApp {
         TestApp {
@@ -233,14 +241,7 @@ impl TestApp {
         let mut settings = (*self.state.settings).clone();
         tweak(&mut settings);
         let state = AppState::build(settings).await.expect("app state");
-        TestApp {
-            router: http::router(state.clone()),
-            state,
-            jar: Mutex::new(CookieJar::new()),
-            user_agent: Mutex::new(None),
-            peer: Mutex::new(None),
-            _resources: self._resources.clone(),
-        }
+        TestApp::new(state, self._resources.clone())
     }
 
     /// Runs a statement against the app's database (test set-up only, such as ageing a
@@ -476,6 +477,18 @@ impl TestApp {
             .await
             .expect(sql)
     }
+}
+
+/// A password login through the JSON API, as an API client makes it.
+pub async fn api_login(app: &TestApp, login: &str, password: &str) -> TestResponse {
+    api(
+        app,
+        axum::http::Method::POST,
+        "/auth/login",
+        Some(serde_json::json!({ "login": login, "password": password })),
+        None,
+    )
+    .await
 }
 
 /// An API client: no cookie jar (API clients keep tokens themselves), a bearer token
