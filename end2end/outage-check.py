@@ -32,11 +32,13 @@ def free_port() -> int:
 
 
 class Relay:
-    """A TCP relay to PostgreSQL that can be cut (listener and live connections). It runs
-    its own event loop on a thread, so the blocking HTTP checks never stall it."""
+    """A TCP relay (to PostgreSQL unless told otherwise) that can be cut (listener and live
+    connections). It runs its own event loop on a thread, so the blocking HTTP checks never
+    stall it. The fleet checks use it for Redis."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, upstream: int = 5432):
         self.port = port
+        self.upstream = upstream
         self.server = None
         self.conns = set()
         self.loop = asyncio.new_event_loop()
@@ -47,7 +49,7 @@ class Relay:
 
     async def handle(self, reader, writer):
         try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", 5432)
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.upstream)
         except OSError:
             writer.close()
             return

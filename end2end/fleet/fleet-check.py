@@ -8,12 +8,15 @@ Redis behind HAProxy (haproxy.sh), as an operator runs them. Measures and checks
 - a rolling restart (SIGTERM, restart, the same for the other) under steady traffic
   through the balancer: no request fails;
 - kill -9 of one instance under traffic: users stay logged in, every acknowledged signup
-  survives, and the restarted instance rejoins.
+  survives, and the restarted instance rejoins;
+- Redis cut under traffic (through a TCP relay): /readyz says "degraded", nothing answers
+  500 and nobody is logged out; once it is back, the throttles are shared again.
 
 Prints what it measured. Usage: end2end/fleet/fleet-check.py SERVER_BIN
 (PostgreSQL on 127.0.0.1:5432 with trust auth, Redis on 127.0.0.1:6379, haproxy on PATH)
 """
 import http.client
+import importlib.util
 import json
 import os
 import shutil
@@ -31,6 +34,11 @@ PASSWORD = "correct horse battery staple"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FAILURES = []
+# The cuttable TCP relay of the outage check, pointed at Redis here.
+_spec = importlib.util.spec_from_file_location("outage_check", os.path.join(ROOT, "end2end", "outage-check.py"))
+_outage = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_outage)
+Relay = _outage.Relay
 # How long an instance keeps serving after SIGTERM while the balancer takes it out.
 DRAIN = "1s"
 
@@ -261,6 +269,51 @@ def check_kill(lb, a, tokens):
     return load.count, len(load.failures), len(acknowledged), len(lost)
 
 
+def check_redis_outage(lb, a, b, relay, users, tokens):
+    print("-- Redis cut under traffic --", flush=True)
+
+    def step(i):
+        if i % 5 == 0:
+            status = signup(lb, f"r{i}-{uuid.uuid4().hex[:6]}")[0]
+            return None if status == 201 else f"signup answered {status}"
+        if i % 5 == 1:
+            # A login goes through the account throttle, which lives in Redis.
+            status = login(lb, users[i % len(users)])[0]
+            return None if status == 200 else f"login answered {status}"
+        status = request(lb, "GET", "/api/v1/auth/me", headers=bearer(tokens[i % len(tokens)]))[0]
+        return None if status == 200 else f"me answered {status}"
+
+    with Load(step) as load:
+        time.sleep(1)
+        relay.cut()
+        cut = time.time()
+        time.sleep(1)
+        states = [json.loads(request(i.port, "GET", "/readyz")[2]) for i in (a, b)]
+        print(f"   /readyz with Redis cut: {states}")
+        check(all(s.get("status") == "degraded" and s.get("redis") == "unreachable" for s in states),
+              "both instances say degraded (200), not failed")
+        time.sleep(2)
+        relay.start()
+        back = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            states = [json.loads(request(i.port, "GET", "/readyz")[2]).get("status") for i in (a, b)]
+            if states == ["ok", "ok"]:
+                back = time.time()
+                break
+            time.sleep(0.1)
+    print(f"   {load.count} requests through the balancer while Redis was cut and back; {len(load.failures)} failed")
+    for f in load.failures[:5]:
+        print(f"   failed: {f}")
+    check(not load.failures, "no request failed while Redis was away (limits fell back to each instance)")
+    check(back is not None, f"both instances use Redis again once it is back ({(back or cut) - cut - 3:.1f} s after)")
+    # Shared again: one account's budget over both instances.
+    user = f"bf2-{uuid.uuid4().hex[:6]}"
+    signup(a.port, user)
+    statuses = [login((a, b)[i % 2].port, user, f"wrong guess {i}")[0] for i in range(7)]
+    check(statuses.count(401) == 5 and statuses[5] == 429, f"the throttles are shared again: {statuses}")
+
+
 def main(bin_path):
     for tool in ("haproxy", "psql"):
         if not shutil.which(tool):
@@ -284,10 +337,13 @@ def main(bin_path):
         "GATEHOUSE_ACCOUNTS__HASHES_PER_IP_PER_MINUTE": "0",
         "GATEHOUSE_OPERATIONS__SHUTDOWN_DRAIN": DRAIN,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
-        "REDIS_URL": os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379"),
         "GATEHOUSE_REDIS__KEY_PREFIX": db,
         "GATEHOUSE_LOG": "info",
     })
+    # Redis through a relay the checks can cut.
+    relay = Relay(free_port(), upstream=int(os.environ.get("E2E_REDIS_PORT", "6379")))
+    relay.start()
+    env["REDIS_URL"] = f"redis://127.0.0.1:{relay.port}"
     a = Instance("A", bin_path, free_port(), env, os.path.join(data, "server-a.log"))
     b = Instance("B", bin_path, free_port(), env, os.path.join(data, "server-b.log"))
     balancer = None
@@ -307,6 +363,7 @@ def main(bin_path):
         check(all(tokens), "steady users logged in through the balancer")
         check_rolling_restart(lb, a, b, tokens[0])
         check_kill(lb, a, tokens)
+        check_redis_outage(lb, a, b, relay, users, tokens)
     finally:
         if balancer:
             balancer.terminate()

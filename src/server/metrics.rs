@@ -110,7 +110,7 @@ async fn read_states(state: &AppState) {
     metrics::gauge!("gatehouse_db_pool_max_connections")
         .set(f64::from(state.settings.database.max_connections));
     if let Some(redis) = &state.redis {
-        let up = if redis.ping().await { 1.0 } else { 0.0 };
+        let up = if redis.is_healthy() { 1.0 } else { 0.0 };
         metrics::gauge!("gatehouse_redis_up").set(up);
     }
 }

@@ -2,6 +2,11 @@
 //! never fails because it is down), reconnected by redis-rs's connection manager, every
 //! call bounded by a short timeout. A failed call tells the caller to fall back to this
 //! instance's own state; the link remembers it and `/readyz` reports "degraded".
+//!
+//! While Redis is known to be down, calls are not even tried (a request must not wait
+//! out a timeout per call during an outage); a background ping every second notices when
+//! it is back. `/readyz` reads that state instead of asking Redis, so a load balancer's
+//! health check never waits on Redis either.
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::{
@@ -14,6 +19,8 @@ use std::time::Duration;
 const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// Between two tries to make the first connection.
 const CONNECT_RETRY: Duration = Duration::from_secs(2);
+/// How often the link checks that Redis answers.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct RedisLink(Arc<Inner>);
@@ -48,7 +55,10 @@ impl RedisLink {
             prefix: prefix.to_string(),
         }));
         let background = link.clone();
-        tokio::spawn(async move { background.connect_until_done().await });
+        tokio::spawn(async move {
+            background.connect_until_done().await;
+            background.watch().await;
+        });
         Ok(link)
     }
 
@@ -77,6 +87,19 @@ impl RedisLink {
         }
     }
 
+    /// Pings Redis every second, for as long as the link lives.
+    async fn watch(&self) {
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        loop {
+            tick.tick().await;
+            if Arc::strong_count(&self.0) == 1 {
+                return; // Nothing else holds the link: its app is gone.
+            }
+            let ok = self.ping().await;
+            self.mark(ok);
+        }
+    }
+
     /// A key (or channel) name under this deployment's prefix.
     pub fn key(&self, rest: &str) -> String {
         format!("{}:{rest}", self.0.prefix)
@@ -98,13 +121,16 @@ impl RedisLink {
         }
     }
 
-    /// Runs `call` on the shared connection; `None` when Redis is not connected, fails or
-    /// is too slow (the caller falls back).
+    /// Runs `call` on the shared connection; `None` when Redis is known to be down, or
+    /// fails or is too slow now (the caller falls back).
     pub async fn run<T, F, Fut>(&self, call: F) -> Option<T>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        if !self.is_healthy() {
+            return None;
+        }
         let manager = self.0.manager.get()?.clone();
         match tokio::time::timeout(CALL_TIMEOUT, call(manager)).await {
             Ok(Ok(value)) => {
@@ -123,11 +149,15 @@ impl RedisLink {
         }
     }
 
-    /// Whether Redis answers a PING now (for `/readyz`).
+    /// Whether Redis answers a PING now (asked even while it is known to be down).
     pub async fn ping(&self) -> bool {
-        self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
-            .await
-            .is_some()
+        let Some(manager) = self.0.manager.get() else {
+            return false;
+        };
+        let mut c = manager.clone();
+        let command = redis::cmd("PING");
+        let ping = command.query_async::<String>(&mut c);
+        matches!(tokio::time::timeout(CALL_TIMEOUT, ping).await, Ok(Ok(_)))
     }
 
     /// A dedicated subscriber connection (pub/sub cannot share the command connection).
