@@ -24,7 +24,8 @@ export E2E_PUBLIC_PORT="$port" E2E_KEEP_DATA=1
 # HAProxy adds X-Forwarded-For; trust it from the balancer only.
 export GATEHOUSE_SERVER__TRUST_FORWARDED_FOR=true
 export GATEHOUSE_SERVER__TRUSTED_PROXIES='["127.0.0.1/32"]'
-export GATEHOUSE_OPERATIONS__SHUTDOWN_DRAIN=1s
+# Longer than HAProxy needs to take a draining instance out (three checks, haproxy.sh).
+export GATEHOUSE_OPERATIONS__SHUTDOWN_DRAIN=2s
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM

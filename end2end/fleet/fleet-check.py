@@ -40,7 +40,7 @@ _outage = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_outage)
 Relay = _outage.Relay
 # How long an instance keeps serving after SIGTERM while the balancer takes it out.
-DRAIN = "1s"
+DRAIN = "2s"
 
 
 def check(cond, what):

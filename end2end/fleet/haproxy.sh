@@ -3,6 +3,8 @@
 # round robin without stickiness, health checks on /readyz (an instance that drains on
 # SIGTERM leaves the rotation before it stops accepting), and a request that found no
 # connection, or a connection closed without an answer, tried again on another instance.
+# An instance leaves after three failed checks (about a second), not one: on a busy
+# machine one slow check must not take every instance out at once.
 # X-Served-By names the instance that answered (the fleet checks read it).
 #
 # Usage: haproxy.sh LISTEN_PORT CONFIG_FILE INSTANCE_PORT...
@@ -21,6 +23,7 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout http-keep-alive 10s
+  timeout check 2s
   retries 3
   option redispatch 1
   retry-on conn-failure empty-response
@@ -34,7 +37,7 @@ backend instances
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 250ms fall 1 rise 2
+  default-server inter 500ms fastinter 250ms downinter 500ms fall 3 rise 2
   http-response set-header X-Served-By %s
 CFG
   n=0
