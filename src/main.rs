@@ -11,8 +11,11 @@ async fn main() -> std::process::ExitCode {
     let _ = dotenvy::dotenv();
     let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    // The format is a setting; when the settings do not load, the command reports why.
-    let format = gatehouse::server::config::Settings::load()
+    // Read once: the log format is a setting, and the command gets the same settings.
+    // When they do not load, logs are text and the command that needs them says why.
+    let settings = gatehouse::server::config::Settings::load();
+    let format = settings
+        .as_ref()
         .map(|s| s.operations.log_format)
         .unwrap_or_default();
     let logs = fmt().with_env_filter(filter).with_target(false);
@@ -29,7 +32,7 @@ async fn main() -> std::process::ExitCode {
     }
 
     let cli = gatehouse::server::cli::Cli::parse();
-    match gatehouse::server::cli::run(cli).await {
+    match gatehouse::server::cli::run(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

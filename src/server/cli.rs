@@ -50,12 +50,14 @@ pub enum Command {
     RotateKey,
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs `cli`'s command with the settings `main` loaded (only the commands that need
+/// them fail when they did not load).
+pub async fn run(cli: Cli, settings: anyhow::Result<Settings>) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => crate::server::serve::serve(Settings::load()?).await,
+        Command::Serve => crate::server::serve::serve(settings?).await,
         Command::Migrate => {
             // Only the database: a migration job needs no signing key or mail settings.
-            let settings = Settings::load()?;
+            let settings = settings?;
             let db = crate::server::db::Db::connect(
                 &settings.database.url,
                 settings.database.max_connections,
@@ -69,7 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             username,
             email,
             promote,
-        } => create_admin(&username, &email, promote).await,
+        } => create_admin(settings?, &username, &email, promote).await,
         Command::GenKey => {
             print!("{}", keys::generate_pem()?);
             Ok(())
@@ -79,7 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::RotateKey => {
-            let settings = Settings::load()?;
+            let settings = settings?;
             let keep = crate::server::clock::seconds(settings.tokens.access_ttl)
                 + keys::ROTATION_SKEW_SECONDS;
             let (old, new) = keys::rotate(&settings.server.data_dir, keep)?;
@@ -92,8 +94,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn create_admin(username: &str, email: &str, promote: bool) -> anyhow::Result<()> {
-    let settings = Settings::load()?;
+async fn create_admin(
+    settings: Settings,
+    username: &str,
+    email: &str,
+    promote: bool,
+) -> anyhow::Result<()> {
     let state = AppState::build(settings).await?;
     // Promoting an existing account needs no password.
     let password = if promote {
