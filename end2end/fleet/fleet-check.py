@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,11 +33,12 @@ PASSWORD = "correct horse battery staple"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FAILURES = []
-# The cuttable TCP relay of the outage check, pointed at Redis here.
+# The outage check's cuttable TCP relay (pointed at Redis here) and its free_port.
 _spec = importlib.util.spec_from_file_location("outage_check", os.path.join(ROOT, "end2end", "outage-check.py"))
 _outage = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_outage)
 Relay = _outage.Relay
+free_port = _outage.free_port
 # How long an instance keeps serving after SIGTERM while the balancer takes it out.
 DRAIN = "2s"
 
@@ -47,14 +47,6 @@ def check(cond, what):
     print(f"{'ok' if cond else 'FAILED'}: {what}", flush=True)
     if not cond:
         FAILURES.append(what)
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def request(port, method, path, body=None, headers=None, timeout=30):

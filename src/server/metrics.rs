@@ -115,6 +115,13 @@ async fn read_states(state: &AppState) {
     }
 }
 
+/// A cache lookup (token, session or page cache), for the hit rates.
+pub fn count_lookup(cache: &'static str, hit: bool) {
+    let result = if hit { "hit" } else { "miss" };
+    metrics::counter!("gatehouse_cache_lookups_total", "cache" => cache, "result" => result)
+        .increment(1);
+}
+
 /// The route class of a path: few enough values to be a label.
 fn class(path: &str) -> &'static str {
     match path {

@@ -263,6 +263,14 @@ async fn a_store_outage_answers_503_and_keeps_the_cookies(backend: Backend) {
     );
     assert!(page.headers.contains_key(header::RETRY_AFTER));
     assert!(page.body.contains("Your session is safe"));
+    // It quotes the request's id, which is in the server's log lines of the request.
+    let id = page.headers["x-request-id"].to_str().unwrap();
+    assert!(
+        page.body
+            .contains(&format!("quote the reference <code>{id}</code>")),
+        "{}",
+        page.body
+    );
     assert!(
         page.headers
             .get_all(header::SET_COOKIE)

@@ -68,13 +68,6 @@ impl std::fmt::Debug for AuthCache {
     }
 }
 
-/// A cache lookup for the metrics (hit rates).
-pub fn count_lookup(cache: &'static str, hit: bool) {
-    let result = if hit { "hit" } else { "miss" };
-    metrics::counter!("gatehouse_cache_lookups_total", "cache" => cache, "result" => result)
-        .increment(1);
-}
-
 fn token_key(token: &str) -> TokenKey {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -86,7 +79,7 @@ impl AuthCache {
             .tokens
             .get(&token_key(token))
             .filter(|claims| claims.nbf <= now && claims.exp >= now);
-        count_lookup("token", found.is_some());
+        crate::server::metrics::count_lookup("token", found.is_some());
         found
     }
 
@@ -101,7 +94,7 @@ impl AuthCache {
                 && cached.expires_at > now
                 && cached.auth.user.id == user_id
         });
-        count_lookup("session", found.is_some());
+        crate::server::metrics::count_lookup("session", found.is_some());
         found.map(|cached| cached.auth.clone())
     }
 

@@ -218,11 +218,7 @@ impl Throttle {
             let client = ip.map(client_key);
             match shared::begin_attempt(link, account, client.as_deref(), rules).await {
                 Some(true) => return Ok(()),
-                Some(false) => {
-                    tracing::warn!("account password tries delayed");
-                    self.refused.fetch_add(1, Ordering::Relaxed);
-                    return Err(Error::TooManyRequests);
-                }
+                Some(false) => return Err(self.delayed()),
                 None => {}
             }
         }
@@ -237,9 +233,7 @@ impl Throttle {
             && !known
             && now.duration_since(f.last) < f.delay(self.free_failures)
         {
-            tracing::warn!("account password tries delayed");
-            self.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(Error::TooManyRequests);
+            return Err(self.delayed());
         }
         if !failures.contains_key(account) && failures.len() >= self.capacity {
             failures.retain(|_, f| now.duration_since(f.last) < FAILURE_MEMORY);
@@ -314,6 +308,13 @@ impl Throttle {
     ) -> Result<(), Error> {
         self.check_client(Spend::Hash, ip).await?;
         self.begin_password_attempt(account, ip).await
+    }
+
+    /// An account's try refused while its delay runs (counted for the admin overview).
+    fn delayed(&self) -> Error {
+        tracing::warn!("account password tries delayed");
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        Error::TooManyRequests
     }
 
     /// How many requests were refused since the last call (the admin overview's counts).

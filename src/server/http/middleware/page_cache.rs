@@ -91,7 +91,7 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
         return next.run(req).await;
     };
     let cached = cache.pages.get(key).filter(|p| p.at.elapsed() < TTL);
-    crate::server::auth::sessions::cache::count_lookup("page", cached.is_some());
+    crate::server::metrics::count_lookup("page", cached.is_some());
     if let Some(page) = cached {
         return page.response(&nonce);
     }
