@@ -8,7 +8,7 @@
 //! subscription drops, messages may have been missed, so the cache is emptied on every
 //! (re)subscription.
 
-use crate::server::{db, state::AppState};
+use crate::server::{db, fleet::redis::RedisLink, state::AppState};
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -65,7 +65,7 @@ pub async fn publish(state: AppState, queue: &mut mpsc::Receiver<String>) {
 pub async fn subscribe(state: AppState) {
     loop {
         let result = match &state.redis {
-            Some(_) => from_redis(&state).await,
+            Some(link) => from_redis(&state, link).await,
             None => from_postgres(&state).await,
         };
         if let Err(e) = result {
@@ -83,10 +83,7 @@ fn apply(state: &AppState, message: &str) {
     }
 }
 
-async fn from_redis(state: &AppState) -> anyhow::Result<()> {
-    let Some(link) = &state.redis else {
-        return Ok(());
-    };
+async fn from_redis(state: &AppState, link: &RedisLink) -> anyhow::Result<()> {
     let mut pubsub = link.subscriber().await?;
     pubsub.subscribe(link.key(CHANNEL)).await?;
     state.auth_cache.forget_all_sessions();
