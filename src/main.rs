@@ -1,11 +1,5 @@
 //! Server entry point: loads `.env`, sets up logging and runs the CLI.
 
-/// Page renders allocate a lot of small short-lived values; glibc's malloc spent a third
-/// of their CPU on its arenas (measured with `scripts/bench`).
-#[cfg(feature = "ssr")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
