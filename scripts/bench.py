@@ -49,8 +49,8 @@ TARGETS = [
     ("memory", "resident memory", "idle < 48 MiB; storm and after < 128 MiB",
      lambda r: r["memory"]["idle_mib"] < 48 and r["memory"]["storm_max_mib"] < 128
      and r["memory"]["after_mib"] < 128),
-    ("bundle", "first load of /login, compressed", "wasm <= 300 KiB; all <= 350 KiB",
-     lambda r: r["bundle"] is not None and r["bundle"]["wasm_kib"] <= 300
+    ("bundle", "first load of /login, compressed", "wasm <= 300 KiB gzip; all <= 350 KiB",
+     lambda r: r["bundle"] is not None and r["bundle"].get("wasm_gzip_kib", 1e9) <= 300
      and r["bundle"]["total_kib"] <= 350),
     ("startup", "start to /healthz (SQLite, migrated)", "< 300 ms",
      lambda r: r["startup"]["ms"] < 300),
@@ -191,14 +191,15 @@ class Assets(HTMLParser):
 
 
 def first_load():
-    """Bytes on the wire for a first visit to /login, as a browser asks (br, gzip)."""
+    """Bytes on the wire for a first visit to /login: as a browser asks (br, gzip), and
+    the wasm again as gzip alone, the unit the target is stated in."""
     enc = {"Accept-Encoding": "br, gzip"}
     _, headers, page = http("GET", "/login", headers=enc)
     coding = headers.get("Content-Encoding")
     html = {"gzip": gzip.decompress, "br": brotli.decompress}.get(coding, bytes)(page)
     parser = Assets()
     parser.feed(html.decode())
-    total, wasm, files = len(page), 0, 1
+    total, wasm, wasm_gzip, files = len(page), 0, 0, 1
     for u in dict.fromkeys(parser.urls):
         try:
             _, _, body = http("GET", u, headers=enc)
@@ -208,9 +209,12 @@ def first_load():
         files += 1
         if u.endswith(".wasm"):
             wasm += len(body)
+            _, h, gz = http("GET", u, headers={"Accept-Encoding": "gzip"})
+            wasm_gzip += len(gz) if h.get("Content-Encoding") == "gzip" else len(gzip.compress(gz, 9))
     if not wasm:
         return None  # no built site to measure
-    return {"total_kib": total / 1024, "wasm_kib": wasm / 1024, "files": files}
+    return {"total_kib": total / 1024, "wasm_kib": wasm / 1024,
+            "wasm_gzip_kib": wasm_gzip / 1024, "files": files}
 
 
 def one_run(args, workdir, n):
@@ -345,7 +349,7 @@ def table(r):
     if x is None:
         rows.append(("bundle", "not measured (no built site)", "", ""))
     else:
-        rows.append(("bundle", f"wasm {x['wasm_kib']:.0f} KiB", f"first load {x['total_kib']:.0f} KiB in {x['files']:.0f} files", ""))
+        rows.append(("bundle", f"wasm {x.get('wasm_gzip_kib', 0):.0f} KiB gzip, {x['wasm_kib']:.0f} KiB as sent (br)", f"first load {x['total_kib']:.0f} KiB in {x['files']:.0f} files", ""))
     rows.append(("startup", f"{r['startup']['ms']:.0f} ms", "", ""))
     status = {k: ("meets" if check(r) else "MISSES") + f" target: {t}" for k, _, t, check in TARGETS}
     lines = []
@@ -369,7 +373,7 @@ def chart(r, path):
         ("start-up", 300 / max(r["startup"]["ms"], 1e-3)),
     ]
     if r["bundle"] is not None:
-        bars += [("wasm, compressed", 300 / max(r["bundle"]["wasm_kib"], 1e-3)),
+        bars += [("wasm, gzip", 300 / max(r["bundle"].get("wasm_gzip_kib", 1e9), 1e-3)),
                  ("first load, compressed", 350 / max(r["bundle"]["total_kib"], 1e-3))]
     w, left, bar_h, gap, top = 760, 200, 18, 8, 40
     scale = (w - left - 60) / 3.0  # up to 3x the target

@@ -153,6 +153,9 @@ pub fn bio(input: &str) -> Result<Option<String>, String> {
 }
 
 /// Optional avatar URL: an absolute http(s) URL with a host, at most 512 characters.
+/// The server parses it in full and keeps it normalised; the browser only checks its
+/// shape (`looks_like_web_address`), which keeps `url`'s Unicode tables (international
+/// host names) out of the wasm every first visit loads.
 pub fn avatar_url(input: &str) -> Result<Option<String>, String> {
     let text = input.trim();
     if text.is_empty() {
@@ -162,14 +165,36 @@ pub fn avatar_url(input: &str) -> Result<Option<String>, String> {
         return Err(format!("Use at most {AVATAR_URL_MAX} characters."));
     }
     let bad = || "Enter a web address starting with https:// (or http://).".to_string();
-    let url = url::Url::parse(text).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+    if !looks_like_web_address(text) {
         return Err(bad());
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("Remove the user name and password from the address.".into());
+    #[cfg(feature = "ssr")]
+    {
+        let url = url::Url::parse(text).map_err(|_| bad())?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+            return Err(bad());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("Remove the user name and password from the address.".into());
+        }
+        Ok(Some(url.to_string()))
     }
-    Ok(Some(url.to_string()))
+    #[cfg(not(feature = "ssr"))]
+    Ok(Some(text.to_string()))
+}
+
+/// Whether `text` starts as an http(s) URL does, read as a URL parser reads it (leading
+/// control characters and spaces, and tabs and line breaks anywhere, are skipped). Never
+/// false for an address the server's full check accepts, so the browser never blocks one.
+fn looks_like_web_address(text: &str) -> bool {
+    let scheme: String = text
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(6)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    scheme.starts_with("http:") || scheme.starts_with("https:")
 }
 
 /// The longest name a passkey may have.

@@ -198,6 +198,38 @@ fn avatar_url_must_be_http_or_https() {
     assert!(avatar_url(&format!("https://example.com/{}", "a".repeat(520))).is_err());
 }
 
+/// The browser's shape check must never refuse what the server's full parse accepts.
+#[test]
+fn the_browsers_avatar_check_accepts_all_the_server_does() {
+    for input in [
+        "https://example.com/a.png",
+        "HTTPS://EXAMPLE.COM/a.png",
+        "https:example.com/a.png",
+        "  http://example.com ",
+        "\u{1}https://example.com/",
+        "ht\ttps://example.com/",
+        "h\nttp://example.com/",
+        "https://b\u{fc}cher.example/a.png",
+        "https://[::1]/a.png",
+        "http://192.168.0.1:8080/a.png?x=1#y",
+    ] {
+        let server = avatar_url(input);
+        assert!(
+            server.as_ref().is_ok_and(Option::is_some),
+            "{input}: {server:?}"
+        );
+        assert!(looks_like_web_address(input.trim()), "{input}");
+    }
+    for input in [
+        "ftp://example.com/",
+        "example.com",
+        "javascript:alert(1)",
+        "//example.com",
+    ] {
+        assert!(!looks_like_web_address(input), "{input}");
+    }
+}
+
 #[test]
 fn next_accepts_only_local_paths() {
     assert_eq!(safe_next(Some("/profile")).as_deref(), Some("/profile"));
