@@ -6,8 +6,9 @@ use crate::{
     model::{SiteInfo, UserView},
     pages::{
         AdminOverviewRoute, AdminUserRoute, AdminUsersRoute, AuditRoute, CancelEmailChangeRoute,
-        ConfirmRoute, DevicesRoute, ForgotPasswordRoute, HomeRoute, LoginPage, LoginVerifyRoute,
-        NotFound, ProfileRoute, ResetPasswordRoute, SignInLinkRoute, SignupRoute, VerifyEmailRoute,
+        ConfirmRoute, ConsentRoute, DevicesRoute, ForgotPasswordRoute, HomeRoute, LoginPage,
+        LoginVerifyRoute, NotFound, ProfileRoute, ResetPasswordRoute, SignInLinkRoute, SignupRoute,
+        VerifyEmailRoute,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -147,6 +148,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("login/link") view={Lazy::<SignInLinkRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("login/verify") view={Lazy::<LoginVerifyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("confirm") view={Lazy::<ConfirmRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("authorize/consent") view={Lazy::<ConsentRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view={Lazy::<DevicesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>

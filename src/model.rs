@@ -324,3 +324,29 @@ pub struct PendingLoginView {
     pub username: String,
     pub methods: Vec<crate::domain::FactorMethod>,
 }
+
+/// An app asking to sign the person in (OpenID Provider): its name and the scopes it
+/// asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAppView {
+    pub name: String,
+    pub scopes: Vec<String>,
+}
+
+impl PendingAppView {
+    /// What each scope lets the app do, in the person's words.
+    pub fn permissions(&self) -> Vec<&'static str> {
+        self.scopes
+            .iter()
+            .filter_map(|s| match s.as_str() {
+                "openid" => Some("Know who you are on this server"),
+                "profile" => Some("See your name, username and picture"),
+                "email" => Some("See your email address"),
+                "offline_access" => {
+                    Some("Stay connected when you are away, until you withdraw its access")
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -56,6 +56,11 @@ pub enum AuditKind {
     PasskeyAdded,
     PasskeyRemoved,
     PasskeyRenamed,
+    AppRegistered,
+    AppChanged,
+    AppAuthorized,
+    AppAccessRevoked,
+    AppTokenReused,
 }
 
 impl AuditKind {

@@ -5,8 +5,8 @@
 
 use super::{
     AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage,
-    ConfirmPage, DevicesPage, ForgotPasswordPage, HomePage, LoginVerifyPage, ProfilePage,
-    ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
+    ConfirmPage, ConsentPage, DevicesPage, ForgotPasswordPage, HomePage, LoginVerifyPage,
+    ProfilePage, ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
 };
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -41,6 +41,7 @@ lazy_page!(SignupRoute, SignupPage);
 lazy_page!(LoginVerifyRoute, LoginVerifyPage);
 lazy_page!(SignInLinkRoute, SignInLinkPage);
 lazy_page!(ConfirmRoute, ConfirmPage);
+lazy_page!(ConsentRoute, ConsentPage);
 lazy_page!(VerifyEmailRoute, VerifyEmailPage);
 lazy_page!(CancelEmailChangeRoute, CancelEmailChangePage);
 lazy_page!(ForgotPasswordRoute, ForgotPasswordPage);

@@ -26,10 +26,13 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     // Only a local path is ever used as the destination.
     let next = move || validate::safe_next(query.with(|q| q.get("next")).as_deref());
+    // An app sent the person here to sign in: say which (its name is the server's).
+    let for_app = next().is_some_and(|n| n.starts_with("/oauth2/authorize"));
     view! {
         <Title text="Log in"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
+            {for_app.then(|| view! { <AppBanner/> })}
             // Who is logged in is shown beside the form, never instead of it: the form must
             // survive the reload of the user that follows every login attempt.
             <Transition fallback=|| ()>
@@ -139,5 +142,20 @@ fn SignInLinkForm(flash: FormFlash) -> impl IntoView {
             />
             <SubmitButton label="Email me a sign-in link" pending_label="Sending…" pending=action.pending().into()/>
         </ActionForm>
+    }
+}
+
+/// "Sign in to Acme Notes": the app waiting for this login.
+#[component]
+fn AppBanner() -> impl IntoView {
+    let app = Resource::new_blocking(|| (), |_| crate::server_fns::apps::pending_app());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                app.await.ok().flatten().map(|app| view! {
+                    <p class="app-banner">"Sign in to " <strong>{app.name}</strong> " with your Gatehouse account."</p>
+                })
+            })}
+        </Suspense>
     }
 }

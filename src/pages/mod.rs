@@ -3,6 +3,7 @@
 mod admin;
 mod cancel_email_change;
 mod confirm;
+mod consent;
 mod devices;
 mod forgot_password;
 mod home;
@@ -19,6 +20,7 @@ mod verify_email;
 pub use admin::{AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage};
 pub use cancel_email_change::CancelEmailChangePage;
 pub use confirm::ConfirmPage;
+pub use consent::ConsentPage;
 pub use devices::DevicesPage;
 pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;

@@ -1,5 +1,6 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `gen-key`,
-//! `gen-factor-key`, `rotate-key`.
+//! `gen-factor-key`, `gen-oidc-key`, `rotate-key`, and `client` (apps that sign in
+//! through Gatehouse).
 
 use crate::server::{
     auth::{
@@ -48,6 +49,53 @@ pub enum Command {
     /// Retire the signing key kept under data/ and make a new one; the old one stays
     /// published until the tokens it signed have expired. Restart the server after.
     RotateKey,
+    /// Print a new RSA key (PKCS#8 PEM) for GATEHOUSE_OIDC_PRIVATE_KEY, which signs the ID
+    /// tokens of apps that sign in through Gatehouse.
+    GenOidcKey,
+    /// Apps that sign their users in through Gatehouse (OpenID Connect clients).
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCommand {
+    /// Register an app. Prints its client id and, for a confidential app, its secret:
+    /// shown this once, stored only as a hash.
+    Create {
+        /// The name people see ("Sign in to ...", the consent page).
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeat for several).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// Where logging out through the app may return to (repeatable).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A browser or native app: no secret, PKCE required.
+        #[arg(long, conflicts_with = "confidential")]
+        public: bool,
+        /// A server-side app with a secret (the default).
+        #[arg(long)]
+        confidential: bool,
+        /// An app of your own: people are not asked for consent.
+        #[arg(long)]
+        first_party: bool,
+        /// May get tokens for itself (client_credentials), without a person.
+        #[arg(long)]
+        client_credentials: bool,
+        /// A per-app `sub` instead of the user id.
+        #[arg(long)]
+        pairwise: bool,
+        /// Sign its ID tokens with EdDSA instead of RS256.
+        #[arg(long)]
+        eddsa: bool,
+    },
+    /// List the registered apps.
+    List,
+    /// Disable an app: its sign-ins and token requests are refused from now on.
+    Disable { client_id: String },
+    /// Enable a disabled app again.
+    Enable { client_id: String },
 }
 
 /// Runs `cli`'s command with the settings `main` loaded (only the commands that need
@@ -80,6 +128,11 @@ pub async fn run(cli: Cli, settings: anyhow::Result<Settings>) -> anyhow::Result
             println!("{}", crate::server::sealing::SealingKey::generate());
             Ok(())
         }
+        Command::GenOidcKey => {
+            print!("{}", crate::server::provider::keys::generate_pem()?);
+            Ok(())
+        }
+        Command::Client(command) => client_command(settings?, command).await,
         Command::RotateKey => {
             let settings = settings?;
             let keep = crate::server::clock::seconds(settings.tokens.access_ttl)
@@ -92,6 +145,95 @@ pub async fn run(cli: Cli, settings: anyhow::Result<Settings>) -> anyhow::Result
             Ok(())
         }
     }
+}
+
+async fn client_command(settings: Settings, command: ClientCommand) -> anyhow::Result<()> {
+    use crate::server::{
+        auth::{ClientInfo, audit::Actor},
+        provider::clients::{self, ClientChange, NewClient},
+    };
+    let state = AppState::build(settings).await?;
+    let cli = ClientInfo::new(None, Some("gatehouse client".into()));
+    let said = |e: Error| match e {
+        Error::Invalid(fields) => {
+            let problems: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            anyhow::anyhow!("{}", problems.join("\n"))
+        }
+        Error::NotFound => anyhow::anyhow!("no such client"),
+        e => anyhow::anyhow!("{e}"),
+    };
+    match command {
+        ClientCommand::Create {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            confidential: _,
+            first_party,
+            client_credentials,
+            pairwise,
+            eddsa,
+        } => {
+            let new = NewClient {
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                confidential: !public,
+                first_party,
+                client_credentials,
+                pairwise,
+                eddsa,
+            };
+            let made = clients::register(&state, new, Actor::Cli, None, &cli)
+                .await
+                .map_err(said)?;
+            println!("client_id: {}", made.client.id);
+            if let Some(secret) = made.secret {
+                println!("client_secret: {secret}");
+                println!("(The secret is shown this once; Gatehouse keeps only its hash.)");
+            }
+            println!(
+                "issuer: {}",
+                crate::server::provider::tokens::issuer(&state)
+            );
+        }
+        ClientCommand::List => {
+            for c in clients::list(&state).await.map_err(said)? {
+                let kind = if c.is_public() {
+                    "public"
+                } else {
+                    "confidential"
+                };
+                let status = if c.is_active() { "" } else { " (disabled)" };
+                let first = if c.first_party() { ", first-party" } else { "" };
+                println!("{}\t{}\t{kind}{first}{status}", c.id, c.name);
+                for uri in c.redirect_uris() {
+                    println!("\t{uri}");
+                }
+            }
+        }
+        ClientCommand::Disable { client_id } => {
+            let change = ClientChange {
+                disabled: Some(true),
+                ..Default::default()
+            };
+            let c = clients::update(&state, &client_id, change, None, &cli)
+                .await
+                .map_err(said)?;
+            println!("Disabled {} ({}).", c.id, c.name);
+        }
+        ClientCommand::Enable { client_id } => {
+            let change = ClientChange {
+                disabled: Some(false),
+                ..Default::default()
+            };
+            let c = clients::update(&state, &client_id, change, None, &cli)
+                .await
+                .map_err(said)?;
+            println!("Enabled {} ({}).", c.id, c.name);
+        }
+    }
+    Ok(())
 }
 
 async fn create_admin(

@@ -14,6 +14,7 @@ pub mod http;
 pub(crate) mod keys;
 pub mod mail;
 pub mod metrics;
+pub mod provider;
 pub(crate) mod sealing;
 pub(crate) mod serve;
 pub(crate) mod startup;

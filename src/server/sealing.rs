@@ -14,7 +14,7 @@ use std::path::Path;
 pub const FACTOR_KEY_ENV: &str = "GATEHOUSE_FACTOR_KEY";
 
 #[derive(Clone)]
-pub struct SealingKey(XChaCha20Poly1305);
+pub struct SealingKey(XChaCha20Poly1305, [u8; 32]);
 
 impl std::fmt::Debug for SealingKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,7 +28,17 @@ impl SealingKey {
         if bytes.len() != 32 {
             bail!("must be 32 bytes, found {}", bytes.len());
         }
-        Ok(Self(XChaCha20Poly1305::new_from_slice(&bytes)?))
+        // A second key derived from it, for values that must be stable and unguessable
+        // without being readable back (pairwise subject identifiers).
+        let derived: [u8; 32] = {
+            use sha2::Digest;
+            sha2::Sha256::new()
+                .chain_update(b"gatehouse pairwise subject\0")
+                .chain_update(&bytes)
+                .finalize()
+                .into()
+        };
+        Ok(Self(XChaCha20Poly1305::new_from_slice(&bytes)?, derived))
     }
 
     /// A new random key, base64 (what `GATEHOUSE_FACTOR_KEY` holds).
@@ -59,6 +69,20 @@ impl SealingKey {
         crate::server::keys::write_private(&path, &text)?;
         tracing::info!(path = %path.display(), "created a development factor key");
         Self::from_base64(&text)
+    }
+
+    /// A stable identifier for this person at this app that no other app can link to
+    /// theirs (OpenID pairwise `sub`): SHA-256 over a key derived from this one.
+    pub fn pairwise_subject(&self, sector: &str, user_id: &str) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use sha2::Digest;
+        let digest = sha2::Sha256::new()
+            .chain_update(self.1)
+            .chain_update(sector.as_bytes())
+            .chain_update([0])
+            .chain_update(user_id.as_bytes())
+            .finalize();
+        URL_SAFE_NO_PAD.encode(digest)
     }
 
     /// Seals `plain`: base64 of nonce and ciphertext.

@@ -57,6 +57,8 @@ pub struct Shared {
     pub instance_id: String,
     /// Set on SIGTERM: `/readyz` answers 503 so load balancers stop sending traffic.
     pub draining: std::sync::atomic::AtomicBool,
+    /// The OpenID Provider's signing keys (read or made on first use).
+    pub provider: Arc<crate::server::provider::Provider>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -105,6 +107,10 @@ impl AppState {
                 settings.redis.prefix(),
             )?),
         };
+        let provider = Arc::new(crate::server::provider::Provider::new(
+            settings.is_production(),
+            settings.server.data_dir.clone(),
+        ));
         let state = Self(Arc::new(Shared {
             leptos: leptos_options(&settings)?,
             cookies: Arc::new(CookieNames::new(&settings)),
@@ -132,6 +138,7 @@ impl AppState {
             redis,
             instance_id: uuid::Uuid::new_v4().simple().to_string(),
             draining: Default::default(),
+            provider,
         }));
         phase.done("mail, HTTP client, passkeys");
         Ok(state)

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod apps;
 pub mod auth;
 pub mod connections;
 pub mod devices;
@@ -68,4 +69,5 @@ pub fn register_server_fns() {
     register_explicit::<factors::ConfirmIdentity>();
     register_explicit::<factors::Security>();
     register_explicit::<factors::SecurityStep>();
+    register_explicit::<apps::PendingApp>();
 }

@@ -18,6 +18,7 @@ mod fleet;
 mod oauth;
 mod operations;
 mod passkeys;
+mod provider;
 mod sessions;
 mod sign_in_links;
 mod trust;

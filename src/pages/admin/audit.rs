@@ -51,6 +51,11 @@ fn kind_label(kind: AuditKind) -> &'static str {
         K::PasskeyAdded => "Passkeys added",
         K::PasskeyRemoved => "Passkeys removed",
         K::PasskeyRenamed => "Passkeys renamed",
+        K::AppRegistered => "Apps registered",
+        K::AppChanged => "App settings changed",
+        K::AppAuthorized => "Apps allowed",
+        K::AppAccessRevoked => "App access withdrawn",
+        K::AppTokenReused => "App tokens replayed",
     }
 }
 

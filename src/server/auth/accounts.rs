@@ -1,6 +1,6 @@
 //! Account flows: signup, login and profile edit.
 
-use super::audit::{Actor, AuditEvent, LoginFailure, LoginMethod};
+use super::audit::{Actor, AuditEvent, LoginFailure, LoginMethod, SecondProof};
 use super::factors::pending::{LoginOutcome, after_first_factor};
 use super::{
     ClientInfo, audit,
@@ -109,7 +109,7 @@ pub async fn signup(
     if state.settings.accounts.require_verified_email {
         return Ok((user, None));
     }
-    let tokens = begin_session(state, &user, client, LoginMethod::Signup).await?;
+    let tokens = begin_session(state, &user, client, LoginMethod::Signup, None).await?;
     Ok((user, Some(tokens)))
 }
 
@@ -278,8 +278,9 @@ pub(crate) async fn begin_session(
     user: &UserRow,
     client: &ClientInfo,
     method: LoginMethod,
+    second: Option<SecondProof>,
 ) -> Result<IssuedTokens> {
-    let tokens = sessions::start(state, user, client).await?;
+    let tokens = sessions::start(state, user, client, &method.amr(second)).await?;
     db::users::record_login(&state.db.pool, &user.id, state.clock.unix()).await?;
     state.auth_cache.forget_user(&user.id);
     audit::record(

@@ -15,6 +15,8 @@ pub struct Purged {
     pub pending_logins: u64,
     pub outbox: u64,
     pub audit_events: u64,
+    /// Authorization codes and app grants (the OpenID Provider's).
+    pub app_tokens: u64,
 }
 
 /// Spent or expired one-time links and sent mail are kept this long (a week) for
@@ -29,6 +31,10 @@ pub async fn purge(state: &AppState) -> Result<Purged> {
     let one_time_tokens =
         db::one_time_tokens::purge(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
     let pending_logins = db::pending_logins::purge(&state.db.pool, now).await?;
+    // Used codes stay a day, so a replay is still recognised and revokes its grant.
+    let app_tokens = db::provider::codes::delete_expired(&state.db.pool, now - 86_400).await?
+        + db::provider::grants::purge(&state.db.pool, now - REVOKED_SESSION_RETENTION_SECONDS)
+            .await?;
     let outbox = db::outbox::purge_done(&state.db.pool, now - SPENT_ROW_RETENTION_SECONDS).await?;
     let retention = crate::server::clock::seconds(state.settings.accounts.audit_retention);
     let audit_events = if retention > 0 {
@@ -46,5 +52,6 @@ pub async fn purge(state: &AppState) -> Result<Purged> {
         pending_logins,
         outbox,
         audit_events,
+        app_tokens,
     })
 }

@@ -27,6 +27,9 @@ pub(crate) mod throttle;
 pub(crate) mod tokens;
 pub(crate) mod verification;
 
+/// Who made a change, for callers outside the crate (the CLI's tests register apps).
+pub use audit::Actor;
+
 /// Who is asking: recorded on sessions and audit events.
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {

@@ -12,6 +12,7 @@ pub(crate) mod one_time_tokens;
 pub(crate) mod outbox;
 pub(crate) mod passkeys;
 pub(crate) mod pending_logins;
+pub(crate) mod provider;
 pub(crate) mod sessions;
 pub(crate) mod types;
 pub(crate) mod users;

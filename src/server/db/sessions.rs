@@ -42,12 +42,14 @@ pub struct NewSession<'a> {
     pub user_agent: Option<&'a str>,
     pub ip: Option<&'a str>,
     pub expires_at: i64,
+    /// How the login was proved (OpenID `amr` values, space-separated).
+    pub amr: &'a str,
 }
 
 pub async fn insert<'c>(e: impl Exec<'c>, session: NewSession<'_>, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into sessions (id, user_id, refresh_token_hash, user_agent, ip, created_at, last_used_at, expires_at) \
-         values ($1, $2, $3, $4, $5, $6, $6, $7)",
+        "insert into sessions (id, user_id, refresh_token_hash, user_agent, ip, created_at, last_used_at, expires_at, amr) \
+         values ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
     )
     .bind(session.id)
     .bind(session.user_id)
@@ -56,9 +58,19 @@ pub async fn insert<'c>(e: impl Exec<'c>, session: NewSession<'_>, now: i64) -> 
     .bind(session.ip)
     .bind(now)
     .bind(session.expires_at)
+    .bind(session.amr)
     .execute(e)
     .await?;
     Ok(())
+}
+
+/// How this session's login was proved (space-separated `amr` values), if recorded.
+pub async fn amr<'c>(e: impl Exec<'c>, id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar::<_, Option<String>>("select amr from sessions where id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await
+        .map(Option::flatten)
 }
 
 /// The session whose current or previous refresh token has this hash.

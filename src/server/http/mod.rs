@@ -7,6 +7,7 @@ pub(crate) mod health;
 pub(crate) mod middleware;
 pub(crate) mod oauth;
 pub(crate) mod passkeys;
+pub(crate) mod provider;
 
 use crate::{
     app::{App, shell},
@@ -45,12 +46,26 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 /// The public keys that verify our access tokens (RFC 7517), for other services.
+/// The public keys that verify our access tokens and ID tokens (RFC 7517), for other
+/// services and apps: the Ed25519 keys, then the RSA keys of the OpenID Provider.
 async fn jwks(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> impl axum::response::IntoResponse {
+    let mut set = state.access_tokens.jwks();
+    match state.provider.keys().await {
+        Ok(rsa) => {
+            if let Some(keys) = set.get_mut("keys").and_then(|k| k.as_array_mut()) {
+                keys.push(rsa.current.jwk());
+                keys.extend(rsa.retired.iter().map(|k| k.jwk()));
+            }
+        }
+        // The access-token keys still verify; apps retry when their ID token's key is
+        // missing.
+        Err(e) => tracing::error!(error = ?e, "the ID-token signing key is unavailable"),
+    }
     (
         [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
-        axum::Json(state.access_tokens.jwks()),
+        axum::Json(set),
     )
 }
 
@@ -73,6 +88,7 @@ pub fn router(state: AppState) -> Router {
     let browser = Router::new()
         .merge(oauth::router())
         .merge(passkeys::router())
+        .merge(provider::browser_router())
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
@@ -94,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/.well-known/jwks.json", get(jwks))
+        .merge(provider::backchannel_router())
         .merge(api::router(&state))
         .merge(browser)
         .layer(from_fn_with_state(

@@ -76,6 +76,17 @@ fn words(event: &AuditEvent, device: &str) -> String {
         E::PasskeyRenamed { from, to } => {
             format!("Passkey \u{201c}{from}\u{201d} renamed to \u{201c}{to}\u{201d}")
         }
+        E::AppRegistered { name, .. } => format!("App \u{201c}{name}\u{201d} registered"),
+        E::AppChanged { client_id, change } => format!("App {client_id}: {change}"),
+        E::AppAuthorized { client_id, scope } => {
+            format!("App {client_id} allowed ({scope})")
+        }
+        E::AppAccessRevoked { client_id, .. } => format!("Access of app {client_id} withdrawn"),
+        E::AppTokenReused {
+            client_id, what, ..
+        } => {
+            format!("A used {what} of app {client_id} came back; its tokens were revoked")
+        }
     }
 }
 

@@ -130,6 +130,35 @@ pub enum AuditEvent {
         from: String,
         to: String,
     },
+    /// An admin (or the CLI) registered a client app of the OpenID Provider.
+    AppRegistered {
+        client_id: String,
+        name: String,
+        #[serde(default)]
+        by: Actor,
+    },
+    /// A client app's settings changed (redirect URIs, first party, disabled).
+    AppChanged {
+        client_id: String,
+        change: String,
+    },
+    /// The person allowed an app the scopes it asked for.
+    AppAuthorized {
+        client_id: String,
+        scope: String,
+    },
+    /// The person withdrew an app's access; its refresh tokens ended with it.
+    AppAccessRevoked {
+        client_id: String,
+        grants_revoked: u64,
+    },
+    /// A used authorization code or a rotated refresh token came back: what it issued
+    /// was revoked.
+    AppTokenReused {
+        client_id: String,
+        grant_id: String,
+        what: String,
+    },
 }
 
 pub use crate::domain::FactorMethod;
@@ -148,6 +177,34 @@ pub enum LoginMethod {
     EmailLink,
     /// A passkey, without a password (possession and user verification in one).
     Passkey,
+}
+
+/// The second factor a login passed, for its OpenID `amr` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondProof {
+    /// An app code or a recovery code.
+    Code,
+    Passkey,
+}
+
+impl LoginMethod {
+    /// How the login was proved, as OpenID `amr` values (RFC 8176), space-separated.
+    pub fn amr(&self, second: Option<SecondProof>) -> String {
+        let first = match self {
+            Self::Password | Self::Signup => "pwd",
+            // Proof of holding the mailbox: a one-time secret sent out of band.
+            Self::EmailLink => "otp",
+            // Another identity provider vouched; the profile says which.
+            Self::Provider(_) => "fed",
+            // Possession of a hardware-bound key plus the authenticator's user check.
+            Self::Passkey => "hwk user",
+        };
+        match second {
+            None => first.to_string(),
+            Some(SecondProof::Code) => format!("{first} otp mfa"),
+            Some(SecondProof::Passkey) => format!("{first} hwk mfa"),
+        }
+    }
 }
 
 impl From<LoginMethod> for String {
@@ -267,6 +324,11 @@ impl AuditEvent {
             E::PasskeyAdded { .. } => AuditKind::PasskeyAdded,
             E::PasskeyRemoved { .. } => AuditKind::PasskeyRemoved,
             E::PasskeyRenamed { .. } => AuditKind::PasskeyRenamed,
+            E::AppRegistered { .. } => AuditKind::AppRegistered,
+            E::AppChanged { .. } => AuditKind::AppChanged,
+            E::AppAuthorized { .. } => AuditKind::AppAuthorized,
+            E::AppAccessRevoked { .. } => AuditKind::AppAccessRevoked,
+            E::AppTokenReused { .. } => AuditKind::AppTokenReused,
         }
     }
 

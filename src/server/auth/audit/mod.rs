@@ -4,6 +4,7 @@ mod event;
 
 pub use event::{
     Actor, AuditEvent, FactorMethod, Generation, LoginFailure, LoginMethod, RevokeScope,
+    SecondProof,
 };
 
 use super::ClientInfo;

@@ -4,7 +4,7 @@
 
 use super::super::{
     ClientInfo, accounts, audit,
-    audit::{AuditEvent, FactorMethod, LoginMethod},
+    audit::{AuditEvent, FactorMethod, LoginMethod, SecondProof},
     sessions::IssuedTokens,
     tokens::{hash_refresh_token as hash_token, new_refresh_token as new_token},
 };
@@ -65,7 +65,7 @@ pub async fn after_first_factor(
 ) -> Result<LoginOutcome> {
     let factors = super::of(state, &user.id).await?;
     if !factors.any() {
-        let tokens = accounts::begin_session(state, user, client, method).await?;
+        let tokens = accounts::begin_session(state, user, client, method, None).await?;
         return Ok(LoginOutcome::Session(tokens));
     }
     let (token, hash) = new_token();
@@ -153,6 +153,10 @@ pub async fn complete(
     if !db::pending_logins::take(&state.db.pool, &hash).await? {
         return Err(Error::Refused(Refusal::LoginExpired));
     }
-    let tokens = accounts::begin_session(state, &user, client, row.method).await?;
+    let second = match proof {
+        Proof::Passkey => SecondProof::Passkey,
+        Proof::Code(_) => SecondProof::Code,
+    };
+    let tokens = accounts::begin_session(state, &user, client, row.method, Some(second)).await?;
     Ok((user, tokens))
 }

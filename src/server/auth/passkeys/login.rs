@@ -107,7 +107,7 @@ pub async fn finish_sign_in(
         failed(LoginFailure::EmailNotVerified);
         return Err(Error::EmailNotVerified.into());
     }
-    let tokens = accounts::begin_session(state, &user, client, LoginMethod::Passkey).await?;
+    let tokens = accounts::begin_session(state, &user, client, LoginMethod::Passkey, None).await?;
     Ok((user, tokens))
 }
 

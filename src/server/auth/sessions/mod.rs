@@ -61,7 +61,13 @@ pub enum AccessRefused {
 }
 
 /// Creates a session for a user who just proved who they are.
-pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<IssuedTokens> {
+/// `amr` says how (OpenID `amr` values, space-separated), for apps signing in through us.
+pub async fn start(
+    state: &AppState,
+    user: &UserRow,
+    client: &ClientInfo,
+    amr: &str,
+) -> Result<IssuedTokens> {
     let now = state.clock.unix();
     let session_id = SessionId::from(db::new_id());
     let (refresh_token, refresh_hash) = new_refresh_token();
@@ -75,6 +81,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &ClientInfo) -> Res
             user_agent: client.user_agent.as_deref(),
             ip: client.ip.as_deref(),
             expires_at,
+            amr,
         },
         now,
     )

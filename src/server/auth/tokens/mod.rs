@@ -143,6 +143,25 @@ impl AccessTokens {
         Ok((token, exp))
     }
 
+    /// Signs another kind of JWT (an app's ID token, for apps that chose EdDSA) with the
+    /// current key; `typ` keeps it from ever being taken for an access token.
+    pub fn sign_other(&self, typ: &str, claims: &impl Serialize) -> anyhow::Result<String> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(typ.into());
+        header.kid = Some(self.key.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.key.encoding)?)
+    }
+
+    /// The public key with this id, while it is live (for JWTs signed by [`Self::sign_other`]).
+    pub fn decoding_key(&self, kid: Option<&str>) -> Option<&jsonwebtoken::DecodingKey> {
+        self.key_for(kid).map(|k| &k.decoding)
+    }
+
+    /// The issuer these tokens carry (`public_url` unless configured otherwise).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// Checks signature, algorithm (EdDSA only: never `none`, never HMAC with the public
     /// key), key id, type, issuer, audience, and expiry and not-before against `now` (the
     /// app's clock, not the library's, so tests can move it).

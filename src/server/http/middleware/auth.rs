@@ -129,7 +129,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// Pages only a logged-in person can see.
 fn is_protected_page(path: &str) -> bool {
     let path = path.trim_end_matches('/');
-    matches!(path, "/profile" | "/sessions" | "/confirm") || is_admin_page(path)
+    matches!(
+        path,
+        "/profile" | "/sessions" | "/confirm" | "/authorize/consent"
+    ) || is_admin_page(path)
 }
 
 fn is_admin_page(path: &str) -> bool {

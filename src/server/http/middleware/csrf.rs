@@ -22,7 +22,11 @@ pub async fn same_origin_writes(
     }
     // The JSON API answers bearer tokens and never sets cookies: without cookies a
     // request from another origin (a CORS client) carries no ambient authority.
-    let api_without_cookies = req.uri().path().starts_with("/api/") && !has_cookies(req.headers());
+    // So do the OpenID Provider's back-channel endpoints (token, revocation, ...).
+    let path = req.uri().path();
+    let api_without_cookies = (path.starts_with("/api/")
+        || crate::server::http::provider::is_backchannel(path))
+        && !has_cookies(req.headers());
     if api_without_cookies
         || is_same_origin(
             req.headers(),
