@@ -10,6 +10,21 @@ pub fn NotFound() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    // The OpenID Provider's pages are the server's, not the router's: reached by a
+    // client-side navigation (the redirect after a login with JavaScript), they must be
+    // loaded from the server. The server never renders this page for them, so this
+    // cannot loop.
+    #[cfg(feature = "hydrate")]
+    {
+        let path = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        if path.starts_with("/oauth2/") {
+            Effect::new(move |_| {
+                let _ = window().location().reload();
+            });
+        }
+    }
     view! {
         <Title text="Page not found"/>
         <section class="card narrow center">

@@ -594,12 +594,12 @@ mod tests {
     #[test]
     fn pkce_needs_the_verifier_that_made_the_challenge() {
         // RFC 7636 appendix B's example.
-        let verifier = "dBjftJeZ4CVP-mJ92K2Vi4YdK6QYfNXyTrsZ-3VR1s4";
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(pkce_ok(Some(challenge), Some(verifier)));
         assert!(!pkce_ok(
             Some(challenge),
-            Some("dBjftJeZ4CVP-mJ92K2Vi4YdK6QYfNXyTrsZ-3VR1s5")
+            Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl")
         ));
         assert!(!pkce_ok(Some(challenge), None));
         assert!(

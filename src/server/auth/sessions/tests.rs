@@ -31,7 +31,9 @@ async fn user(state: &AppState) -> UserRow {
 async fn two_concurrent_refreshes_of_one_token_rotate_it_once_and_both_succeed() {
     let (state, _dir) = state_with(|_| {}).await;
     let client = ClientInfo::default();
-    let started = start(&state, &user(&state).await, &client).await.unwrap();
+    let started = start(&state, &user(&state).await, &client, "pwd")
+        .await
+        .unwrap();
     let token = started.refresh_token.unwrap();
     let (a, b) = tokio::join!(
         refresh(&state, &token, &client),
@@ -56,7 +58,9 @@ async fn an_idle_session_expires_and_cannot_be_refreshed() {
     })
     .await;
     let client = ClientInfo::default();
-    let started = start(&state, &user(&state).await, &client).await.unwrap();
+    let started = start(&state, &user(&state).await, &client, "pwd")
+        .await
+        .unwrap();
     state.clock.advance(Duration::from_secs(2));
     let refused = refresh(&state, started.refresh_token.as_deref().unwrap(), &client).await;
     assert!(matches!(refused, Err(Error::Unauthorized)));
@@ -74,7 +78,9 @@ async fn refreshing_never_extends_a_session_past_its_maximum_age() {
     })
     .await;
     let client = ClientInfo::default();
-    let started = start(&state, &user(&state).await, &client).await.unwrap();
+    let started = start(&state, &user(&state).await, &client, "pwd")
+        .await
+        .unwrap();
     let session = db::sessions::find_by_id(&state.db.pool, &started.session_id)
         .await
         .unwrap()
@@ -89,7 +95,9 @@ async fn refreshing_never_extends_a_session_past_its_maximum_age() {
 async fn a_revoked_session_refuses_its_access_and_refresh_tokens() {
     let (state, _dir) = state_with(|_| {}).await;
     let client = ClientInfo::default();
-    let started = start(&state, &user(&state).await, &client).await.unwrap();
+    let started = start(&state, &user(&state).await, &client, "pwd")
+        .await
+        .unwrap();
     let auth = authenticate(&state, &started.access_token).await.unwrap();
     logout(&state, &auth, &client).await.unwrap();
     assert!(matches!(

@@ -142,5 +142,42 @@ fn samples() -> Vec<AuditEvent> {
             from: "a".into(),
             to: "b".into(),
         },
+        E::AppRegistered {
+            client_id: "c".into(),
+            name: "Acme".into(),
+            by: Actor::Cli,
+        },
+        E::AppChanged {
+            client_id: "c".into(),
+            change: "disabled".into(),
+        },
+        E::AppAuthorized {
+            client_id: "c".into(),
+            scope: "openid".into(),
+        },
+        E::AppAccessRevoked {
+            client_id: "c".into(),
+            grants_revoked: 1,
+        },
+        E::AppTokenReused {
+            client_id: "c".into(),
+            grant_id: "g".into(),
+            what: "authorization code".into(),
+        },
     ]
+}
+
+#[test]
+fn logins_say_how_they_were_proved_as_openid_amr_values() {
+    assert_eq!(LoginMethod::Password.amr(None), "pwd");
+    assert_eq!(
+        LoginMethod::Password.amr(Some(SecondProof::Code)),
+        "pwd otp mfa"
+    );
+    assert_eq!(
+        LoginMethod::Provider("github".into()).amr(Some(SecondProof::Passkey)),
+        "fed hwk mfa"
+    );
+    assert_eq!(LoginMethod::Passkey.amr(None), "hwk user");
+    assert_eq!(LoginMethod::EmailLink.amr(None), "otp");
 }
