@@ -90,6 +90,10 @@ ensure_python_test_tools() {
     say "Installing PyJWT and cryptography (token verification test, PyPI)"
     "$py" -m pip install --quiet --disable-pip-version-check "pyjwt[crypto]>=2.8"
   fi
+  if ! "$py" -c "import authlib, requests" 2>/dev/null; then
+    say "Installing Authlib and requests (the OpenID Provider's Python client test, PyPI)"
+    "$py" -m pip install --quiet --disable-pip-version-check "authlib==1.9.10" "requests>=2.31"
+  fi
   if ! command -v schemathesis >/dev/null; then
     say "Installing schemathesis (API fuzzing, PyPI)"
     "$py" -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"

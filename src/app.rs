@@ -5,10 +5,10 @@ use crate::{
     errors::AppError,
     model::{SiteInfo, UserView},
     pages::{
-        AdminOverviewRoute, AdminUserRoute, AdminUsersRoute, AuditRoute, CancelEmailChangeRoute,
-        ConfirmRoute, ConsentRoute, DevicesRoute, ForgotPasswordRoute, HomeRoute, LoginPage,
-        LoginVerifyRoute, NotFound, ProfileRoute, ResetPasswordRoute, SignInLinkRoute, SignupRoute,
-        VerifyEmailRoute,
+        AdminAppsRoute, AdminOverviewRoute, AdminUserRoute, AdminUsersRoute, AuditRoute,
+        CancelEmailChangeRoute, ConfirmRoute, ConsentRoute, DevicesRoute, ForgotPasswordRoute,
+        HomeRoute, LoginPage, LoginVerifyRoute, NotFound, ProfileRoute, ResetPasswordRoute,
+        SignInLinkRoute, SignupRoute, VerifyEmailRoute,
     },
     server_fns::{
         account::{DeleteAccount, UpdateProfile},
@@ -155,6 +155,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users/:id") view={Lazy::<AdminUserRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/overview") view={Lazy::<AdminOverviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/apps") view={Lazy::<AdminAppsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("cancel-email-change") view={Lazy::<CancelEmailChangeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>

@@ -350,3 +350,28 @@ impl PendingAppView {
             .collect()
     }
 }
+
+/// An app the person allowed to sign them in ("Apps with access" on the profile).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppAccessView {
+    pub client_id: String,
+    pub name: String,
+    /// What it may do, in the person's words.
+    pub permissions: Vec<String>,
+    /// "28 Nov 2026".
+    pub since: String,
+}
+
+/// A registered app, as the admin console lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAppView {
+    pub id: String,
+    pub name: String,
+    /// Has a secret (a server-side app); otherwise public, PKCE only.
+    pub confidential: bool,
+    pub first_party: bool,
+    pub disabled: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub created: String,
+}

@@ -45,6 +45,12 @@ pub const CONNECTIONS: FormSpec = FormSpec {
     page: "/profile",
     keep: &[],
 };
+/// Withdrawing an app's access (the "Apps with access" card).
+pub const APPS: FormSpec = FormSpec {
+    id: "apps",
+    page: "/profile",
+    keep: &[],
+};
 /// Renaming or removing a passkey (adding one is the passkey script's, which leaves its
 /// notice for this form too).
 pub const PASSKEYS: FormSpec = FormSpec {
@@ -100,6 +106,12 @@ pub const ADMIN_USERS: FormSpec = FormSpec {
     page: "/admin",
     keep: &[],
 };
+/// Registering and editing the apps that sign in through Gatehouse.
+pub const ADMIN_APPS: FormSpec = FormSpec {
+    id: "admin-apps",
+    page: "/admin/apps",
+    keep: &["name", "redirect_uris", "post_logout_redirect_uris"],
+};
 
 /// The second step of a login: an app code or a recovery code.
 pub const LOGIN_VERIFY: FormSpec = FormSpec {
@@ -127,6 +139,7 @@ pub const PROFILE_PAGE: &[&FormSpec] = &[
     &EMAIL,
     &RESEND,
     &CONNECTIONS,
+    &APPS,
     &PASSKEYS,
     &DELETE_ACCOUNT,
     &SECURITY,
@@ -145,6 +158,7 @@ mod tests {
             &super::PASSWORD,
             &super::EMAIL,
             &super::CONNECTIONS,
+            &super::APPS,
             &super::PASSKEYS,
             &super::DELETE_ACCOUNT,
             &super::DEVICES,
@@ -155,6 +169,7 @@ mod tests {
             &super::RESET_PASSWORD,
             &super::ADMIN_USER,
             &super::ADMIN_USERS,
+            &super::ADMIN_APPS,
         ] {
             assert!(
                 spec.keep.iter().all(|f| !f.contains("password")),

@@ -4,9 +4,9 @@
 //! browser fetches a page's chunk before hydrating it, or on the first navigation to it.
 
 use super::{
-    AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage, CancelEmailChangePage,
-    ConfirmPage, ConsentPage, DevicesPage, ForgotPasswordPage, HomePage, LoginVerifyPage,
-    ProfilePage, ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
+    AdminAppsPage, AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage,
+    CancelEmailChangePage, ConfirmPage, ConsentPage, DevicesPage, ForgotPasswordPage, HomePage,
+    LoginVerifyPage, ProfilePage, ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
 };
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -36,6 +36,7 @@ lazy_page!(AdminUsersRoute, AdminUsersPage);
 lazy_page!(AdminUserRoute, AdminUserPage);
 lazy_page!(AuditRoute, AuditPage);
 lazy_page!(AdminOverviewRoute, AdminOverviewPage);
+lazy_page!(AdminAppsRoute, AdminAppsPage);
 lazy_page!(HomeRoute, HomePage);
 lazy_page!(SignupRoute, SignupPage);
 lazy_page!(LoginVerifyRoute, LoginVerifyPage);

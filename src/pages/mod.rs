@@ -17,7 +17,7 @@ mod sign_in_link;
 mod signup;
 mod verify_email;
 
-pub use admin::{AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage};
+pub use admin::{AdminAppsPage, AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage};
 pub use cancel_email_change::CancelEmailChangePage;
 pub use confirm::ConfirmPage;
 pub use consent::ConsentPage;

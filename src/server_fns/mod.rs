@@ -70,4 +70,9 @@ pub fn register_server_fns() {
     register_explicit::<factors::Security>();
     register_explicit::<factors::SecurityStep>();
     register_explicit::<apps::PendingApp>();
+    register_explicit::<apps::MyApps>();
+    register_explicit::<apps::RevokeApp>();
+    register_explicit::<apps::AdminApps>();
+    register_explicit::<apps::AdminRegisterApp>();
+    register_explicit::<apps::AdminUpdateApp>();
 }

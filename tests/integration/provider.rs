@@ -41,6 +41,10 @@ on_both_backends!(
     logging_out_through_the_app_returns_to_it,
     a_service_gets_tokens_for_itself,
     a_reused_refresh_token_ends_the_grant,
+    the_profile_lists_allowed_apps_and_withdraws_them,
+    only_admins_register_and_edit_apps,
+    an_app_may_choose_eddsa_and_pairwise_subjects,
+    a_database_outage_is_a_503_for_apps_too,
 );
 
 const CALLBACK: &str = "https://notes.example/callback";
@@ -1029,4 +1033,226 @@ async fn a_reused_refresh_token_ends_the_grant(backend: Backend) {
             .await,
         1
     );
+}
+
+async fn the_profile_lists_allowed_apps_and_withdraws_them(backend: Backend) {
+    let app = spawn(backend).await;
+    person(&app, "ned").await;
+    let client = register(&app, "Acme Notes", |_| {}).await;
+    assert_eq!(
+        app.call("/fn/my-apps", &[]).await.json(),
+        serde_json::json!([])
+    );
+    app.get(&authorize_path(
+        &client.client.id,
+        "openid email offline_access",
+        None,
+        &[],
+    ))
+    .await;
+    let res = app
+        .post_form(
+            "/oauth2/consent",
+            &[("decision", "allow")],
+            "/authorize/consent",
+        )
+        .await;
+    let tokens = exchange(&app, &client, &callback_params(&res)["code"], None)
+        .await
+        .json();
+    let listed = app.call("/fn/my-apps", &[]).await.json();
+    assert_eq!(listed[0]["name"], "Acme Notes");
+    assert!(
+        listed[0]["permissions"]
+            .to_string()
+            .contains("See your email address")
+    );
+    // Another person's browser cannot withdraw it, and an unknown app is a 404.
+    let other = app.another_browser();
+    person(&other, "oli").await;
+    let res = other
+        .call("/fn/revoke-app", &[("client_id", &client.client.id)])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    assert_eq!(
+        introspect(&app, &client, tokens["access_token"].as_str().unwrap()).await["active"],
+        true
+    );
+    let res = app
+        .call("/fn/revoke-app", &[("client_id", &client.client.id)])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("Acme Notes no longer has access"));
+    assert_eq!(
+        introspect(&app, &client, tokens["access_token"].as_str().unwrap()).await["active"],
+        false
+    );
+    assert_eq!(
+        app.call("/fn/my-apps", &[]).await.json(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        app.count("select count(*) from audit_events where kind = 'app_access_revoked'")
+            .await,
+        1
+    );
+}
+
+async fn only_admins_register_and_edit_apps(backend: Backend) {
+    let app = spawn(backend).await;
+    person(&app, "pam").await;
+    let fields = [
+        ("name", "Acme Notes"),
+        ("redirect_uris", CALLBACK),
+        ("post_logout_redirect_uris", ""),
+        ("kind", "confidential"),
+        ("first_party", ""),
+    ];
+    assert_eq!(
+        app.call("/fn/admin/register-app", &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call("/fn/admin/apps", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.execute("update users set role = 'admin' where username = 'pam'")
+        .await;
+    // A fresh login, not the cached session of a plain user.
+    app.logout().await;
+    assert_eq!(
+        app.login("pam", STRONG_PASSWORD).await.status,
+        StatusCode::OK
+    );
+    let res = app.call("/fn/admin/register-app", &fields).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        res.body.contains("Client secret: "),
+        "shown once: {}",
+        res.body
+    );
+    let listed = app.call("/fn/admin/apps", &[]).await.json();
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(listed[0]["confidential"], true);
+    // The secret is stored only as a hash.
+    let stored = app
+        .count(&format!(
+            "select count(*) from oauth_clients where id = '{id}' and length(secret_hash) = 64"
+        ))
+        .await;
+    assert_eq!(stored, 1);
+    // Plain http to another host is refused, with a message.
+    let res = app
+        .call(
+            "/fn/admin/update-app",
+            &[
+                ("id", &id),
+                ("redirect_uris", "http://notes.example/cb"),
+                ("post_logout_redirect_uris", ""),
+                ("first_party", ""),
+                ("disabled", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("plain http"));
+    let res = app
+        .call(
+            "/fn/admin/update-app",
+            &[
+                ("id", &id),
+                ("redirect_uris", "https://notes.example/new"),
+                ("post_logout_redirect_uris", ""),
+                ("first_party", "1"),
+                ("disabled", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let listed = app.call("/fn/admin/apps", &[]).await.json();
+    assert_eq!(
+        listed[0]["redirect_uris"],
+        serde_json::json!(["https://notes.example/new"])
+    );
+    assert_eq!(listed[0]["disabled"], true);
+    assert_eq!(
+        app.count(
+            "select count(*) from audit_events where kind in ('app_registered', 'app_changed')"
+        )
+        .await,
+        2
+    );
+    let page = app.get("/admin/apps").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Acme Notes"));
+}
+
+async fn an_app_may_choose_eddsa_and_pairwise_subjects(backend: Backend) {
+    let app = spawn(backend).await;
+    let user_id = person(&app, "quinn").await;
+    let a = register(&app, "App A", |c| {
+        c.first_party = true;
+        c.eddsa = true;
+        c.pairwise = true;
+    })
+    .await;
+    let b = register(&app, "App B", |c| {
+        c.first_party = true;
+        c.pairwise = true;
+    })
+    .await;
+    let (alg, sub_a) = sign_in(&app, &a).await;
+    assert_eq!(alg, jsonwebtoken::Algorithm::EdDSA);
+    assert_ne!(sub_a, user_id, "pairwise: not the user id");
+    assert_eq!(sign_in(&app, &a).await.1, sub_a, "stable for the same app");
+    let (alg, sub_b) = sign_in(&app, &b).await;
+    assert_eq!(alg, jsonwebtoken::Algorithm::RS256);
+    assert_ne!(sub_b, sub_a, "another app cannot link the two");
+}
+
+async fn a_database_outage_is_a_503_for_apps_too(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = register(&app, "Acme Notes", |c| c.first_party = true).await;
+    let code = {
+        person(&app, "ray").await;
+        code_for(&app, &client, "openid offline_access", None).await
+    };
+    let tokens = exchange(&app, &client, &code, None).await.json();
+    app.state.db.pool.close().await;
+    let anonymous = app.another_browser();
+    let res = anonymous
+        .get(&authorize_path(&client.client.id, "openid", None, &[]))
+        .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(res.location().is_none());
+    let res = backchannel(
+        &app,
+        "/oauth2/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+        Some((&client.client.id, client.secret.as_deref().unwrap())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert_eq!(res.json()["error"], "temporarily_unavailable");
+    assert!(res.headers.contains_key(header::RETRY_AFTER));
+    let res = userinfo(&app, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+}
+
+/// Signs in to `client` with the logged-in browser; returns the ID token's algorithm and
+/// `sub`, after checking userinfo agrees.
+async fn sign_in(app: &TestApp, client: &Registered) -> (jsonwebtoken::Algorithm, String) {
+    let code = code_for(app, client, "openid", None).await;
+    let tokens = exchange(app, client, &code, None).await.json();
+    let token = tokens["id_token"].as_str().unwrap().to_string();
+    let alg = jsonwebtoken::decode_header(&token).unwrap().alg;
+    let id = verify_id_token(app, &token, &client.client.id).await;
+    let info = userinfo(app, tokens["access_token"].as_str().unwrap())
+        .await
+        .json();
+    assert_eq!(info["sub"], id["sub"], "userinfo and the ID token agree");
+    (alg, id["sub"].as_str().unwrap().to_string())
 }

@@ -1,12 +1,15 @@
 //! The admin console: `/admin` (users), `/admin/users/:id` (one account),
-//! `/admin/overview` (30 days in charts, the mail queue) and `/admin/audit` (the audit log). Pages only show what the server functions return, and
+//! `/admin/overview` (30 days in charts, the mail queue), `/admin/audit` (the audit log)
+//! and `/admin/apps` (apps that sign in through Gatehouse). Pages only show what the server functions return, and
 //! those check the role themselves; the guard here is for a friendly 403 page.
 
+mod apps;
 mod audit;
 mod overview;
 mod user;
 mod users;
 
+pub use apps::AdminAppsPage;
 pub use audit::AuditPage;
 pub use overview::AdminOverviewPage;
 pub use user::AdminUserPage;
@@ -65,6 +68,7 @@ fn AdminTabs(current: &'static str) -> impl IntoView {
             {tab("/admin", "Users")}
             {tab("/admin/overview", "Overview")}
             {tab("/admin/audit", "Audit log")}
+            {tab("/admin/apps", "Apps")}
         </nav>
     }
 }

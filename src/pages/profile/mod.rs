@@ -3,6 +3,7 @@
 
 mod account;
 mod activity;
+mod apps;
 mod connections;
 mod delete;
 mod email;
@@ -16,6 +17,7 @@ mod verify;
 use self::{
     account::AccountCard,
     activity::{ActivityState, RecentActivity},
+    apps::{AppsCard, AppsState},
     connections::{ConnectedAccounts, ConnectionsState},
     delete::DeleteAccountCard,
     email::EmailCard,
@@ -34,6 +36,7 @@ use crate::{
     model::{FormFlash, UserView},
     server_fns::{
         account::my_activity,
+        apps::{RevokeApp, my_apps},
         connections::{DisconnectProvider, connections},
         factors::{SecurityStep, security},
     },
@@ -56,6 +59,13 @@ pub fn ProfilePage() -> impl IntoView {
             connections()
         }),
     });
+    let revoke_app = ServerAction::<RevokeApp>::new();
+    provide_context(AppsState {
+        revoke: revoke_app,
+        list: Resource::new(crate::app::versions_key([revoke_app.version()]), |_| {
+            my_apps()
+        }),
+    });
     let passkeys = PasskeysState::provide();
     let security_step = ServerAction::<SecurityStep>::new();
     provide_context(SecurityState {
@@ -69,6 +79,7 @@ pub fn ProfilePage() -> impl IntoView {
         crate::app::versions_key([
             app.update_profile.version(),
             disconnect.version(),
+            revoke_app.version(),
             passkeys.rename.version(),
             passkeys.remove.version(),
         ]),
@@ -120,6 +131,7 @@ fn Profile(user: UserView, flash: FormFlash, saves_at_open: usize) -> impl IntoV
             <SecurityCard flash=flash.clone()/>
             <PasskeysCard flash=flash.clone()/>
             <ConnectedAccounts flash=flash.clone() has_password/>
+            <AppsCard flash=flash.clone()/>
             <RecentActivity/>
             <DeleteAccountCard flash has_password username/>
         </div>

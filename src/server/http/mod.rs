@@ -59,9 +59,9 @@ async fn jwks(
                 keys.extend(rsa.retired.iter().map(|k| k.jwk()));
             }
         }
-        // The access-token keys still verify; apps retry when their ID token's key is
-        // missing.
-        Err(e) => tracing::error!(error = ?e, "the ID-token signing key is unavailable"),
+        // Production without GATEHOUSE_OIDC_PRIVATE_KEY: no app signs in, nothing to
+        // publish (start-up said so once).
+        Err(e) => tracing::debug!(error = ?e, "no ID-token signing key to publish"),
     }
     (
         [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],

@@ -135,6 +135,7 @@ async fn start(
             &message,
         ),
         Err(Refused::Redirect(url)) => see_other(&url),
+        Err(Refused::Unavailable) => unavailable(),
         Ok(req) => {
             if let Err(e) = session.insert(PENDING_KEY, &req).await {
                 tracing::error!(error = ?e, "could not keep an authorization request");

@@ -62,6 +62,8 @@ pub enum Refused {
     Page(String),
     /// Back to the app with an error.
     Redirect(String),
+    /// The store could not be asked: a 503, nothing decided.
+    Unavailable,
 }
 
 /// What the request needs next.
@@ -119,7 +121,7 @@ pub async fn check(
                 "This app is not registered with this server, or has been disabled.".into(),
             ));
         }
-        Err(e) => return Err(Refused::Page(e.description)),
+        Err(_) => return Err(Refused::Unavailable),
     };
     if !client.has_redirect_uri(&params.redirect_uri) {
         return Err(Refused::Page(

@@ -149,7 +149,7 @@ async fn exchange_code(
     let expires_at = if refresh.is_some() {
         now + seconds(state.settings.tokens.refresh_ttl)
     } else {
-        now + state.access_tokens.ttl_seconds()
+        now + super::ACCESS_TOKEN_TTL_SECONDS
     };
     let mut tx = state.db.begin().await?;
     if !db::provider::codes::redeem(&mut *tx, &code_hash, &grant_id, now).await? {
@@ -429,7 +429,7 @@ async fn client_credentials(state: &AppState, client: &ClientRow) -> super::Resu
     }
     let now = state.clock.unix();
     let grant_id = db::new_id();
-    let expires_at = now + state.access_tokens.ttl_seconds();
+    let expires_at = now + super::ACCESS_TOKEN_TTL_SECONDS;
     db::provider::grants::insert(
         &state.db.pool,
         &GrantRow {

@@ -24,6 +24,12 @@ use std::{path::PathBuf, sync::Arc};
 pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 /// How long an authorization code lives.
 pub const CODE_TTL_SECONDS: i64 = 60;
+/// How long an app's access token lives. Its own, not Gatehouse's access-token
+/// lifetime: apps refresh on their own schedule, and revocation reaches these tokens at
+/// userinfo and introspection anyway.
+pub const ACCESS_TOKEN_TTL_SECONDS: i64 = 900;
+/// How long an ID token is accepted as proof of the login (apps keep their own session).
+pub const ID_TOKEN_TTL_SECONDS: i64 = 3600;
 /// `acr` of a login that passed a second factor (OpenID PAPE's multi-factor policy).
 pub const ACR_MFA: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 

@@ -87,7 +87,7 @@ pub async fn sign_access(
     now: i64,
 ) -> super::Result<(String, i64)> {
     let keys = state.provider.keys().await.map_err(unavailable)?;
-    let exp = now + state.access_tokens.ttl_seconds();
+    let exp = now + super::ACCESS_TOKEN_TTL_SECONDS;
     let claims = AppAccessClaims {
         iss: issuer(state),
         sub: subject.to_string(),
@@ -153,7 +153,7 @@ pub async fn sign_id_token(
     claims.insert("aud".into(), json!(client.id));
     claims.insert("azp".into(), json!(client.id));
     claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + state.access_tokens.ttl_seconds()));
+    claims.insert("exp".into(), json!(now + super::ID_TOKEN_TTL_SECONDS));
     if let Some(at) = facts.auth_time {
         claims.insert("auth_time".into(), json!(at));
     }
