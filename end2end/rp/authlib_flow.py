@@ -15,7 +15,6 @@ import urllib.parse
 import requests
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.jose import JsonWebKey, jwt
-from authlib.jose.errors import InvalidClaimError
 from authlib.oidc.core import CodeIDToken
 
 ISSUER = os.environ["ISSUER"]
@@ -55,7 +54,7 @@ def browser_login():
         headers={"Origin": ISSUER, "Accept": "text/html"},
         allow_redirects=False,
     )
-    assert res.status_code == 303, (res.status_code, res.text[:300])
+    assert res.status_code in (302, 303), (res.status_code, res.text[:300])
     return browser
 
 
@@ -67,7 +66,7 @@ def authorize(session, browser, consent="allow", **params):
         meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **params
     )
     res = browser.get(url, allow_redirects=False)
-    while res.status_code == 303 and not res.headers["Location"].startswith(REDIRECT):
+    while res.status_code in (302, 303) and not res.headers["Location"].startswith(REDIRECT):
         location = res.headers["Location"]
         if location.startswith("/authorize/consent"):
             res = browser.post(
@@ -80,7 +79,7 @@ def authorize(session, browser, consent="allow", **params):
             raise AssertionError(f"not logged in: {location}")
         else:
             res = browser.get(urllib.parse.urljoin(ISSUER, location), allow_redirects=False)
-    assert res.status_code == 303, (res.status_code, res.text[:300])
+    assert res.status_code in (302, 303), (res.status_code, res.text[:300])
     callback = res.headers["Location"]
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(callback).query))
     assert query.get("state") == state, query
@@ -139,8 +138,8 @@ def main():
     try:
         validate_id_token(tokens["id_token"], cid, "another-nonce")
         check(False, "a nonce mismatch is caught")
-    except InvalidClaimError:
-        check(True, "a nonce mismatch is caught by authlib")
+    except Exception as e:  # authlib 1.9 raises joserfc's InvalidClaimError
+        check("nonce" in str(e), f"a nonce mismatch is caught by authlib ({e})")
 
     # prompt=none: straight through with a session, login_required without one.
     callback, _, _ = authorize(client(cid, secret), browser, prompt="none")

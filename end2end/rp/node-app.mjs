@@ -72,7 +72,9 @@ async function handle(req, res) {
       try {
         tokens = await oidc.authorizationCodeGrant(config, url, checks);
       } catch (e) {
-        return page(res, 400, 'error', `${e.name}: ${e.code ?? ''} ${e.error ?? ''} ${e.message}`);
+        // The library's own words, and which check failed (e.g. the nonce claim).
+        const cause = JSON.stringify(e.cause?.cause ?? e.cause ?? {});
+        return page(res, 400, 'error', `${e.name}: ${e.code ?? ''} ${e.error ?? ''} ${e.message} ${cause}`);
       }
       return page(res, 200, 'claims', { ...tokens.claims(), has_refresh_token: !!tokens.refresh_token });
     }

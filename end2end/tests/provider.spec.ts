@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAccount, fillLogin, logIn, setUpAuthenticator, totpCode, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { createAccount, createAdmin, fillLogin, logIn, setUpAuthenticator, totpCode, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 // Gatehouse as an OpenID Provider, with apps nobody here wrote the protocol side of: a
 // Node web app on npm's openid-client (rp/node-app.mjs), driven through Gatehouse's own
@@ -159,7 +159,7 @@ test('a public app with PKCE and a second factor; prompt=none with and without a
   const claims = await json(page, 'claims');
   expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
   expect(claims.acr).toBe('http://schemas.openid.net/pape/policies/2007/06/multi-factor');
-  expect(claims.email).toBeUndefined();
+  expect(claims.email).toBe(user.email);
 
   // With the session, prompt=none goes straight through.
   await page.goto(`${app.url}/login?prompt=none&scope=openid`);
@@ -217,4 +217,24 @@ test('Python authlib completes every flow from a script', async ({ request, base
     },
   }).toString();
   expect(out).toContain('all authlib flows passed');
+});
+
+test('an admin registers an app in the console and sees its secret once', async ({ page }) => {
+  const problems = watchConsole(page);
+  const admin = uniqueUser('apps');
+  createAdmin(admin);
+  await logIn(page, admin.username);
+  await page.goto('/admin/apps');
+  await waitForHydration(page);
+  await page.getByLabel('Name people see').fill('Acme Console');
+  await page.getByLabel('Redirect URIs (one a line, exact)').fill('https://console.example/callback');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByText(/Client secret: \S+/)).toBeVisible();
+  const item = page.locator('li.app', { hasText: 'Acme Console' });
+  await expect(item).toContainText('confidential');
+  // Plain http to another host is refused with a message.
+  await item.getByLabel('Redirect URIs', { exact: true }).fill('http://console.example/callback');
+  await item.getByRole('button', { name: 'Save Acme Console' }).click();
+  await expect(page.getByText(/plain http/)).toBeVisible();
+  expect(problems).toEqual([]);
 });

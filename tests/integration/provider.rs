@@ -45,6 +45,7 @@ on_both_backends!(
     only_admins_register_and_edit_apps,
     an_app_may_choose_eddsa_and_pairwise_subjects,
     a_database_outage_is_a_503_for_apps_too,
+    a_chain_from_our_own_forms_ends_on_a_page_that_moves_on,
 );
 
 const CALLBACK: &str = "https://notes.example/callback";
@@ -1255,4 +1256,32 @@ async fn sign_in(app: &TestApp, client: &Registered) -> (jsonwebtoken::Algorithm
         .json();
     assert_eq!(info["sub"], id["sub"], "userinfo and the ID token agree");
     (alg, id["sub"].as_str().unwrap().to_string())
+}
+
+async fn a_chain_from_our_own_forms_ends_on_a_page_that_moves_on(backend: Backend) {
+    // After a form post, browsers hold every redirect to the pages' `form-action 'self'`:
+    // the way back to the app is a page that refreshes itself there instead.
+    let app = spawn(backend).await;
+    person(&app, "sam").await;
+    let client = register(&app, "Acme Notes", |c| c.first_party = true).await;
+    let req = Request::get(authorize_path(&client.client.id, "openid", None, &[]))
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::empty())
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.location().is_none());
+    let refresh = format!("content=\"0;url={CALLBACK}?code=");
+    assert!(res.body.contains(&refresh), "{}", res.body);
+    assert!(
+        res.body.contains("&amp;state=st4te"),
+        "escaped for HTML: {}",
+        res.body
+    );
+    // Arriving from the app itself (another site), it is the plain redirect.
+    let req = Request::get(authorize_path(&client.client.id, "openid", None, &[]))
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::SEE_OTHER);
 }

@@ -6,7 +6,7 @@ use super::{AdminTabs, RequireAdmin};
 use crate::{
     app::versions_key,
     components::{ErrorView, FormAlerts},
-    forms::{specs::ADMIN_APPS, use_form_since},
+    forms::{Form, specs::ADMIN_APPS, use_form_since},
     model::AdminAppView,
     pages::flash_resource,
     server_fns::apps::{AdminRegisterApp, AdminUpdateApp, admin_apps},
@@ -45,9 +45,11 @@ pub fn AdminAppsPage() -> impl IntoView {
                         };
                         view! {
                             <FormAlerts error=update_form.error notice=update_form.notice/>
+                            <FieldProblems form=update_form/>
                             {list}
                             <h2>"Register an app"</h2>
                             <FormAlerts error=register_form.error notice=register_form.notice/>
+                            <FieldProblems form=register_form/>
                             <ActionForm action=register attr:class="form">
                                 <label for="app-name">"Name people see"</label>
                                 <input id="app-name" name="name" required=true maxlength=80/>
@@ -69,6 +71,21 @@ pub fn AdminAppsPage() -> impl IntoView {
             </section>
         </RequireAdmin>
     }
+}
+
+/// What the server said about the fields (a name, a redirect URI), in its words: these
+/// forms have no per-field messages of their own.
+#[component]
+fn FieldProblems(form: Form) -> impl IntoView {
+    let said = move || {
+        let error = form.latest_error().get()?;
+        let words: Vec<String> = ["name", "redirect_uri", "post_logout_redirect_uri"]
+            .into_iter()
+            .filter_map(|f| error.field_error(f))
+            .collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    };
+    move || said().map(|words| view! { <p class="field-error" role="alert">{words}</p> })
 }
 
 #[component]

@@ -107,24 +107,27 @@ async fn discovery(State(state): State<AppState>) -> Response {
 async fn authorize_get(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
     session: Session,
     Query(params): Query<AuthorizeParams>,
 ) -> Response {
-    start(state, auth, session, params).await
+    start(state, auth, &headers, session, params).await
 }
 
 async fn authorize_post(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
     session: Session,
     Form(params): Form<AuthorizeParams>,
 ) -> Response {
-    start(state, auth, session, params).await
+    start(state, auth, &headers, session, params).await
 }
 
 async fn start(
     state: AppState,
     auth: RequestAuth,
+    headers: &HeaderMap,
     session: Session,
     params: AuthorizeParams,
 ) -> Response {
@@ -134,14 +137,14 @@ async fn start(
             "This sign-in cannot go on",
             &message,
         ),
-        Err(Refused::Redirect(url)) => see_other(&url),
+        Err(Refused::Redirect(url)) => back_to_app(headers, &url),
         Err(Refused::Unavailable) => unavailable(),
         Ok(req) => {
             if let Err(e) = session.insert(PENDING_KEY, &req).await {
                 tracing::error!(error = ?e, "could not keep an authorization request");
                 return unavailable();
             }
-            proceed(&state, &req, &auth, &session).await
+            proceed(&state, &req, &auth, headers, &session).await
         }
     }
 }
@@ -150,10 +153,11 @@ async fn start(
 async fn resume(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
     session: Session,
 ) -> Response {
     match pending(&session).await {
-        Some(req) => proceed(&state, &req, &auth, &session).await,
+        Some(req) => proceed(&state, &req, &auth, &headers, &session).await,
         None => expired(),
     }
 }
@@ -170,6 +174,7 @@ async fn proceed(
     state: &AppState,
     req: &AuthorizationRequest,
     auth: &RequestAuth,
+    headers: &HeaderMap,
     session: &Session,
 ) -> Response {
     match authorize::decide(state, req, auth.0.as_ref()).await {
@@ -178,7 +183,7 @@ async fn proceed(
         Ok(Next::Consent) => see_other(CONSENT_PAGE),
         Ok(Next::Redirect(url)) => {
             let _ = session.remove::<AuthorizationRequest>(PENDING_KEY).await;
-            see_other(&url)
+            back_to_app(headers, &url)
         }
         Err(_) => unavailable(),
     }
@@ -195,6 +200,7 @@ async fn consent_decision(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
     Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<ConsentForm>,
 ) -> Response {
@@ -219,7 +225,48 @@ async fn consent_decision(
         authorize::denied(&state, &req)
     };
     let _ = session.remove::<AuthorizationRequest>(PENDING_KEY).await;
-    see_other(&url)
+    back_to_app(&headers, &url)
+}
+
+/// The redirect back to the app. When it ends a chain that one of our own forms started
+/// (login, second step, consent: the browser says `Sec-Fetch-Site: same-origin`), a
+/// redirect would be blocked by the pages' `form-action 'self'` policy, which browsers
+/// apply to every hop after a form post; a page that moves on by itself (meta refresh,
+/// no script) takes its place. Everyone else gets the plain 303.
+fn back_to_app(headers: &HeaderMap, url: &str) -> Response {
+    let from_our_form = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    if !from_our_form {
+        return see_other(url);
+    }
+    let href = html_attribute(url);
+    let body = format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="0;url={href}">
+<title>Back to the app · Gatehouse</title><link rel="stylesheet" href="/pkg/gatehouse.css"><link rel="icon" type="image/svg+xml" href="/favicon.svg"></head>
+<body><main class="container"><section class="card narrow"><h1>Taking you back to the app</h1>
+<p><a href="{href}">Continue</a></p></section></main></body></html>"#
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `s` escaped for a double-quoted HTML attribute.
+fn html_attribute(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -516,7 +563,7 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Gatehouse</title><link rel="stylesheet" href="/pkg/gatehouse.css"></head>
+<title>{title} · Gatehouse</title><link rel="stylesheet" href="/pkg/gatehouse.css"><link rel="icon" type="image/svg+xml" href="/favicon.svg"></head>
 <body><main class="container"><section class="card narrow"><h1>{title}</h1>
 <p>{message}</p><p><a href="/">Gatehouse home</a></p></section></main></body></html>"#
     );
