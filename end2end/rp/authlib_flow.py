@@ -10,6 +10,7 @@ issuer, the registered clients and the person.
 import os
 import secrets
 import sys
+import time
 import urllib.parse
 
 import requests
@@ -199,6 +200,12 @@ def main():
     tokens = public.fetch_token(meta["token_endpoint"], authorization_response=callback, code_verifier=verifier)
     validate_id_token(tokens["id_token"], pid, nonce)
     check("refresh_token" not in tokens, "the public app signs in with PKCE alone")
+
+    # An expired code: sixty seconds, then never (the one slow step, so it is last).
+    callback, verifier, _ = authorize(client(cid, secret), browser)
+    time.sleep(61)
+    err = token_error(lambda: client(cid, secret).fetch_token(meta["token_endpoint"], authorization_response=callback, code_verifier=verifier))
+    check(err == "invalid_grant", "an expired code is refused")
 
     print("all authlib flows passed")
 

@@ -194,6 +194,8 @@ test.describe('without JavaScript', () => {
 });
 
 test('Python authlib completes every flow from a script', async ({ request, baseURL }) => {
+  // It waits out a code's 60 seconds once.
+  test.setTimeout(150_000);
   const user = uniqueUser('py');
   await createAccount(request, baseURL!, user);
   const port = nextPort++;

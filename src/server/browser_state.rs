@@ -1,6 +1,7 @@
 //! Short-lived browser state that is not a login, kept by tower-sessions in our database
-//! (so it survives restarts and works across instances). Today: the flash a form posted
-//! without JavaScript leaves for the page it returns to.
+//! (so it survives restarts and works across instances): the flash a form posted
+//! without JavaScript leaves for the page it returns to, new recovery codes, and an app's
+//! sign-in waiting while the person logs in.
 
 use crate::{
     model::FormFlash,
@@ -139,5 +140,29 @@ pub async fn recovery_codes(session: &Session, now: i64) -> Option<Vec<String>> 
 pub async fn forget_recovery_codes(session: &Session) {
     let _ = session
         .remove::<(Vec<String>, i64)>(RECOVERY_CODES_KEY)
+        .await;
+}
+
+const AUTHORIZATION_KEY: &str = "oidc_request";
+
+/// Keeps an app's checked authorization request while the person logs in or consents.
+pub async fn put_authorization(
+    session: &Session,
+    request: &crate::server::provider::authorize::AuthorizationRequest,
+) -> Result<(), tower_sessions::session::Error> {
+    session.insert(AUTHORIZATION_KEY, request).await
+}
+
+/// The app's sign-in waiting in this browser, if any.
+pub async fn authorization(
+    session: &Session,
+) -> Option<crate::server::provider::authorize::AuthorizationRequest> {
+    session.get(AUTHORIZATION_KEY).await.ok().flatten()
+}
+
+/// Ends the wait: the app got its answer.
+pub async fn forget_authorization(session: &Session) {
+    let _ = session
+        .remove::<crate::server::provider::authorize::AuthorizationRequest>(AUTHORIZATION_KEY)
         .await;
 }

@@ -14,7 +14,7 @@ pub async fn pending_app() -> Result<Option<PendingAppView>, AppError> {
     let Some(session) = browser_session().await else {
         return Ok(None);
     };
-    Ok(crate::server::http::provider::pending(&session)
+    Ok(crate::server::browser_state::authorization(&session)
         .await
         .map(|req| PendingAppView {
             name: req.client_name,

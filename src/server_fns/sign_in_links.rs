@@ -44,15 +44,24 @@ pub async fn sign_in_with_link(#[server(default)] token: String) -> Result<(), A
         "/login/link?token={}",
         url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
     ));
+    // An app's sign-in waiting in this browser goes on after the link, as it does
+    // after a password (whose form carries it as `next`).
+    let app_waiting = match browser_session().await {
+        Some(session) => crate::server::browser_state::authorization(&session)
+            .await
+            .is_some(),
+        None => false,
+    };
+    let next = app_waiting.then_some(crate::server::http::provider::RESUME_PATH);
     // As after a password: logged in, or on to the second factor.
     let outcome = match sign_in_links::sign_in(&state, &token, &client).await {
         Ok((_, LoginOutcome::Session(tokens))) => {
             replace_login(&state, &tokens).await?;
-            Ok(Done::new(()).go("/profile"))
+            Ok(Done::new(()).go(next.unwrap_or("/profile")))
         }
         Ok((_, LoginOutcome::SecondFactor(step))) => {
             set_pending_login(&state, &step);
-            Ok(Done::new(()).go(crate::validate::verify_login_path(None)))
+            Ok(Done::new(()).go(crate::validate::verify_login_path(next)))
         }
         Err(e) => Err(e),
     };

@@ -997,6 +997,22 @@ async fn a_service_gets_tokens_for_itself(backend: Backend) {
     )
     .await;
     assert_eq!(res.json()["error"], "unsupported_grant_type");
+    // Disabling the service ends the tokens it holds, not only its next request.
+    let change = clients::ClientChange {
+        disabled: Some(true),
+        ..Default::default()
+    };
+    clients::update(
+        &app.state,
+        &service.client.id,
+        change,
+        None,
+        &ClientInfo::default(),
+    )
+    .await
+    .unwrap();
+    let info = introspect(&app, &other, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(info["active"], false);
 }
 
 async fn a_reused_refresh_token_ends_the_grant(backend: Backend) {

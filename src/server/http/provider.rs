@@ -5,6 +5,7 @@
 use super::middleware::auth::RequestAuth;
 use crate::server::{
     auth::{ClientInfo, sessions},
+    browser_state,
     provider::{
         ErrorCode, ProtocolError, SCOPES,
         authorize::{self, AuthorizationRequest, AuthorizeParams, Next, Refused},
@@ -24,8 +25,6 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-/// Where a checked request waits while the person logs in or consents.
-pub const PENDING_KEY: &str = "oidc_request";
 /// Where the login and step-up pages send the person back to.
 pub const RESUME_PATH: &str = "/oauth2/authorize/resume";
 pub const CONSENT_PAGE: &str = "/authorize/consent";
@@ -140,7 +139,7 @@ async fn start(
         Err(Refused::Redirect(url)) => back_to_app(headers, &url),
         Err(Refused::Unavailable) => unavailable(),
         Ok(req) => {
-            if let Err(e) = session.insert(PENDING_KEY, &req).await {
+            if let Err(e) = browser_state::put_authorization(&session, &req).await {
                 tracing::error!(error = ?e, "could not keep an authorization request");
                 return unavailable();
             }
@@ -156,18 +155,10 @@ async fn resume(
     headers: HeaderMap,
     session: Session,
 ) -> Response {
-    match pending(&session).await {
+    match browser_state::authorization(&session).await {
         Some(req) => proceed(&state, &req, &auth, &headers, &session).await,
         None => expired(),
     }
-}
-
-pub async fn pending(session: &Session) -> Option<AuthorizationRequest> {
-    session
-        .get::<AuthorizationRequest>(PENDING_KEY)
-        .await
-        .ok()
-        .flatten()
 }
 
 async fn proceed(
@@ -182,7 +173,7 @@ async fn proceed(
         Ok(Next::FreshLogin) => see_other(&format!("/confirm?next={}", encode(RESUME_PATH))),
         Ok(Next::Consent) => see_other(CONSENT_PAGE),
         Ok(Next::Redirect(url)) => {
-            let _ = session.remove::<AuthorizationRequest>(PENDING_KEY).await;
+            browser_state::forget_authorization(session).await;
             back_to_app(headers, &url)
         }
         Err(_) => unavailable(),
@@ -204,7 +195,7 @@ async fn consent_decision(
     session: Session,
     Form(form): Form<ConsentForm>,
 ) -> Response {
-    let Some(req) = pending(&session).await else {
+    let Some(req) = browser_state::authorization(&session).await else {
         return expired();
     };
     let Some(found) = auth.0.as_ref() else {
@@ -224,7 +215,7 @@ async fn consent_decision(
     } else {
         authorize::denied(&state, &req)
     };
-    let _ = session.remove::<AuthorizationRequest>(PENDING_KEY).await;
+    browser_state::forget_authorization(&session).await;
     back_to_app(&headers, &url)
 }
 

@@ -474,6 +474,13 @@ async fn live_grant(
     if grant.revoked_at.is_some() || grant.expires_at <= now && grant.refresh_token_hash.is_none() {
         return Ok(None);
     }
+    // Disabling an app ends its tokens too, not only its next sign-in.
+    if clients::find_active(state, &grant.client_id)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
     let Some(user_id) = grant.user_id.clone() else {
         return Ok(Some((grant, None)));
     };
