@@ -953,6 +953,17 @@ async fn logging_out_through_the_app_returns_to_it(backend: Backend) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), Some("https://notes.example/bye?state=bye1"));
     assert!(app.me().await.is_null(), "logged out of Gatehouse");
+    // Someone else's ID token in a link does not log this browser out.
+    let other = app.another_browser();
+    person(&other, "zed").await;
+    let res = other
+        .get(&format!(
+            "/oauth2/logout?id_token_hint={id_token}&post_logout_redirect_uri={}",
+            encode(AFTER_LOGOUT)
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(other.me().await["username"], "zed", "still logged in");
 }
 
 async fn a_service_gets_tokens_for_itself(backend: Backend) {

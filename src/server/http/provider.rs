@@ -298,7 +298,7 @@ async fn log_out_from_app(
         Some(token) => tokens::read_id_token_hint(&state, token).await,
         None => None,
     };
-    let Some((client_id, _)) = hint else {
+    let Some((client_id, subject)) = hint else {
         return page(
             StatusCode::BAD_REQUEST,
             "Log out",
@@ -334,9 +334,18 @@ async fn log_out_from_app(
         }
         _ => "/".into(),
     };
-    if let Some(found) = auth.0.as_ref()
-        && sessions::logout(&state, found, &client).await.is_err()
-    {
+    // Only the person the ID token is about is logged out: anyone's old ID token in a
+    // link must not end someone else's session (logout CSRF).
+    let Some(found) = auth.0.as_ref() else {
+        return see_other(&target);
+    };
+    let same_person = app
+        .as_ref()
+        .is_some_and(|app| tokens::subject(&state, app, &found.user.id) == subject);
+    if !same_person {
+        return see_other(&target);
+    }
+    if sessions::logout(&state, found, &client).await.is_err() {
         return unavailable();
     }
     let mut res = see_other(&target);
