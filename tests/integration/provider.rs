@@ -1061,6 +1061,31 @@ async fn a_reused_refresh_token_ends_the_grant(backend: Backend) {
             .await,
         1
     );
+    // A token two rotations old ends the grant too, even inside the grace window.
+    let code = code_for(&app, &client, "openid offline_access", None).await;
+    let t1 = exchange(&app, &client, &code, None).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t2 = refresh(t1.clone()).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t3 = refresh(t2).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(refresh(t1).await.json()["error"], "invalid_grant");
+    assert_eq!(
+        refresh(t3).await.json()["error"],
+        "invalid_grant",
+        "the grant ended"
+    );
+    assert_eq!(
+        app.count("select count(*) from audit_events where kind = 'app_token_reused'")
+            .await,
+        2
+    );
 }
 
 async fn the_profile_lists_allowed_apps_and_withdraws_them(backend: Backend) {

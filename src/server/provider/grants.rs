@@ -315,6 +315,14 @@ async fn refresh(
     let hash = hash_refresh_token(token);
     let now = state.clock.unix();
     let Some(grant) = db::provider::grants::find_by_token_hash(&state.db.pool, &hash).await? else {
+        // Two or more rotations old: someone kept a copy. End the grant it belonged to.
+        if let Some(grant_id) =
+            db::provider::grants::find_by_retired_hash(&state.db.pool, &hash).await?
+            && let Some(grant) = db::provider::grants::find(&state.db.pool, &grant_id).await?
+            && grant.client_id == client.id
+        {
+            revoke_for_reuse(state, client, &grant.id, "refresh token", client_info).await?;
+        }
         return Err(invalid_grant("The refresh token is unknown."));
     };
     if grant.client_id != client.id {
@@ -341,17 +349,17 @@ async fn refresh(
         let sealed = seal_successor(&new_token, token).unwrap_or_default();
         let expires_at = (now + seconds(tokens.refresh_ttl))
             .min(grant.created_at + seconds(tokens.session_max_age));
-        if db::provider::grants::rotate(
-            &state.db.pool,
-            &grant.id,
-            &hash,
-            &new_hash,
-            &sealed,
-            expires_at,
-            now,
+        let mut tx = state.db.begin().await?;
+        let rotated = db::provider::grants::rotate(
+            &mut *tx, &grant.id, &hash, &new_hash, &sealed, expires_at, now,
         )
-        .await?
-        {
+        .await?;
+        if rotated {
+            // The token that now falls out of the grace window joins the history.
+            if let Some(old) = &grant.previous_token_hash {
+                db::provider::grants::retire_token_hash(&mut *tx, &grant.id, old, now).await?;
+            }
+            tx.commit().await?;
             return respond(
                 state,
                 client,
@@ -364,6 +372,7 @@ async fn refresh(
             )
             .await;
         }
+        tx.rollback().await?;
         // A concurrent refresh rotated it first: this is now the previous token.
         let Some(current) = db::provider::grants::find(&state.db.pool, &grant.id).await? else {
             return Err(invalid_grant("The refresh token is unknown."));

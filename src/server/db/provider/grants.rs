@@ -152,3 +152,33 @@ pub async fn purge<'c>(e: impl Exec<'c>, before: i64) -> sqlx::Result<u64> {
     .await?;
     Ok(result.rows_affected())
 }
+
+/// Remembers a refresh token that dropped out of a grant's grace window, so showing it
+/// again is recognised as theft however many rotations ago it was.
+pub async fn retire_token_hash<'c>(
+    e: impl Exec<'c>,
+    grant_id: &str,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into oauth_token_history (token_hash, grant_id, retired_at) values ($1, $2, $3)",
+    )
+    .bind(token_hash)
+    .bind(grant_id)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// The grant an old (two or more rotations back) refresh token belonged to.
+pub async fn find_by_retired_hash<'c>(
+    e: impl Exec<'c>,
+    token_hash: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select grant_id from oauth_token_history where token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(e)
+        .await
+}
