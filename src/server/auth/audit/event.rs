@@ -199,11 +199,18 @@ impl LoginMethod {
             // Possession of a hardware-bound key plus the authenticator's user check.
             Self::Passkey => "hwk user",
         };
-        match second {
-            None => first.to_string(),
-            Some(SecondProof::Code) => format!("{first} otp mfa"),
-            Some(SecondProof::Passkey) => format!("{first} hwk mfa"),
+        let second = match second {
+            None => return first.to_string(),
+            Some(SecondProof::Code) => "otp",
+            Some(SecondProof::Passkey) => "hwk",
+        };
+        // Each value once: an emailed link then an app code is "otp mfa", not "otp otp".
+        let mut values: Vec<&str> = first.split(' ').collect();
+        if !values.contains(&second) {
+            values.push(second);
         }
+        values.push("mfa");
+        values.join(" ")
     }
 }
 

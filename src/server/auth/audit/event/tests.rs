@@ -180,4 +180,13 @@ fn logins_say_how_they_were_proved_as_openid_amr_values() {
     );
     assert_eq!(LoginMethod::Passkey.amr(None), "hwk user");
     assert_eq!(LoginMethod::EmailLink.amr(None), "otp");
+    // Each value once, whatever the two steps were.
+    assert_eq!(
+        LoginMethod::EmailLink.amr(Some(SecondProof::Code)),
+        "otp mfa"
+    );
+    assert_eq!(
+        LoginMethod::Passkey.amr(Some(SecondProof::Passkey)),
+        "hwk user mfa"
+    );
 }
