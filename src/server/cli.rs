@@ -46,8 +46,9 @@ pub enum Command {
     /// Print a new key (32 random bytes, base64) for GATEHOUSE_FACTOR_KEY, which seals
     /// authenticator-app secrets. Changing it later disables every app already set up.
     GenFactorKey,
-    /// Retire the signing key kept under data/ and make a new one; the old one stays
-    /// published until the tokens it signed have expired. Restart the server after.
+    /// Retire the signing keys kept under data/ (access tokens, and ID tokens once an app
+    /// has signed in) and make new ones; the old ones stay published until the tokens
+    /// they signed have expired. Restart the server after.
     RotateKey,
     /// Print a new RSA key (PKCS#8 PEM) for GATEHOUSE_OIDC_PRIVATE_KEY, which signs the ID
     /// tokens of apps that sign in through Gatehouse.
@@ -133,18 +134,39 @@ pub async fn run(cli: Cli, settings: anyhow::Result<Settings>) -> anyhow::Result
             Ok(())
         }
         Command::Client(command) => client_command(settings?, command).await,
-        Command::RotateKey => {
-            let settings = settings?;
-            let keep = crate::server::clock::seconds(settings.tokens.access_ttl)
-                + keys::ROTATION_SKEW_SECONDS;
-            let (old, new) = keys::rotate(&settings.server.data_dir, keep)?;
-            println!(
-                "New signing key {new}. The retired key {old} stays published for {keep} seconds. \
-                 Restart the server to sign with the new key."
-            );
-            Ok(())
-        }
+        Command::RotateKey => rotate_keys(&settings?),
     }
+}
+
+/// Rotates both signing keys kept on disk; a key from the environment is rotated there,
+/// and the message says how. Fails if either could not be rotated, after trying both.
+fn rotate_keys(settings: &Settings) -> anyhow::Result<()> {
+    use crate::server::provider::{RETIRED_KEY_SECONDS, keys as oidc_keys};
+    let data = &settings.server.data_dir;
+    let keep =
+        crate::server::clock::seconds(settings.tokens.access_ttl) + keys::ROTATION_SKEW_SECONDS;
+    let access = keys::rotate(data, keep).map(|(old, new)| {
+        println!(
+            "New access-token signing key {new}. The retired key {old} stays published for \
+             {keep} seconds."
+        )
+    });
+    let id_tokens = oidc_keys::rotate(data, RETIRED_KEY_SECONDS).map(|rotated| match rotated {
+        Some((old, new)) => println!(
+            "New ID-token signing key {new}. The retired key {old} stays published for \
+             {RETIRED_KEY_SECONDS} seconds."
+        ),
+        None => println!("No ID-token signing key under data/ yet: nothing to rotate there."),
+    });
+    let failures: Vec<String> = [access, id_tokens]
+        .into_iter()
+        .filter_map(|r| r.err().map(|e| format!("{e:#}")))
+        .collect();
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
+    }
+    println!("Restart the server to sign with the new keys.");
+    Ok(())
 }
 
 async fn client_command(settings: Settings, command: ClientCommand) -> anyhow::Result<()> {

@@ -93,7 +93,7 @@ fn current_key_path(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("secrets").join("jwt-ed25519.pem")
 }
 
-fn retired_dir(data_dir: &Path) -> std::path::PathBuf {
+pub(crate) fn retired_dir(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("secrets").join("retired")
 }
 
@@ -118,24 +118,20 @@ pub fn load_ring(
             until: now + retired_for_seconds,
         });
     }
-    for (retired_at, path) in retired_files(data_dir) {
-        if now - retired_at <= retired_for_seconds
-            && let Ok(pem) = std::fs::read_to_string(&path)
-        {
-            retired.push(RetiredKey {
-                key: SigningKeyPair::from_pem(&pem)
-                    .with_context(|| format!("{} is not a valid key; delete it", path.display()))?,
-                until: retired_at + retired_for_seconds,
-            });
-        }
+    for (until, path, pem) in retired_pems(&retired_dir(data_dir), retired_for_seconds, now) {
+        retired.push(RetiredKey {
+            key: SigningKeyPair::from_pem(&pem)
+                .with_context(|| format!("{} is not a valid key; delete it", path.display()))?,
+            until,
+        });
     }
     retired.retain(|k| k.key.kid != current.kid);
     Ok(KeyRing { current, retired })
 }
 
 /// Retired key files with the time they were retired (from their name).
-fn retired_files(data_dir: &Path) -> Vec<(i64, std::path::PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(retired_dir(data_dir)) else {
+fn retired_files(dir: &Path) -> Vec<(i64, std::path::PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     entries
@@ -146,6 +142,40 @@ fn retired_files(data_dir: &Path) -> Vec<(i64, std::path::PathBuf)> {
             Some((at, e.path()))
         })
         .collect()
+}
+
+/// The keys in `dir` retired at most `keep` seconds before `now`: (verifies until,
+/// file, PEM).
+pub(crate) fn retired_pems(
+    dir: &Path,
+    keep: i64,
+    now: i64,
+) -> Vec<(i64, std::path::PathBuf, String)> {
+    retired_files(dir)
+        .into_iter()
+        .filter(|(retired_at, _)| now - retired_at <= keep)
+        .filter_map(|(retired_at, path)| {
+            let pem = std::fs::read_to_string(&path).ok()?;
+            Some((retired_at + keep, path, pem))
+        })
+        .collect()
+}
+
+/// Moves the key file `current` (key id `kid`) into `dir` as `<now>-<kid>.pem`, after
+/// deleting the keys there retired more than `keep` seconds ago (their tokens have all
+/// expired; the one retired now stays).
+pub(crate) fn retire_file(current: &Path, dir: &Path, kid: &str, keep: i64) -> anyhow::Result<()> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (retired_at, file) in retired_files(dir) {
+        if now - retired_at > keep {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    crate::server::create_private_dir(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
+    let retired_path = dir.join(format!("{now}-{kid}.pem"));
+    std::fs::rename(current, &retired_path)
+        .with_context(|| format!("moving {} to {}", current.display(), retired_path.display()))
 }
 
 /// Retires the on-disk key and makes a new one; deletes keys retired more than
@@ -161,19 +191,7 @@ pub fn rotate(data_dir: &Path, retired_for_seconds: i64) -> anyhow::Result<(Stri
     }
     let path = current_key_path(data_dir);
     let old = load(false, data_dir)?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    // Keys whose tokens have all expired go first; the one retired now stays.
-    for (retired_at, file) in retired_files(data_dir) {
-        if now - retired_at > retired_for_seconds {
-            let _ = std::fs::remove_file(file);
-        }
-    }
-    let dir = retired_dir(data_dir);
-    crate::server::create_private_dir(&dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
-    let retired_path = dir.join(format!("{now}-{}.pem", old.kid));
-    std::fs::rename(&path, &retired_path)
-        .with_context(|| format!("moving {} to {}", path.display(), retired_path.display()))?;
+    retire_file(&path, &retired_dir(data_dir), &old.kid, retired_for_seconds)?;
     let pem = generate_pem()?;
     write_private(&path, &pem)?;
     Ok((old.kid, SigningKeyPair::from_pem(&pem)?.kid))
@@ -347,7 +365,7 @@ mod rotation_tests {
         // And the next rotation deletes its file.
         rotate(dir.path(), -1).unwrap();
         assert_eq!(
-            retired_files(dir.path()).len(),
+            retired_files(&retired_dir(dir.path())).len(),
             1,
             "only the key just retired"
         );

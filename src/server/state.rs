@@ -107,21 +107,18 @@ impl AppState {
                 settings.redis.prefix(),
             )?),
         };
-        // A bad ID-token key stops start-up at once, not at an app's first sign-in.
+        // A bad ID-token key (current or retired) stops start-up at once, not at an
+        // app's first sign-in.
         if settings.is_production() {
-            match std::env::var(crate::server::provider::keys::PRIVATE_KEY_ENV) {
-                Ok(pem) => {
-                    crate::server::provider::keys::RsaKey::from_pem(&pem).with_context(|| {
-                        format!(
-                            "{} is set but unusable",
-                            crate::server::provider::keys::PRIVATE_KEY_ENV
-                        )
-                    })?;
-                }
-                Err(_) => tracing::info!(
+            use crate::server::provider::{RETIRED_KEY_SECONDS, keys};
+            let env = keys::EnvKeys::read();
+            if env.current.is_some() {
+                keys::load(&env, true, &settings.server.data_dir, RETIRED_KEY_SECONDS)?;
+            } else {
+                tracing::info!(
                     "apps cannot sign in through Gatehouse until {} is set",
-                    crate::server::provider::keys::PRIVATE_KEY_ENV
-                ),
+                    keys::PRIVATE_KEY_ENV
+                );
             }
         }
         let provider = Arc::new(crate::server::provider::Provider::new(

@@ -52,7 +52,7 @@ pub async fn sign_in_with_link(#[server(default)] token: String) -> Result<(), A
             .is_some(),
         None => false,
     };
-    let next = app_waiting.then_some(crate::server::http::provider::RESUME_PATH);
+    let next = app_waiting.then_some(crate::validate::AUTHORIZE_RESUME_PATH);
     // As after a password: logged in, or on to the second factor.
     let outcome = match sign_in_links::sign_in(&state, &token, &client).await {
         Ok((_, LoginOutcome::Session(tokens))) => {

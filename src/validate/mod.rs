@@ -353,6 +353,10 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     local.then(|| next.to_string())
 }
 
+/// Where a login goes on when an app's sign-in waits in this browser: the page that
+/// finishes the app's authorization request.
+pub const AUTHORIZE_RESUME_PATH: &str = "/oauth2/authorize/resume";
+
 /// Where a login continues for its second factor, carrying a safe `next` along.
 pub fn verify_login_path(next: Option<&str>) -> String {
     path_with_next("/login/verify", next)

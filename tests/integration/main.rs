@@ -19,6 +19,8 @@ mod oauth;
 mod operations;
 mod passkeys;
 mod provider;
+mod provider_keys;
+mod provider_logins;
 mod sessions;
 mod sign_in_links;
 mod trust;

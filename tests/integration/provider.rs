@@ -48,16 +48,20 @@ on_both_backends!(
     a_chain_from_our_own_forms_ends_on_a_page_that_moves_on,
 );
 
-const CALLBACK: &str = "https://notes.example/callback";
-const AFTER_LOGOUT: &str = "https://notes.example/bye";
+pub(crate) const CALLBACK: &str = "https://notes.example/callback";
+pub(crate) const AFTER_LOGOUT: &str = "https://notes.example/bye";
 
-fn pkce() -> (String, String) {
+pub(crate) fn pkce() -> (String, String) {
     let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     (verifier, challenge)
 }
 
-async fn register(app: &TestApp, name: &str, tweak: impl FnOnce(&mut NewClient)) -> Registered {
+pub(crate) async fn register(
+    app: &TestApp,
+    name: &str,
+    tweak: impl FnOnce(&mut NewClient),
+) -> Registered {
     let mut new = NewClient {
         name: name.into(),
         redirect_uris: vec![CALLBACK.into()],
@@ -71,7 +75,7 @@ async fn register(app: &TestApp, name: &str, tweak: impl FnOnce(&mut NewClient))
         .expect("register client")
 }
 
-fn authorize_path(
+pub(crate) fn authorize_path(
     client_id: &str,
     scope: &str,
     challenge: Option<&str>,
@@ -95,7 +99,7 @@ fn authorize_path(
 }
 
 /// The query parameters of a redirect back to the app.
-fn callback_params(res: &TestResponse) -> std::collections::HashMap<String, String> {
+pub(crate) fn callback_params(res: &TestResponse) -> std::collections::HashMap<String, String> {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let location = res.location().expect("a redirect");
     assert!(
@@ -110,7 +114,7 @@ fn callback_params(res: &TestResponse) -> std::collections::HashMap<String, Stri
 }
 
 /// A back-channel call with no cookies, as an app's server makes it.
-async fn backchannel(
+pub(crate) async fn backchannel(
     app: &TestApp,
     path: &str,
     fields: &[(&str, &str)],
@@ -132,7 +136,7 @@ async fn backchannel(
         .await
 }
 
-async fn exchange(
+pub(crate) async fn exchange(
     app: &TestApp,
     client: &Registered,
     code: &str,
@@ -163,7 +167,7 @@ async fn exchange(
     }
 }
 
-async fn userinfo(app: &TestApp, token: &str) -> TestResponse {
+pub(crate) async fn userinfo(app: &TestApp, token: &str) -> TestResponse {
     let req = Request::get("/oauth2/userinfo")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Body::empty())
@@ -171,7 +175,7 @@ async fn userinfo(app: &TestApp, token: &str) -> TestResponse {
     app.another_browser().send(req).await
 }
 
-async fn introspect(app: &TestApp, client: &Registered, token: &str) -> Value {
+pub(crate) async fn introspect(app: &TestApp, client: &Registered, token: &str) -> Value {
     let res = backchannel(
         app,
         "/oauth2/introspect",
@@ -185,7 +189,7 @@ async fn introspect(app: &TestApp, client: &Registered, token: &str) -> Value {
 
 /// Checks an ID token as a relying party does: signature by a key in the JWKS,
 /// algorithm, issuer, audience, expiry. Returns its claims.
-async fn verify_id_token(app: &TestApp, token: &str, audience: &str) -> Value {
+pub(crate) async fn verify_id_token(app: &TestApp, token: &str, audience: &str) -> Value {
     let header = jsonwebtoken::decode_header(token).unwrap();
     let jwks = app.get("/.well-known/jwks.json").await.json();
     let jwk = jwks["keys"]
@@ -215,14 +219,14 @@ async fn verify_id_token(app: &TestApp, token: &str, audience: &str) -> Value {
 }
 
 /// A signed-up, logged-in person in this browser; returns their user id.
-async fn person(app: &TestApp, name: &str) -> String {
+pub(crate) async fn person(app: &TestApp, name: &str) -> String {
     let res = app.signup(name, &format!("{name}@example.com")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     app.me().await["id"].as_str().unwrap().to_string()
 }
 
 /// Authorizes with a logged-in browser that needs no consent; returns the code.
-async fn code_for(
+pub(crate) async fn code_for(
     app: &TestApp,
     client: &Registered,
     scope: &str,

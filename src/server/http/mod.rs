@@ -45,7 +45,6 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
         .clone()
 }
 
-/// The public keys that verify our access tokens (RFC 7517), for other services.
 /// The public keys that verify our access tokens and ID tokens (RFC 7517), for other
 /// services and apps: the Ed25519 keys, then the RSA keys of the OpenID Provider.
 async fn jwks(
@@ -55,8 +54,7 @@ async fn jwks(
     match state.provider.keys().await {
         Ok(rsa) => {
             if let Some(keys) = set.get_mut("keys").and_then(|k| k.as_array_mut()) {
-                keys.push(rsa.current.jwk());
-                keys.extend(rsa.retired.iter().map(|k| k.jwk()));
+                keys.extend(rsa.jwks(state.clock.unix()));
             }
         }
         // Production without GATEHOUSE_OIDC_PRIVATE_KEY: no app signs in, nothing to

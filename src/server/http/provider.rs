@@ -14,6 +14,7 @@ use crate::server::{
     },
     state::AppState,
 };
+use crate::validate::AUTHORIZE_RESUME_PATH;
 use axum::{
     Extension, Form, Json, Router,
     extract::{Query, State},
@@ -25,15 +26,14 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-/// Where the login and step-up pages send the person back to.
-pub const RESUME_PATH: &str = "/oauth2/authorize/resume";
+/// The page that asks the person whether the app may have what it asks for.
 pub const CONSENT_PAGE: &str = "/authorize/consent";
 
 /// Routes that need the browser's state (under its layer).
 pub fn browser_router() -> Router<AppState> {
     Router::new()
         .route("/oauth2/authorize", get(authorize_get).post(authorize_post))
-        .route(RESUME_PATH, get(resume))
+        .route(AUTHORIZE_RESUME_PATH, get(resume))
         .route("/oauth2/consent", post(consent_decision))
         .route("/oauth2/logout", get(end_session).post(end_session_post))
 }
@@ -169,8 +169,10 @@ async fn proceed(
     session: &Session,
 ) -> Response {
     match authorize::decide(state, req, auth.0.as_ref()).await {
-        Ok(Next::Login) => see_other(&format!("/login?next={}", encode(RESUME_PATH))),
-        Ok(Next::FreshLogin) => see_other(&format!("/confirm?next={}", encode(RESUME_PATH))),
+        Ok(Next::Login) => see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH))),
+        Ok(Next::FreshLogin) => {
+            see_other(&format!("/confirm?next={}", encode(AUTHORIZE_RESUME_PATH)))
+        }
         Ok(Next::Consent) => see_other(CONSENT_PAGE),
         Ok(Next::Redirect(url)) => {
             browser_state::forget_authorization(session).await;
@@ -199,7 +201,7 @@ async fn consent_decision(
         return expired();
     };
     let Some(found) = auth.0.as_ref() else {
-        return see_other(&format!("/login?next={}", encode(RESUME_PATH)));
+        return see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH)));
     };
     let url = if form.decision == "allow" {
         if consent::allow(&state, &req.client_id, &found.user.id, &req.scope, &client)

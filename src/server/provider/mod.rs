@@ -115,17 +115,15 @@ pub fn has_scope(scope: &str, wanted: &str) -> bool {
 
 /// The provider's signing keys, made or read on first use (see [`keys`]).
 pub struct Provider {
-    keys: tokio::sync::OnceCell<Arc<SigningKeys>>,
+    keys: tokio::sync::OnceCell<Arc<keys::KeySet>>,
     production: bool,
     data_dir: PathBuf,
 }
 
-/// The RSA key that signs now, and the one retired before it.
-#[derive(Debug)]
-pub struct SigningKeys {
-    pub current: keys::RsaKey,
-    pub retired: Option<keys::RsaKey>,
-}
+/// How long a retired RSA key keeps verifying: the longest-lived token it signs (the ID
+/// token, read again as a logout hint) plus the clock skew allowed for rotation.
+pub const RETIRED_KEY_SECONDS: i64 =
+    ID_TOKEN_TTL_SECONDS + crate::server::keys::ROTATION_SKEW_SECONDS;
 
 impl Provider {
     pub fn new(production: bool, data_dir: PathBuf) -> Self {
@@ -137,13 +135,20 @@ impl Provider {
     }
 
     /// The RSA keys; the first call reads or makes them on a blocking thread.
-    pub async fn keys(&self) -> anyhow::Result<Arc<SigningKeys>> {
+    pub async fn keys(&self) -> anyhow::Result<Arc<keys::KeySet>> {
         self.keys
             .get_or_try_init(|| async {
                 let (production, dir) = (self.production, self.data_dir.clone());
-                let (current, retired) =
-                    tokio::task::spawn_blocking(move || keys::load(production, &dir)).await??;
-                Ok(Arc::new(SigningKeys { current, retired }))
+                let set = tokio::task::spawn_blocking(move || {
+                    keys::load(
+                        &keys::EnvKeys::read(),
+                        production,
+                        &dir,
+                        RETIRED_KEY_SECONDS,
+                    )
+                })
+                .await??;
+                Ok(Arc::new(set))
             })
             .await
             .cloned()

@@ -115,10 +115,7 @@ pub async fn verify_access(state: &AppState, token: &str, now: i64) -> Option<Ap
         return None;
     }
     let keys = state.provider.keys().await.ok()?;
-    let key = [Some(&keys.current), keys.retired.as_ref()]
-        .into_iter()
-        .flatten()
-        .find(|k| header.kid.as_deref() == Some(k.kid.as_str()))?;
+    let key = keys.verifying(header.kid.as_deref(), now)?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[issuer(state)]);
     validation.validate_aud = false;
@@ -192,11 +189,9 @@ pub async fn read_id_token_hint(state: &AppState, token: &str) -> Option<(String
     let key = match header.alg {
         Algorithm::RS256 => {
             keys = state.provider.keys().await.ok()?;
-            [Some(&keys.current), keys.retired.as_ref()]
-                .into_iter()
-                .flatten()
-                .find(|k| header.kid.as_deref() == Some(k.kid.as_str()))
-                .map(|k| &k.decoding)?
+            &keys
+                .verifying(header.kid.as_deref(), state.clock.unix())?
+                .decoding
         }
         Algorithm::EdDSA => state.access_tokens.decoding_key(header.kid.as_deref())?,
         _ => return None,
