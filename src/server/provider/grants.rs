@@ -1,5 +1,5 @@
-//! The back channel: the token endpoint (authorization code, refresh token, client
-//! credentials), revocation (RFC 7009), introspection (RFC 7662) and userinfo.
+//! The token endpoint: authorization code, refresh token and client credentials (what
+//! the tokens are then good for is in [`super::access`]).
 //!
 //! A grant is what one code exchange issued: its refresh token (rotated on every use,
 //! with the browser sessions' reuse detection) and the access tokens minted from it,
@@ -9,14 +9,14 @@
 use super::{
     ErrorCode, ProtocolError,
     clients::{self, ClientCredentials},
-    has_scope, known_scopes,
+    has_scope,
     tokens::{self, IdTokenFacts},
 };
 use crate::server::{
     auth::{
         ClientInfo,
         audit::{self, AuditEvent},
-        tokens::{hash_refresh_token, new_refresh_token, open_successor, seal_successor},
+        tokens::{hash_refresh_token, new_refresh_token},
     },
     clock::seconds,
     db::{self, provider::clients::ClientRow, provider::grants::GrantRow, users::UserRow},
@@ -61,7 +61,7 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-fn invalid_grant(why: &str) -> ProtocolError {
+pub(super) fn invalid_grant(why: &str) -> ProtocolError {
     ProtocolError::new(ErrorCode::InvalidGrant, why)
 }
 
@@ -74,7 +74,7 @@ pub async fn token(
     let client = clients::authenticate(state, credentials).await?;
     match params.grant_type.as_str() {
         "authorization_code" => exchange_code(state, &client, params, client_info).await,
-        "refresh_token" => refresh(state, &client, params, client_info).await,
+        "refresh_token" => super::refresh::refresh(state, &client, params, client_info).await,
         "client_credentials" => client_credentials(state, &client).await,
         "" => Err(ProtocolError::new(
             ErrorCode::InvalidRequest,
@@ -193,14 +193,14 @@ async fn exchange_code(
     .await
 }
 
-struct IdFacts<'a> {
-    auth_time: Option<i64>,
-    amr: Option<&'a str>,
-    nonce: Option<&'a str>,
+pub(super) struct IdFacts<'a> {
+    pub(super) auth_time: Option<i64>,
+    pub(super) amr: Option<&'a str>,
+    pub(super) nonce: Option<&'a str>,
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn respond(
+pub(super) async fn respond(
     state: &AppState,
     client: &ClientRow,
     user: &UserRow,
@@ -245,7 +245,11 @@ async fn respond(
 
 /// The grant's person, if they may still use it: active, and no password change or
 /// reset since (`epoch`), which ends every app's tokens as it ends sessions.
-async fn live_user(state: &AppState, user_id: &str, epoch: Option<i64>) -> super::Result<UserRow> {
+pub(super) async fn live_user(
+    state: &AppState,
+    user_id: &str,
+    epoch: Option<i64>,
+) -> super::Result<UserRow> {
     match db::users::find_by_id(&state.db.pool, user_id).await? {
         Some(user) if user.is_active() && epoch.is_none_or(|e| e == user.credentials_epoch) => {
             Ok(user)
@@ -254,7 +258,7 @@ async fn live_user(state: &AppState, user_id: &str, epoch: Option<i64>) -> super
     }
 }
 
-async fn revoke_for_reuse(
+pub(super) async fn revoke_for_reuse(
     state: &AppState,
     client: &ClientRow,
     grant_id: &str,
@@ -280,152 +284,6 @@ async fn revoke_for_reuse(
         .await;
     }
     Ok(())
-}
-
-/// A narrower scope on refresh (RFC 6749 6): never wider than granted.
-fn narrowed(granted: &str, asked: Option<&str>) -> super::Result<String> {
-    let Some(asked) = asked.filter(|a| !a.trim().is_empty()) else {
-        return Ok(granted.to_string());
-    };
-    if asked
-        .split_ascii_whitespace()
-        .any(|s| !has_scope(granted, s))
-    {
-        return Err(ProtocolError::new(
-            ErrorCode::InvalidScope,
-            "A refresh cannot ask for more than was granted.",
-        ));
-    }
-    Ok(known_scopes(asked).join(" "))
-}
-
-async fn refresh(
-    state: &AppState,
-    client: &ClientRow,
-    params: &TokenParams,
-    client_info: &ClientInfo,
-) -> super::Result<TokenResponse> {
-    let token = params.refresh_token.as_deref().unwrap_or("").trim();
-    if token.is_empty() {
-        return Err(ProtocolError::new(
-            ErrorCode::InvalidRequest,
-            "refresh_token is missing.",
-        ));
-    }
-    let hash = hash_refresh_token(token);
-    let now = state.clock.unix();
-    let Some(grant) = db::provider::grants::find_by_token_hash(&state.db.pool, &hash).await? else {
-        // Two or more rotations old: someone kept a copy. End the grant it belonged to.
-        if let Some(grant_id) =
-            db::provider::grants::find_by_retired_hash(&state.db.pool, &hash).await?
-            && let Some(grant) = db::provider::grants::find(&state.db.pool, &grant_id).await?
-            && grant.client_id == client.id
-        {
-            revoke_for_reuse(state, client, &grant.id, "refresh token", client_info).await?;
-        }
-        return Err(invalid_grant("The refresh token is unknown."));
-    };
-    if grant.client_id != client.id {
-        return Err(invalid_grant(
-            "The refresh token was issued to another client.",
-        ));
-    }
-    if grant.revoked_at.is_some() || grant.expires_at <= now {
-        return Err(invalid_grant(
-            "The refresh token has been revoked or has expired.",
-        ));
-    }
-    let user_id = grant.user_id.clone().unwrap_or_default();
-    let user = live_user(state, &user_id, Some(grant.credentials_epoch)).await?;
-    let scope = narrowed(&grant.scope, params.scope.as_deref())?;
-    let facts = IdFacts {
-        auth_time: grant.auth_time,
-        amr: grant.amr.as_deref(),
-        nonce: None,
-    };
-    let tokens = &state.settings.tokens;
-    if grant.refresh_token_hash.as_deref() == Some(hash.as_str()) {
-        let (new_token, new_hash) = new_refresh_token();
-        let sealed = seal_successor(&new_token, token).unwrap_or_default();
-        let expires_at = (now + seconds(tokens.refresh_ttl))
-            .min(grant.created_at + seconds(tokens.session_max_age));
-        let mut tx = state.db.begin().await?;
-        let rotated = db::provider::grants::rotate(
-            &mut *tx, &grant.id, &hash, &new_hash, &sealed, expires_at, now,
-        )
-        .await?;
-        if rotated {
-            // The token that now falls out of the grace window joins the history.
-            if let Some(old) = &grant.previous_token_hash {
-                db::provider::grants::retire_token_hash(&mut *tx, &grant.id, old, now).await?;
-            }
-            tx.commit().await?;
-            return respond(
-                state,
-                client,
-                &user,
-                &scope,
-                &grant.id,
-                facts,
-                Some(new_token),
-                now,
-            )
-            .await;
-        }
-        tx.rollback().await?;
-        // A concurrent refresh rotated it first: this is now the previous token.
-        let Some(current) = db::provider::grants::find(&state.db.pool, &grant.id).await? else {
-            return Err(invalid_grant("The refresh token is unknown."));
-        };
-        return previous(
-            state,
-            client,
-            current,
-            &user,
-            &scope,
-            token,
-            now,
-            client_info,
-        )
-        .await;
-    }
-    previous(state, client, grant, &user, &scope, token, now, client_info).await
-}
-
-/// The token just rotated out: within the grace window (a client that lost a race) it
-/// gets the same successor; after it, the token was copied, and the grant ends.
-#[allow(clippy::too_many_arguments)]
-async fn previous(
-    state: &AppState,
-    client: &ClientRow,
-    grant: GrantRow,
-    user: &UserRow,
-    scope: &str,
-    token: &str,
-    now: i64,
-    client_info: &ClientInfo,
-) -> super::Result<TokenResponse> {
-    let grace = seconds(state.settings.tokens.refresh_reuse_grace);
-    let is_previous =
-        grant.previous_token_hash.as_deref() == Some(hash_refresh_token(token).as_str());
-    if !is_previous
-        || grant.revoked_at.is_some()
-        || grant.rotated_at.is_none_or(|at| now - at > grace)
-    {
-        revoke_for_reuse(state, client, &grant.id, "refresh token", client_info).await?;
-        return Err(invalid_grant("The refresh token was already used."));
-    }
-    let successor = grant
-        .successor_sealed
-        .as_deref()
-        .and_then(|sealed| open_successor(sealed, token))
-        .filter(|t| Some(hash_refresh_token(t)) == grant.refresh_token_hash);
-    let facts = IdFacts {
-        auth_time: grant.auth_time,
-        amr: grant.amr.as_deref(),
-        nonce: None,
-    };
-    respond(state, client, user, scope, &grant.id, facts, successor, now).await
 }
 
 /// A service calling for itself: no person, no ID token, no refresh token.
@@ -471,138 +329,6 @@ async fn client_credentials(state: &AppState, client: &ClientRow) -> super::Resu
     })
 }
 
-/// A grant that still stands, with its person (none for client credentials).
-async fn live_grant(
-    state: &AppState,
-    grant_id: &str,
-    now: i64,
-) -> super::Result<Option<(GrantRow, Option<UserRow>)>> {
-    let Some(grant) = db::provider::grants::find(&state.db.pool, grant_id).await? else {
-        return Ok(None);
-    };
-    if grant.revoked_at.is_some() || grant.expires_at <= now && grant.refresh_token_hash.is_none() {
-        return Ok(None);
-    }
-    // Disabling an app ends its tokens too, not only its next sign-in.
-    if clients::find_active(state, &grant.client_id)
-        .await?
-        .is_none()
-    {
-        return Ok(None);
-    }
-    let Some(user_id) = grant.user_id.clone() else {
-        return Ok(Some((grant, None)));
-    };
-    match live_user(state, &user_id, Some(grant.credentials_epoch)).await {
-        Ok(user) => Ok(Some((grant, Some(user)))),
-        Err(e) if e.code == ErrorCode::InvalidGrant => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Userinfo (OpenID Core 5.3): the claims the token's scopes release, for a token whose
-/// grant still stands.
-pub async fn userinfo(state: &AppState, access_token: &str) -> super::Result<serde_json::Value> {
-    let now = state.clock.unix();
-    let invalid = || ProtocolError::new(ErrorCode::InvalidToken, "The access token is not valid.");
-    let claims = tokens::verify_access(state, access_token, now)
-        .await
-        .ok_or_else(invalid)?;
-    let Some((_, Some(user))) = live_grant(state, &claims.gid, now).await? else {
-        return Err(invalid());
-    };
-    if !has_scope(&claims.scope, "openid") {
-        return Err(ProtocolError::new(
-            ErrorCode::InvalidToken,
-            "The token was not issued with the openid scope.",
-        ));
-    }
-    let mut out = tokens::user_claims(&user, &claims.scope);
-    out.insert("sub".into(), serde_json::json!(claims.sub));
-    Ok(serde_json::Value::Object(out))
-}
-
-/// Introspection (RFC 7662) for an authenticated confidential client: whether a token
-/// is live now, revocation included.
-pub async fn introspect(
-    state: &AppState,
-    credentials: &ClientCredentials,
-    token: &str,
-) -> super::Result<serde_json::Value> {
-    let caller = clients::authenticate(state, credentials).await?;
-    if caller.is_public() {
-        return Err(ProtocolError::new(
-            ErrorCode::InvalidClient,
-            "Introspection needs a confidential client.",
-        ));
-    }
-    let now = state.clock.unix();
-    let inactive = serde_json::json!({ "active": false });
-    if let Some(claims) = tokens::verify_access(state, token, now).await {
-        if live_grant(state, &claims.gid, now).await?.is_none() {
-            return Ok(inactive);
-        }
-        return Ok(serde_json::json!({
-            "active": true,
-            "token_type": "Bearer",
-            "scope": claims.scope,
-            "client_id": claims.client_id,
-            "sub": claims.sub,
-            "aud": claims.aud,
-            "iss": claims.iss,
-            "exp": claims.exp,
-            "iat": claims.iat,
-            "jti": claims.jti,
-        }));
-    }
-    let hash = hash_refresh_token(token.trim());
-    if let Some(grant) = db::provider::grants::find_by_token_hash(&state.db.pool, &hash).await?
-        && grant.refresh_token_hash.as_deref() == Some(hash.as_str())
-        && grant.expires_at > now
-        && let Some((grant, Some(user))) = live_grant(state, &grant.id, now).await?
-        && let Some(client) = clients::find_active(state, &grant.client_id).await?
-    {
-        return Ok(serde_json::json!({
-            "active": true,
-            "token_type": "refresh_token",
-            "scope": grant.scope,
-            "client_id": grant.client_id,
-            "sub": tokens::subject(state, &client, &user.id),
-            "iss": tokens::issuer(state),
-            "exp": grant.expires_at,
-            "iat": grant.created_at,
-        }));
-    }
-    Ok(inactive)
-}
-
-/// Revocation (RFC 7009): a client ends one of its own tokens, and with it the grant.
-/// Unknown tokens, and other clients' tokens, are not an error (nothing is said).
-pub async fn revoke(
-    state: &AppState,
-    credentials: &ClientCredentials,
-    token: &str,
-) -> super::Result<()> {
-    let client = clients::authenticate(state, credentials).await?;
-    let now = state.clock.unix();
-    let grant_id = match tokens::verify_access(state, token, now).await {
-        Some(claims) => Some(claims.gid),
-        None => db::provider::grants::find_by_token_hash(
-            &state.db.pool,
-            &hash_refresh_token(token.trim()),
-        )
-        .await?
-        .map(|g| g.id),
-    };
-    if let Some(grant_id) = grant_id
-        && let Some(grant) = db::provider::grants::find(&state.db.pool, &grant_id).await?
-        && grant.client_id == client.id
-    {
-        db::provider::grants::revoke(&state.db.pool, &grant.id, "revoked_by_client", now).await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,12 +350,5 @@ mod tests {
         );
         assert!(pkce_ok(None, None));
         assert!(!pkce_ok(Some(challenge), Some("short")));
-    }
-
-    #[test]
-    fn a_refresh_never_widens_the_scope() {
-        assert_eq!(narrowed("openid email", None).unwrap(), "openid email");
-        assert_eq!(narrowed("openid email", Some("openid")).unwrap(), "openid");
-        assert!(narrowed("openid", Some("openid email")).is_err());
     }
 }

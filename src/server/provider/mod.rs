@@ -6,15 +6,17 @@
 //! - [`clients`]: registered apps, their secrets and redirect URIs.
 //! - [`authorize`]: checking an authorization request and deciding what it needs next
 //!   (a login, a step-up, consent) or the redirect back with a code.
-//! - [`grants`]: the token endpoint (code, refresh, client credentials), revocation and
-//!   introspection.
+//! - [`grants`]: the token endpoint (code, client credentials; the refresh grant is in
+//!   `refresh`); [`access`]: userinfo, introspection and revocation.
 //! - [`tokens`]: the JWTs it signs (ID tokens, app access tokens) and the claims by scope.
 
+pub mod access;
 pub mod authorize;
 pub mod clients;
 pub mod consent;
 pub mod grants;
 pub mod keys;
+mod refresh;
 pub mod tokens;
 
 use std::{path::PathBuf, sync::Arc};

@@ -1,0 +1,54 @@
+//! The small answers the browser side gives: redirects that are never cached, and plain
+//! pages for what cannot go back to the app.
+
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+pub(super) fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub(super) fn see_other(url: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, url.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+    )
+        .into_response()
+}
+
+pub(super) fn expired() -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        "This sign-in has expired",
+        "Go back to the app and start signing in again.",
+    )
+}
+
+pub(super) fn unavailable() -> Response {
+    crate::server::http::middleware::auth::unavailable_at("/oauth2/authorize", None)
+}
+
+/// A plain page in the site's style. `message` is always our own text.
+pub(super) fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Gatehouse</title><link rel="stylesheet" href="/pkg/gatehouse.css"><link rel="icon" type="image/svg+xml" href="/favicon.svg"></head>
+<body><main class="container"><section class="card narrow"><h1>{title}</h1>
+<p>{message}</p><p><a href="/">Gatehouse home</a></p></section></main></body></html>"#
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
