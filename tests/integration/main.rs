@@ -21,6 +21,7 @@ mod passkeys;
 mod provider;
 mod provider_keys;
 mod provider_logins;
+mod provider_spa;
 mod sessions;
 mod sign_in_links;
 mod trust;

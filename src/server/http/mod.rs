@@ -107,7 +107,10 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
-        .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/.well-known/jwks.json",
+            get(jwks).layer(provider::open_to_apps()),
+        )
         .merge(provider::backchannel_router())
         .merge(api::router(&state))
         .merge(browser)

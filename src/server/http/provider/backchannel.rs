@@ -9,7 +9,7 @@ use crate::server::{
 use axum::{
     Extension, Form, Json, Router,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -21,7 +21,21 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/oauth2/token", post(token))
         .route("/oauth2/userinfo", get(userinfo).post(userinfo))
         .route("/oauth2/revoke", post(revoke))
+        .layer(open_to_apps())
+        // Resource servers introspect from their own servers: no page needs it.
         .route("/oauth2/introspect", post(introspect))
+}
+
+/// Single-page apps (public clients with PKCE) call the token, userinfo and revocation
+/// endpoints, discovery and the JWKS from their own origin. Any origin may, but never
+/// with credentials: these endpoints take no cookies, so a page reading their answers
+/// learns nothing its own server could not ask for itself.
+pub fn open_to_apps() -> tower_http::cors::CorsLayer {
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// The client's id and secret: HTTP Basic (client_secret_basic) or the form

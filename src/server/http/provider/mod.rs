@@ -7,6 +7,8 @@ mod backchannel;
 mod browser;
 mod logout;
 
+pub use backchannel::open_to_apps;
+
 use crate::server::{
     provider::{SCOPES, tokens},
     state::AppState,
@@ -30,7 +32,10 @@ pub fn browser_router() -> Router<AppState> {
 /// Routes apps call directly: no cookies, no browser state.
 pub fn backchannel_router() -> Router<AppState> {
     Router::new()
-        .route("/.well-known/openid-configuration", get(discovery))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery).layer(open_to_apps()),
+        )
         .merge(backchannel::routes())
 }
 
