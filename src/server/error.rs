@@ -101,6 +101,8 @@ pub enum SensitiveAction {
     RegenerateRecoveryCodes,
     /// An admin changing another user (role, deactivation, deletion, factors, sessions).
     ChangeUser,
+    /// An admin registering or changing an app that signs people in through Gatehouse.
+    ChangeApps,
 }
 
 impl SensitiveAction {
@@ -116,6 +118,7 @@ impl SensitiveAction {
             Self::RemoveFactor => "remove a second factor",
             Self::RegenerateRecoveryCodes => "create new recovery codes",
             Self::ChangeUser => "change another user's account",
+            Self::ChangeApps => "register or change an app that signs people in",
         }
     }
 }

@@ -119,7 +119,7 @@ pub async fn admin_register_app(
     let auth = require_auth()?;
     let state = state()?;
     let outcome = async {
-        crate::server::auth::admin::admin_gate(&state, &auth).await?;
+        crate::server::auth::admin::admin_apps_change(&state, &auth).await?;
         let new = clients::NewClient {
             name,
             redirect_uris: redirect_uris.lines().map(str::to_string).collect(),
@@ -162,7 +162,7 @@ pub async fn admin_update_app(
     let auth = require_auth()?;
     let state = state()?;
     let outcome = async {
-        crate::server::auth::admin::admin_gate(&state, &auth).await?;
+        crate::server::auth::admin::admin_apps_change(&state, &auth).await?;
         let change = clients::ClientChange {
             redirect_uris: Some(redirect_uris.lines().map(str::to_string).collect()),
             post_logout_redirect_uris: Some(

@@ -1191,6 +1191,23 @@ async fn only_admins_register_and_edit_apps(backend: Backend) {
     let listed = app.call("/fn/admin/apps", &[]).await.json();
     let id = listed[0]["id"].as_str().unwrap().to_string();
     assert_eq!(listed[0]["confidential"], true);
+    // A login older than the step-up window must be confirmed first: a stolen admin
+    // session cannot quietly add a first-party app, which skips consent.
+    app.state.clock.advance(Duration::from_secs(11 * 60));
+    let res = app.call("/fn/admin/register-app", &fields).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    assert!(
+        res.body.contains("register or change an app"),
+        "{}",
+        res.body
+    );
+    let res = app
+        .call(
+            "/fn/confirm-identity",
+            &[("password", STRONG_PASSWORD), ("next", "/admin/apps")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     // The secret is stored only as a hash.
     let stored = app
         .count(&format!(

@@ -1,6 +1,7 @@
 //! `/admin/apps`: the apps that sign their users in through Gatehouse (OpenID Connect
 //! clients): register one (its secret is shown once), edit its redirect URIs, mark it
-//! first-party (no consent page), disable it.
+//! first-party (no consent page), disable it. Each change needs a recent login (step-up),
+//! as changing another account does.
 
 use super::{AdminTabs, RequireAdmin};
 use crate::{
@@ -44,11 +45,11 @@ pub fn AdminAppsPage() -> impl IntoView {
                             Err(e) => view! { <ErrorView error=e/> }.into_any(),
                         };
                         view! {
-                            <FormAlerts error=update_form.error notice=update_form.notice/>
+                            <FormAlerts error=update_form.error notice=update_form.notice reauth=update_form.needs_reauth() back="/admin/apps"/>
                             <FieldProblems form=update_form/>
                             {list}
                             <h2>"Register an app"</h2>
-                            <FormAlerts error=register_form.error notice=register_form.notice/>
+                            <FormAlerts error=register_form.error notice=register_form.notice reauth=register_form.needs_reauth() back="/admin/apps"/>
                             <FieldProblems form=register_form/>
                             <ActionForm action=register attr:class="form">
                                 <label for="app-name">"Name people see"</label>

@@ -53,6 +53,17 @@ async fn admin_change<'a>(state: &AppState, auth: &'a Authenticated) -> Result<&
     Ok(admin)
 }
 
+/// An admin about to register or change an app: the gate, and a recent authentication,
+/// because a first-party app signs people in without asking them.
+pub async fn admin_apps_change<'a>(
+    state: &AppState,
+    auth: &'a Authenticated,
+) -> Result<&'a UserRow> {
+    let admin = admin_gate(state, auth).await?;
+    super::step_up::require(state, auth, SensitiveAction::ChangeApps)?;
+    Ok(admin)
+}
+
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
