@@ -1,7 +1,8 @@
 //! The whole Gatehouse login serves an app's sign-in: signing in with another provider
 //! (a real OpenID Connect provider on 127.0.0.1) or with an emailed link (through a real
 //! SMTP server) while an app waits ends back at the app, with the ID token saying how
-//! the person proved who they are.
+//! the person proved who they are. `prompt=select_account` asks whether to go on as the
+//! person logged in or to use another account.
 
 use crate::common::{
     ORIGIN, TestApp,
@@ -16,6 +17,7 @@ use gatehouse::{server::db::Backend, validate::AUTHORIZE_RESUME_PATH};
 on_both_backends!(
     a_provider_login_goes_on_to_the_waiting_app,
     an_emailed_link_goes_on_to_the_waiting_app,
+    select_account_offers_to_go_on_or_switch,
 );
 
 const LOGIN_FOR_APP: &str = "/login?next=%2Foauth2%2Fauthorize%2Fresume";
@@ -127,4 +129,98 @@ async fn an_emailed_link_goes_on_to_the_waiting_app(backend: Backend) {
     assert_eq!(id["sub"], user_id.as_str());
     assert_eq!(id["email"], email.as_str());
     assert_eq!(id["amr"], serde_json::json!(["otp"]));
+}
+
+async fn select_account_offers_to_go_on_or_switch(backend: Backend) {
+    let app = crate::common::spawn(backend).await;
+    crate::provider::person(&app, "mia").await;
+    crate::provider::person(&app.another_browser(), "ned").await;
+    let client = register(&app, "Acme <Notes>", |c| c.first_party = true).await;
+    let (verifier, challenge) = pkce();
+    let path = authorize_path(
+        &client.client.id,
+        "openid profile",
+        Some(&challenge),
+        &[("prompt", "select_account")],
+    );
+
+    // Logged in as mia: asked, on a page that works without JavaScript.
+    let page = app.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Continue as mia (mia@example.com)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Acme &lt;Notes&gt; asks"),
+        "escaped: {}",
+        page.body
+    );
+    let res = app
+        .post_form(
+            "/oauth2/authorize/account",
+            &[("choice", "continue")],
+            &path,
+        )
+        .await;
+    let params = callback_params(&res);
+    let tokens = exchange(&app, &client, &params["code"], Some(&verifier))
+        .await
+        .json();
+    let id = verify_id_token(
+        &app,
+        tokens["id_token"].as_str().unwrap(),
+        &client.client.id,
+    )
+    .await;
+    assert_eq!(id["preferred_username"], "mia");
+
+    // Another account: mia is logged out, the login page comes, and the app gets ned.
+    let (verifier, challenge) = pkce();
+    let path = authorize_path(
+        &client.client.id,
+        "openid profile",
+        Some(&challenge),
+        &[("prompt", "select_account")],
+    );
+    assert_eq!(app.get(&path).await.status, StatusCode::OK);
+    let res = app
+        .post_form("/oauth2/authorize/account", &[("choice", "another")], &path)
+        .await;
+    res.assert_redirect_to(LOGIN_FOR_APP);
+    assert!(app.me().await.is_null(), "mia is logged out");
+    assert_eq!(
+        app.login("ned", crate::common::STRONG_PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let id = back_at_the_app(&app, &client, &verifier).await;
+    assert_eq!(id["preferred_username"], "ned", "not asked again");
+
+    // Nobody logged in: straight to the login page; with prompt=none: invalid.
+    let anon = app.another_browser();
+    anon.get(&path).await.assert_redirect_to(LOGIN_FOR_APP);
+    let res = app
+        .get(&authorize_path(
+            &client.client.id,
+            "openid",
+            Some(&challenge),
+            &[("prompt", "none select_account")],
+        ))
+        .await;
+    assert_eq!(callback_params(&res)["error"], "invalid_request");
+    // Another site cannot post the choice (and so cannot log anyone out).
+    let res = app
+        .send(
+            axum::http::Request::post("/oauth2/authorize/account")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", "https://evil.example")
+                .body(axum::body::Body::from("choice=another"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.me().await["username"], "ned", "still logged in");
 }

@@ -49,6 +49,10 @@ pub struct AuthorizationRequest {
     pub prompt_none: bool,
     pub prompt_login: bool,
     pub prompt_consent: bool,
+    /// `prompt=select_account`: the person is asked whether to go on as whoever is
+    /// logged in or to use another account; cleared once they have chosen.
+    #[serde(default)]
+    pub select_account: bool,
     pub max_age: Option<i64>,
     /// When the request arrived: `prompt=login` wants a login newer than this.
     pub requested_at: i64,
@@ -73,6 +77,9 @@ pub enum Next {
     /// A session exists but is too old for `max_age` or `prompt=login`.
     FreshLogin,
     Consent,
+    /// `prompt=select_account` with someone logged in: go on as them, or use another
+    /// account (one account per browser, so the choice is between those two).
+    SelectAccount,
     /// Back to the app (with a code or an error).
     Redirect(String),
 }
@@ -141,6 +148,7 @@ pub async fn check(
         prompt_none: false,
         prompt_login: false,
         prompt_consent: false,
+        select_account: false,
         max_age: None,
         requested_at: state.clock.unix(),
     };
@@ -244,12 +252,11 @@ fn validate(
             "none" => req.prompt_none = true,
             "login" => req.prompt_login = true,
             "consent" => req.prompt_consent = true,
-            // One account per browser: nothing to choose between.
-            "select_account" => {}
+            "select_account" => req.select_account = true,
             _ => return Err(bad(ErrorCode::InvalidRequest, "Unknown prompt value.")),
         }
     }
-    if req.prompt_none && (req.prompt_login || req.prompt_consent) {
+    if req.prompt_none && (req.prompt_login || req.prompt_consent || req.select_account) {
         return Err(bad(
             ErrorCode::InvalidRequest,
             "prompt=none cannot be combined with other prompt values.",
@@ -285,6 +292,9 @@ pub async fn decide(
         }
         return Ok(Next::Login);
     };
+    if req.select_account {
+        return Ok(Next::SelectAccount);
+    }
     let now = state.clock.unix();
     let too_old = (req.prompt_login && auth.authenticated_at < req.requested_at)
         || req.max_age.is_some_and(|m| now - auth.authenticated_at > m);

@@ -35,12 +35,21 @@ pub(super) fn unavailable() -> Response {
 
 /// A plain page in the site's style. `message` is always our own text.
 pub(super) fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    page_with(
+        status,
+        title,
+        &format!(r#"<p>{message}</p><p><a href="/">Gatehouse home</a></p>"#),
+    )
+}
+
+/// A plain page around `content`, HTML that escapes whatever it did not write itself.
+pub(super) fn page_with(status: StatusCode, title: &str, content: &str) -> Response {
     let body = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · Gatehouse</title><link rel="stylesheet" href="/pkg/gatehouse.css"><link rel="icon" type="image/svg+xml" href="/favicon.svg"></head>
 <body><main class="container"><section class="card narrow"><h1>{title}</h1>
-<p>{message}</p><p><a href="/">Gatehouse home</a></p></section></main></body></html>"#
+{content}</section></main></body></html>"#
     );
     (
         status,
@@ -51,4 +60,12 @@ pub(super) fn page(status: StatusCode, title: &str, message: &str) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Text or an attribute value made safe to put in HTML.
+pub(super) fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -3,11 +3,12 @@
 //! back to the app.
 
 use super::CONSENT_PAGE;
-use super::answers::{encode, expired, page, see_other, unavailable};
+use super::answers::{encode, escape, expired, page, page_with, see_other, unavailable};
 use crate::server::http::middleware::auth::RequestAuth;
 use crate::server::{
-    auth::ClientInfo,
+    auth::{ClientInfo, sessions},
     browser_state,
+    db::users::UserRow,
     provider::{
         authorize::{self, AuthorizationRequest, AuthorizeParams, Next, Refused},
         consent,
@@ -25,11 +26,15 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
+/// Where the account chooser posts.
+const ACCOUNT_PATH: &str = "/oauth2/authorize/account";
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth2/authorize", get(authorize_get).post(authorize_post))
         .route(AUTHORIZE_RESUME_PATH, get(resume))
         .route("/oauth2/consent", post(consent_decision))
+        .route(ACCOUNT_PATH, post(account_chosen))
 }
 
 async fn authorize_get(
@@ -103,11 +108,75 @@ async fn proceed(
             see_other(&format!("/confirm?next={}", encode(AUTHORIZE_RESUME_PATH)))
         }
         Ok(Next::Consent) => see_other(CONSENT_PAGE),
+        Ok(Next::SelectAccount) => match auth.0.as_ref() {
+            Some(found) => choose_account(req, &found.user),
+            None => see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH))),
+        },
         Ok(Next::Redirect(url)) => {
             browser_state::forget_authorization(session).await;
             back_to_app(headers, &url)
         }
         Err(_) => unavailable(),
+    }
+}
+
+/// `prompt=select_account`: go on as the person logged in here, or use another account.
+/// Plain forms, so it works without JavaScript.
+fn choose_account(req: &AuthorizationRequest, user: &UserRow) -> Response {
+    let who = match &user.display_name {
+        Some(name) if !name.is_empty() => format!("{} ({})", escape(name), escape(&user.email)),
+        _ => format!("{} ({})", escape(&user.username), escape(&user.email)),
+    };
+    page_with(
+        StatusCode::OK,
+        "Choose an account",
+        &format!(
+            r#"<p>{app} asks which account to use.</p>
+<form method="post" action="{ACCOUNT_PATH}" class="form"><input type="hidden" name="choice" value="continue">
+<button type="submit" class="btn btn-primary btn-block">Continue as {who}</button></form>
+<form method="post" action="{ACCOUNT_PATH}" class="form"><input type="hidden" name="choice" value="another">
+<button type="submit" class="btn btn-ghost btn-block">Use another account</button></form>"#,
+            app = escape(&req.client_name),
+        ),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct AccountChoice {
+    #[serde(default)]
+    choice: String,
+}
+
+/// The account chooser's answer: on as this person, or logged out and on to the login
+/// page; either way the app's request waits on without asking again.
+async fn account_chosen(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
+    session: Session,
+    Form(form): Form<AccountChoice>,
+) -> Response {
+    let Some(mut req) = browser_state::authorization(&session).await else {
+        return expired();
+    };
+    req.select_account = false;
+    if let Err(e) = browser_state::put_authorization(&session, &req).await {
+        tracing::error!(error = ?e, "could not keep an authorization request");
+        return unavailable();
+    }
+    match (form.choice.as_str(), auth.0.as_ref()) {
+        ("another", Some(found)) => {
+            if sessions::logout(&state, found, &client).await.is_err() {
+                return unavailable();
+            }
+            let mut res = see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH)));
+            for value in state.cookies.cleared() {
+                res.headers_mut().append(header::SET_COOKIE, value);
+            }
+            res
+        }
+        _ => proceed(&state, &req, &auth, &headers, &session).await,
     }
 }
 
@@ -162,7 +231,7 @@ fn back_to_app(headers: &HeaderMap, url: &str) -> Response {
     if !from_our_form {
         return see_other(url);
     }
-    let href = html_attribute(url);
+    let href = escape(url);
     let body = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -181,12 +250,4 @@ fn back_to_app(headers: &HeaderMap, url: &str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// `s` escaped for a double-quoted HTML attribute.
-fn html_attribute(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
