@@ -6,6 +6,8 @@
 //
 // Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (absent: a public client), PORT.
 import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
 import * as oidc from 'openid-client';
 
 const issuer = new URL(process.env.ISSUER);
@@ -32,8 +34,32 @@ function page(res, status, id, value) {
   res.end(`<!doctype html><title>Acme</title><h1>Acme</h1><pre id="${id}">${escaped}</pre>`);
 }
 
+// The single-page app (spa.html) and the library files it imports, from node_modules.
+const here = new URL('.', import.meta.url).pathname;
+const modules = join(here, '..', 'node_modules');
+const shared = ['openid-client/', 'oauth4webapi/', 'jose/dist/webapi/'];
+
+async function spa(res, url) {
+  if (url.pathname === '/spa') {
+    const settings = JSON.stringify({ issuer: issuer.href.replace(/\/$/, ''), clientId: process.env.CLIENT_ID });
+    const html = (await readFile(join(here, 'spa.html'), 'utf8')).replace(
+      '<pre id="spa"></pre>',
+      `<pre id="spa"></pre><script type="application/json" id="settings">${settings.replace(/</g, '\\u003c')}</script>`,
+    );
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    return res.end(html);
+  }
+  const file = normalize(url.pathname.slice('/modules/'.length));
+  if (!shared.some((prefix) => file.startsWith(prefix)) || !file.endsWith('.js')) {
+    return page(res, 404, 'error', 'not found');
+  }
+  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+  return res.end(await readFile(join(modules, file)));
+}
+
 async function handle(req, res) {
   const url = new URL(req.url, base);
+  if (url.pathname === '/spa' || url.pathname.startsWith('/modules/')) return spa(res, url);
   switch (url.pathname) {
     case '/login': {
       const verifier = oidc.randomPKCECodeVerifier();

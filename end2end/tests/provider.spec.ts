@@ -6,7 +6,8 @@ import { createAccount, createAdmin, fillLogin, logIn, setUpAuthenticator, totpC
 
 // Gatehouse as an OpenID Provider, with apps nobody here wrote the protocol side of: a
 // Node web app on npm's openid-client (rp/node-app.mjs), driven through Gatehouse's own
-// login, second-factor and consent pages in Chromium; and Python's authlib
+// login, second-factor and consent pages in Chromium; the same library running in the
+// browser as a single-page app on another origin (rp/spa.html); and Python's authlib
 // (rp/authlib_flow.py) doing the same from a script.
 
 const root = join(__dirname, '..', '..');
@@ -44,6 +45,7 @@ async function startApp(name: string, flags: string[]): Promise<App> {
   const client = registerApp([
     '--name', name,
     '--redirect-uri', `${url}/callback`,
+    '--redirect-uri', `${url}/spa`,
     '--post-logout-redirect-uri', `${url}/bye`,
     ...flags,
   ]);
@@ -239,4 +241,32 @@ test('an admin registers an app in the console and sees its secret once', async 
   await item.getByRole('button', { name: 'Save Acme Console' }).click();
   await expect(page.getByText(/plain http/)).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+test('a single-page app on another origin signs in with openid-client in the browser', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('spa');
+  await createAccount(request, baseURL!, user);
+  const app = await startApp('Acme SPA', ['--public', '--first-party']);
+
+  await page.goto(`${app.url}/spa`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
+  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme SPA');
+  await waitForHydration(page);
+  await fillLogin(page, user.username);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  // Back on the app's page, which calls the token, userinfo and revocation endpoints
+  // from its own origin (CORS), and cannot read introspection.
+  await expect(page).toHaveURL(new RegExp(`^${app.url}/spa\\?`));
+  await expect(page.locator('#spa')).not.toBeEmpty();
+  const result = await json(page, 'spa');
+  expect(result.error).toBeUndefined();
+  expect(result.username).toBe(user.username);
+  expect(result.amr).toEqual(['pwd']);
+  expect(result.rotated).toBe(true);
+  expect(result.afterRevocation).toBe(401);
+  expect(result.introspection).toBe('TypeError');
+  // The only console error is the browser refusing the introspection read.
+  expect(problems.filter((p) => !/introspect/.test(p))).toEqual([]);
 });

@@ -151,6 +151,13 @@ async fn a_single_page_app_reads_the_back_channel_from_its_origin(backend: Backe
     )
     .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "revoked");
+    // The page's library reads why (RFC 6750's challenge), so the header is exposed.
+    assert!(res.headers.contains_key(header::WWW_AUTHENTICATE));
+    let exposed = res.headers[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("www-authenticate"), "{exposed}");
 
     // Nothing else opens up: introspection, the authorization endpoint, the session's
     // API and server functions answer other origins without CORS.

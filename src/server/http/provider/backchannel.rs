@@ -35,6 +35,9 @@ pub fn open_to_apps() -> tower_http::cors::CorsLayer {
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        // A refused token says why in WWW-Authenticate (RFC 6750), and a busy server
+        // when to retry: client libraries read both, which a page may not unless told.
+        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
 }
 
