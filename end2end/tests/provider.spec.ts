@@ -270,3 +270,33 @@ test('a single-page app on another origin signs in with openid-client in the bro
   // The only console error is the browser refusing the introspection read.
   expect(problems.filter((p) => !/introspect/.test(p))).toEqual([]);
 });
+
+test('prompt=select_account: continue as the person logged in, or use another account', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const first = uniqueUser('sa');
+  const second = uniqueUser('sb');
+  await createAccount(request, baseURL!, first, 'Sam Ash');
+  await createAccount(request, baseURL!, second);
+  const app = await startApp('Acme Picker', ['--confidential', '--first-party']);
+  await logIn(page, first.username);
+
+  // Go on as the person logged in: a plain form, then back to the app.
+  await page.goto(`${app.url}/login?prompt=select_account`);
+  await expect(page.getByRole('heading', { name: 'Choose an account' })).toBeVisible();
+  await expect(page.getByText('Acme Picker asks which account to use.')).toBeVisible();
+  await page.getByRole('button', { name: `Continue as Sam Ash (${first.email})` }).click();
+  await expect(page).toHaveURL(new RegExp(`^${app.url}/callback\\?`));
+  expect((await json(page, 'claims')).preferred_username).toBe(first.username);
+
+  // Another account: logged out, the login page for the app, then back as the other.
+  await page.goto(`${app.url}/login?prompt=select_account`);
+  await page.getByRole('button', { name: 'Use another account' }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
+  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme Picker');
+  await waitForHydration(page);
+  await fillLogin(page, second.username);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(new RegExp(`^${app.url}/callback\\?`));
+  expect((await json(page, 'claims')).preferred_username).toBe(second.username);
+  expect(problems).toEqual([]);
+});
