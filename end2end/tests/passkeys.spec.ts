@@ -1,36 +1,5 @@
-import { Page, test, expect } from '@playwright/test';
-import { createAccount, fillLogin, logIn, uniqueUser, waitForHydration, waitForMail, watchConsole } from './helpers';
-
-/** Chromium's virtual authenticator (DevTools protocol): a platform authenticator that
- * keeps discoverable credentials, verifies the user and answers without a prompt. */
-async function addAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-/** The virtual authenticator answers the login page's autofill request at once (a
- * person would pick the passkey first), so it is switched off while a step needs the
- * login page to stay put: now, and in every page loaded while the flag is set. */
-async function autofill(page: Page, on: boolean) {
-  await page.evaluate((on) => {
-    if (on) localStorage.removeItem('e2e-no-autofill');
-    else {
-      localStorage.setItem('e2e-no-autofill', '1');
-      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
-    }
-  }, on);
-}
+import { test, expect } from '@playwright/test';
+import { addAuthenticator, autofill, createAccount, fillLogin, logIn, uniqueUser, waitForHydration, waitForMail, watchConsole } from './helpers';
 
 test('register a passkey, sign in with it without a password, see its last use, remove it', async ({ page, request, baseURL }) => {
   const user = uniqueUser('pk');

@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAccount, createAdmin, fillLogin, logIn, setUpAuthenticator, totpCode, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { addAuthenticator, autofill, createAccount, createAdmin, fillLogin, logIn, setUpAuthenticator, totpCode, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 // Gatehouse as an OpenID Provider, with apps nobody here wrote the protocol side of: a
 // Node web app on npm's openid-client (rp/node-app.mjs), driven through Gatehouse's own
@@ -298,5 +298,40 @@ test('prompt=select_account: continue as the person logged in, or use another ac
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(new RegExp(`^${app.url}/callback\\?`));
   expect((await json(page, 'claims')).preferred_username).toBe(second.username);
+  expect(problems).toEqual([]);
+});
+
+test('a passkey sign-in serves a waiting app: back to it with amr hwk', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('pa');
+  await createAccount(request, baseURL!, user);
+  await addAuthenticator(page);
+  await page.addInitScript(() => {
+    if (localStorage.getItem('e2e-no-autofill')) {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    }
+  });
+  await logIn(page, user.username);
+  await waitForHydration(page);
+  const card = page.locator('section', { has: page.getByRole('heading', { name: 'Passkeys' }) });
+  await card.getByLabel('Name of the new passkey').fill('Test laptop');
+  await card.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(card.getByText('Passkey \u201cTest laptop\u201d added.')).toBeVisible();
+  await waitForHydration(page);
+  // The button, not the autofill, so the login page stays put until it is pressed.
+  await autofill(page, false);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  const app = await startApp('Acme Keys', ['--confidential', '--first-party']);
+  await page.goto(`${app.url}/login`);
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
+  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme Keys');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page).toHaveURL(new RegExp(`^${app.url}/callback\\?`));
+  const claims = await json(page, 'claims');
+  expect(claims.preferred_username).toBe(user.username);
+  expect(claims.amr).toEqual(['hwk', 'user']);
   expect(problems).toEqual([]);
 });
