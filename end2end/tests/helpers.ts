@@ -231,3 +231,12 @@ export async function autofill(page: Page, on: boolean) {
     }
   }, on);
 }
+
+/** Makes every page loaded from now on respect `autofill(page, false)`. */
+export async function honourAutofillSwitch(page: Page) {
+  await page.addInitScript(() => {
+    if (localStorage.getItem('e2e-no-autofill')) {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    }
+  });
+}

@@ -1,16 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { addAuthenticator, autofill, createAccount, fillLogin, logIn, uniqueUser, waitForHydration, waitForMail, watchConsole } from './helpers';
+import { addAuthenticator, autofill, honourAutofillSwitch, createAccount, fillLogin, logIn, uniqueUser, waitForHydration, waitForMail, watchConsole } from './helpers';
 
 test('register a passkey, sign in with it without a password, see its last use, remove it', async ({ page, request, baseURL }) => {
   const user = uniqueUser('pk');
   await createAccount(request, baseURL!, user);
   const problems = watchConsole(page);
   const { cdp, authenticatorId } = await addAuthenticator(page);
-  await page.addInitScript(() => {
-    if (localStorage.getItem('e2e-no-autofill')) {
-      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
-    }
-  });
+  await honourAutofillSwitch(page);
   await logIn(page, user.username);
   await waitForHydration(page);
 

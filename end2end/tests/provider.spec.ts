@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addAuthenticator, autofill, createAccount, createAdmin, fillLogin, logIn, setUpAuthenticator, totpCode, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { addAuthenticator, autofill, honourAutofillSwitch, createAccount, createAdmin, fillLogin, logIn, setUpAuthenticator, totpCode, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 // Gatehouse as an OpenID Provider, with apps nobody here wrote the protocol side of: a
 // Node web app on npm's openid-client (rp/node-app.mjs), driven through Gatehouse's own
@@ -306,11 +306,7 @@ test('a passkey sign-in serves a waiting app: back to it with amr hwk', async ({
   const user = uniqueUser('pa');
   await createAccount(request, baseURL!, user);
   await addAuthenticator(page);
-  await page.addInitScript(() => {
-    if (localStorage.getItem('e2e-no-autofill')) {
-      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
-    }
-  });
+  await honourAutofillSwitch(page);
   await logIn(page, user.username);
   await waitForHydration(page);
   const card = page.locator('section', { has: page.getByRole('heading', { name: 'Passkeys' }) });

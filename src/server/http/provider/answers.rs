@@ -1,6 +1,10 @@
 //! The small answers the browser side gives: redirects that are never cached, and plain
 //! pages for what cannot go back to the app.
 
+use crate::server::{
+    auth::{ClientInfo, sessions, sessions::Authenticated},
+    state::AppState,
+};
 use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
@@ -27,6 +31,24 @@ pub(super) fn expired() -> Response {
         "This sign-in has expired",
         "Go back to the app and start signing in again.",
     )
+}
+
+/// Ends this session (the browser's cookies too) and goes on to `to`; a 503 if the
+/// store cannot be asked, never a half logout.
+pub(super) async fn log_out_to(
+    state: &AppState,
+    found: &Authenticated,
+    client: &ClientInfo,
+    to: &str,
+) -> Response {
+    if sessions::logout(state, found, client).await.is_err() {
+        return unavailable();
+    }
+    let mut res = see_other(to);
+    for value in state.cookies.cleared() {
+        res.headers_mut().append(header::SET_COOKIE, value);
+    }
+    res
 }
 
 pub(super) fn unavailable() -> Response {

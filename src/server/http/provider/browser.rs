@@ -3,10 +3,12 @@
 //! back to the app.
 
 use super::CONSENT_PAGE;
-use super::answers::{encode, escape, expired, page, page_with, see_other, unavailable};
+use super::answers::{
+    encode, escape, expired, log_out_to, page, page_with, see_other, unavailable,
+};
 use crate::server::http::middleware::auth::RequestAuth;
 use crate::server::{
-    auth::{ClientInfo, sessions},
+    auth::ClientInfo,
     browser_state,
     db::users::UserRow,
     provider::{
@@ -25,6 +27,11 @@ use axum::{
 };
 use serde::Deserialize;
 use tower_sessions::Session;
+
+/// The login page, coming back here to the waiting request.
+fn login_path() -> String {
+    format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH))
+}
 
 /// Where the account chooser posts.
 const ACCOUNT_PATH: &str = "/oauth2/authorize/account";
@@ -103,14 +110,14 @@ async fn proceed(
     session: &Session,
 ) -> Response {
     match authorize::decide(state, req, auth.0.as_ref()).await {
-        Ok(Next::Login) => see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH))),
+        Ok(Next::Login) => see_other(&login_path()),
         Ok(Next::FreshLogin) => {
             see_other(&format!("/confirm?next={}", encode(AUTHORIZE_RESUME_PATH)))
         }
         Ok(Next::Consent) => see_other(CONSENT_PAGE),
         Ok(Next::SelectAccount) => match auth.0.as_ref() {
             Some(found) => choose_account(req, &found.user),
-            None => see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH))),
+            None => see_other(&login_path()),
         },
         Ok(Next::Redirect(url)) => {
             browser_state::forget_authorization(session).await;
@@ -166,16 +173,7 @@ async fn account_chosen(
         return unavailable();
     }
     match (form.choice.as_str(), auth.0.as_ref()) {
-        ("another", Some(found)) => {
-            if sessions::logout(&state, found, &client).await.is_err() {
-                return unavailable();
-            }
-            let mut res = see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH)));
-            for value in state.cookies.cleared() {
-                res.headers_mut().append(header::SET_COOKIE, value);
-            }
-            res
-        }
+        ("another", Some(found)) => log_out_to(&state, found, &client, &login_path()).await,
         _ => proceed(&state, &req, &auth, &headers, &session).await,
     }
 }
@@ -199,7 +197,7 @@ async fn consent_decision(
         return expired();
     };
     let Some(found) = auth.0.as_ref() else {
-        return see_other(&format!("/login?next={}", encode(AUTHORIZE_RESUME_PATH)));
+        return see_other(&login_path());
     };
     let url = if form.decision == "allow" {
         if consent::allow(&state, &req.client_id, &found.user.id, &req.scope, &client)

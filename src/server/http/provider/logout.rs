@@ -1,17 +1,17 @@
 //! RP-initiated logout (`end_session`): an app sends the person here with the ID token
 //! it holds, and they come back to the app's registered address.
 
-use super::answers::{page, see_other, unavailable};
+use super::answers::{log_out_to, page, see_other, unavailable};
 use crate::server::http::middleware::auth::RequestAuth;
 use crate::server::{
-    auth::{ClientInfo, sessions},
+    auth::ClientInfo,
     provider::{clients, tokens},
     state::AppState,
 };
 use axum::{
     Extension, Form, Router,
     extract::{Query, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::Response,
     routing::get,
 };
@@ -106,12 +106,5 @@ async fn log_out_from_app(
     if !same_person {
         return see_other(&target);
     }
-    if sessions::logout(&state, found, &client).await.is_err() {
-        return unavailable();
-    }
-    let mut res = see_other(&target);
-    for value in state.cookies.cleared() {
-        res.headers_mut().append(header::SET_COOKIE, value);
-    }
-    res
+    log_out_to(&state, found, &client, &target).await
 }
