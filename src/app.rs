@@ -54,8 +54,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn provide_csp_nonce() {
     use crate::server::http::middleware::security_headers::CspNonce;
-    if let Some(nonce) = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    if let Some(nonce) =
+        with_context::<axum::http::request::Parts, _>(|p| p.extensions.get::<CspNonce>().cloned())
+            .flatten()
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }

@@ -207,22 +207,16 @@ pub async fn redirect_with(
     Redirect::to(page).into_response()
 }
 
-fn parts() -> Option<Parts> {
-    use_context::<Parts>()
-}
-
 /// A form posted by the browser itself (JavaScript off) rather than by the Leptos client:
 /// it expects a page, so it gets a redirect.
 fn is_plain_form_post() -> bool {
-    parts()
-        .and_then(|p| {
-            p.headers
-                .get(header::ACCEPT)?
-                .to_str()
-                .ok()
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
+    with_context::<Parts, _>(|p| {
+        p.headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+    .unwrap_or(false)
 }
 
 async fn put_flash(flash: FormFlash) {
@@ -237,11 +231,15 @@ async fn put_flash(flash: FormFlash) {
 /// navigation, straight from the browser state.
 pub async fn flash_for(forms: &str) -> Option<FormFlash> {
     let wanted = |flash: &FormFlash| forms.split(',').any(|f| f == flash.form);
-    let parts = parts()?;
-    if let Some(flash) = parts.extensions.get::<FormFlash>() {
-        return wanted(flash).then(|| flash.clone());
+    let (taken, session) = with_context::<Parts, _>(|p| {
+        let taken = p.extensions.get::<FormFlash>();
+        let taken = taken.map(|flash| wanted(flash).then(|| flash.clone()));
+        (taken, p.extensions.get::<Session>().cloned())
+    })?;
+    if let Some(taken) = taken {
+        return taken;
     }
-    let session = parts.extensions.get::<Session>()?;
+    let session = session?;
     let peek = session
         .get::<FormFlash>(browser_state::FLASH_KEY)
         .await
@@ -250,7 +248,7 @@ pub async fn flash_for(forms: &str) -> Option<FormFlash> {
     if !wanted(&peek) {
         return None;
     }
-    browser_state::take_flash(session).await
+    browser_state::take_flash(&session).await
 }
 
 #[cfg(test)]

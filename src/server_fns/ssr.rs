@@ -26,13 +26,15 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
-fn parts() -> Option<Parts> {
-    use_context::<Parts>()
+/// Reads the request without copying it (`use_context` would clone every header and
+/// extension, several times per page render).
+fn with_parts<T>(read: impl FnOnce(&Parts) -> Option<T>) -> Option<T> {
+    with_context::<Parts, _>(read).flatten()
 }
 
 /// The logged-in user of this request, if any.
 pub fn auth() -> Option<Authenticated> {
-    parts()?.extensions.get::<RequestAuth>()?.0.clone()
+    with_parts(|p| p.extensions.get::<RequestAuth>()?.0.clone())
 }
 
 /// The logged-in user, or 401.
@@ -41,9 +43,7 @@ pub fn require_auth() -> Result<Authenticated, AppError> {
 }
 
 pub fn client_info() -> ClientInfo {
-    parts()
-        .and_then(|p| p.extensions.get::<ClientInfo>().cloned())
-        .unwrap_or_default()
+    with_parts(|p| p.extensions.get::<ClientInfo>().cloned()).unwrap_or_default()
 }
 
 fn set_cookies(values: Vec<HeaderValue>) {
@@ -74,7 +74,7 @@ pub fn clear_pending_login(state: &AppState) {
 
 /// The token of the login waiting in this browser for its second factor.
 pub fn pending_login_token(state: &AppState) -> Option<String> {
-    crate::server::http::cookies::read(&parts()?.headers, &state.cookies.pending_login)
+    with_parts(|p| crate::server::http::cookies::read(&p.headers, &state.cookies.pending_login))
 }
 
 /// Starts the session a login earned in this browser: the previous session (perhaps
