@@ -2,7 +2,7 @@
 
 /// Page renders allocate many small short-lived values; glibc's malloc spent a third of
 /// their CPU on its arenas. mimalloc is built with arena eager commit off
-/// (`.cargo/config.toml`), which keeps idle memory where glibc's was.
+/// (`.cargo/config.toml`), which keeps idle memory near glibc's (35 against 34 MiB).
 #[cfg(feature = "ssr")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
