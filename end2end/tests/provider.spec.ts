@@ -80,6 +80,20 @@ async function json(page: Page, id: string) {
   return JSON.parse((await page.locator(`#${id}`).textContent()) ?? 'null');
 }
 
+/** Gatehouse's login page, serving the app's waiting sign-in, ready to use. */
+async function expectLoginFor(page: Page, app: string) {
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
+  await expect(page.locator('.app-banner')).toContainText(`Sign in to ${app}`);
+  await waitForHydration(page);
+}
+
+/** Logs in with a password on the login page that serves the app's sign-in. */
+async function logInFor(page: Page, app: string, username: string) {
+  await expectLoginFor(page, app);
+  await fillLogin(page, username);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
 test('a confidential app signs a person in with openid-client: consent, userinfo, refresh, introspection, revocation, logout', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
   const user = uniqueUser('rp');
@@ -87,11 +101,7 @@ test('a confidential app signs a person in with openid-client: consent, userinfo
   const app = await startApp('Acme Notes', ['--confidential']);
 
   await page.goto(`${app.url}/login`);
-  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
-  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme Notes');
-  await waitForHydration(page);
-  await fillLogin(page, user.username);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logInFor(page, 'Acme Notes', user.username);
   // A third-party app: the person is asked, once.
   await expect(page.getByRole('heading', { name: 'Allow Acme Notes?' })).toBeVisible();
   await expect(page.getByText('See your email address')).toBeVisible();
@@ -251,11 +261,7 @@ test('a single-page app on another origin signs in with openid-client in the bro
 
   await page.goto(`${app.url}/spa`);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
-  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme SPA');
-  await waitForHydration(page);
-  await fillLogin(page, user.username);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logInFor(page, 'Acme SPA', user.username);
   // Back on the app's page, which calls the token, userinfo and revocation endpoints
   // from its own origin (CORS), and cannot read introspection.
   await expect(page).toHaveURL(new RegExp(`^${app.url}/spa\\?`));
@@ -291,11 +297,7 @@ test('prompt=select_account: continue as the person logged in, or use another ac
   // Another account: logged out, the login page for the app, then back as the other.
   await page.goto(`${app.url}/login?prompt=select_account`);
   await page.getByRole('button', { name: 'Use another account' }).click();
-  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
-  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme Picker');
-  await waitForHydration(page);
-  await fillLogin(page, second.username);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logInFor(page, 'Acme Picker', second.username);
   await expect(page).toHaveURL(new RegExp(`^${app.url}/callback\\?`));
   expect((await json(page, 'claims')).preferred_username).toBe(second.username);
   expect(problems).toEqual([]);
@@ -321,9 +323,7 @@ test('a passkey sign-in serves a waiting app: back to it with amr hwk', async ({
 
   const app = await startApp('Acme Keys', ['--confidential', '--first-party']);
   await page.goto(`${app.url}/login`);
-  await expect(page).toHaveURL(/\/login\?next=%2Foauth2%2Fauthorize%2Fresume$/);
-  await expect(page.locator('.app-banner')).toContainText('Sign in to Acme Keys');
-  await waitForHydration(page);
+  await expectLoginFor(page, 'Acme Keys');
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page).toHaveURL(new RegExp(`^${app.url}/callback\\?`));
   const claims = await json(page, 'claims');
