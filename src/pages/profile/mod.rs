@@ -88,16 +88,17 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text="Your profile"/>
         <RequireLogin path="/profile" reload=app.update_profile.version() let:user>
+            // One `Suspend`, not a closure making one: a server render resolves a
+            // boundary's children three times (two dry runs, then the render), and a
+            // closure would build every card each time. The flash never reloads, and a
+            // new user makes `RequireLogin` build this anew.
             <Suspense fallback=|| ()>
                 {
                     let user = user.clone();
-                    move || {
-                        let user = user.clone();
-                        Suspend::new(async move {
-                            let flash = flash.await.ok().flatten().unwrap_or_default();
-                            view! { <Profile user flash saves_at_open/> }
-                        })
-                    }
+                    Suspend::new(async move {
+                        let flash = flash.await.ok().flatten().unwrap_or_default();
+                        view! { <Profile user flash saves_at_open/> }
+                    })
                 }
             </Suspense>
         </RequireLogin>
