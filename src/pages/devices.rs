@@ -27,8 +27,9 @@ pub fn DevicesPage() -> impl IntoView {
     view! {
         <Title text="Your devices"/>
         <RequireLogin path="/sessions" let:_user>
+            // One `Suspend`, not a closure: see the profile page.
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
                     view! { <Devices flash list sign_out_one sign_out_others app/> }
                 })}
