@@ -43,7 +43,9 @@ pub fn precompress(root: &Path) -> std::io::Result<usize> {
             if packed.len() >= data.len() {
                 continue;
             }
-            let partial = sibling(&file, &format!("{ext}.partial"));
+            // A name of this run's own: another instance compressing the same folder
+            // would otherwise truncate the file this one is about to rename.
+            let partial = sibling(&file, &format!("{ext}.{}.partial", partial_suffix()));
             std::fs::write(&partial, packed)?;
             std::fs::rename(&partial, &target)?;
             written += 1;
@@ -67,6 +69,13 @@ fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     w.write_all(data)?;
     w.finish()
+}
+
+/// Unique among the processes and threads writing now: the process id and a counter.
+fn partial_suffix() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
 }
 
 fn sibling(file: &Path, ext: &str) -> PathBuf {
@@ -140,5 +149,56 @@ mod tests {
         std::fs::write(&wasm, b"new build").unwrap();
         assert_eq!(drop_stale(dir.path()).unwrap(), 2);
         assert!(!sibling(&wasm, "br").exists());
+    }
+
+    /// Two instances sharing one site folder (a rolling restart, or a fleet on one
+    /// machine) compress it at the same time: both must finish, and every sibling must
+    /// be whole.
+    #[test]
+    fn two_instances_compressing_one_folder_do_not_trip_on_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        // Many small files: the one behind skips what the other has done and catches
+        // up, so both often compress the same file at the same moment.
+        let original: Vec<u8> = (0..4_000u32).map(|i| (i % 253) as u8).collect();
+        let files: Vec<PathBuf> = (0..300)
+            .map(|i| {
+                let file = dir.path().join(format!("chunk_{i}.wasm"));
+                std::fs::write(&file, &original).unwrap();
+                file
+            })
+            .collect();
+        let start = std::sync::Barrier::new(2);
+        let results: Vec<std::io::Result<usize>> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        precompress(dir.path())
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for result in results {
+            assert!(result.is_ok(), "an instance failed: {result:?}");
+        }
+        for file in &files {
+            let mut unpacked = Vec::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(sibling(file, "gz")).unwrap())
+                .read_to_end(&mut unpacked)
+                .unwrap();
+            assert_eq!(unpacked, original);
+        }
+        let partials = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .to_string_lossy()
+                    .ends_with(".partial")
+            })
+            .count();
+        assert_eq!(partials, 0, "half-written files left behind");
     }
 }
