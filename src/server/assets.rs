@@ -43,11 +43,15 @@ pub fn precompress(root: &Path) -> std::io::Result<usize> {
             if packed.len() >= data.len() {
                 continue;
             }
-            // A name of this run's own: another instance compressing the same folder
-            // would otherwise truncate the file this one is about to rename.
-            let partial = sibling(&file, &format!("{ext}.{}.partial", partial_suffix()));
-            std::fs::write(&partial, packed)?;
-            std::fs::rename(&partial, &target)?;
+            // A file of this run's own, renamed into place when whole: another instance
+            // compressing the same folder would otherwise truncate the file this one is
+            // about to rename. Removed if anything fails, so nothing piles up.
+            let mut partial = tempfile::Builder::new()
+                .suffix(".partial")
+                .permissions(std::fs::metadata(&file)?.permissions())
+                .tempfile_in(file.parent().unwrap_or(root))?;
+            partial.write_all(&packed)?;
+            partial.persist(&target).map_err(|e| e.error)?;
             written += 1;
         }
     }
@@ -69,13 +73,6 @@ fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     w.write_all(data)?;
     w.finish()
-}
-
-/// Unique among the processes and threads writing now: the process id and a counter.
-fn partial_suffix() -> String {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}-{n}", std::process::id())
 }
 
 fn sibling(file: &Path, ext: &str) -> PathBuf {
