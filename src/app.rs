@@ -27,7 +27,10 @@ use leptos_router::{
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    provide_csp_nonce();
+    {
+        provide_csp_nonce();
+        crate::pages::ChunkPreloads::provide();
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

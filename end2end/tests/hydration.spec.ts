@@ -1,5 +1,7 @@
 import { test, expect } from '@playwright/test';
-import { createAccount, fillLogin, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PASSWORD, createAccount, fillLogin, logIn, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 test('a login form filled before the wasm loads keeps its values after a refused login', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
@@ -68,5 +70,61 @@ test('a first visit loads only the main bundle; pages behind a login bring their
   await waitForHydration(page);
   expect(wasm.some((w) => w !== main), wasm.join(', ')).toBe(true);
   await expect(page.getByRole('button', { name: /Sign out/ }).first()).toBeEnabled();
+  expect(problems).toEqual([]);
+});
+
+test('each page preloads its own chunks, every time, however many pages render at once', async ({ page, playwright, request, baseURL }) => {
+  // The chunks each lazily loaded page needs, as the build wrote them.
+  const site = process.env.LEPTOS_SITE_ROOT ?? join(__dirname, '..', '..', 'target', 'site');
+  const manifest: Record<string, string[]> = JSON.parse(readFileSync(join(site, 'pkg', '__wasm_split_manifest.json'), 'utf8'));
+  const key = Object.keys(manifest).find((k) => k.startsWith('__profile_route_view_'));
+  expect(key, Object.keys(manifest).join(', ')).toBeTruthy();
+  const profileChunks = manifest[key!].map((m) => `/pkg/${m}.wasm`).sort();
+
+  const user = uniqueUser('preload');
+  await createAccount(request, baseURL!, user);
+  const client = await playwright.request.newContext({ baseURL });
+  const login = await client.post('/fn/login', {
+    form: { login: user.username, password: PASSWORD, next: '' },
+    headers: { Origin: baseURL!, Accept: 'application/json' },
+    maxRedirects: 0,
+  });
+  expect(login.status(), await login.text()).toBeLessThan(400);
+  const anonymous = await playwright.request.newContext({ baseURL });
+
+  const preloads = (html: string) => {
+    const head = html.slice(0, html.indexOf('</head>'));
+    return [...head.matchAll(/<link [^>]*rel="preload"[^>]*>/g)]
+      .map((m) => /href="([^"]+)"/.exec(m[0])![1])
+      .filter((href) => href !== '/pkg/gatehouse.wasm')
+      .sort();
+  };
+  // Profile pages and login pages (no chunk of their own) rendered side by side, as
+  // many users' visits are: each response names its own page's chunks, once each.
+  for (let round = 0; round < 4; round++) {
+    const pages = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => (i % 2 ? client.get('/profile') : anonymous.get('/login?x=' + i)))
+    );
+    for (const [i, res] of pages.entries()) {
+      expect(res.status()).toBe(200);
+      const found = preloads(await res.text());
+      if (i % 2) expect(found, `/profile, round ${round}`).toEqual(profileChunks);
+      else expect(found, `/login, round ${round}`).toEqual([]);
+    }
+  }
+  await client.dispose();
+  await anonymous.dispose();
+
+  // In a browser, the page's own fetch of each chunk uses its preload: nothing twice.
+  const problems = watchConsole(page);
+  await logIn(page, user.username);
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
+  });
+  await page.goto('/profile');
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { name: 'Public profile' })).toBeVisible();
+  expect(wasm.filter((w) => w !== '/pkg/gatehouse.wasm').sort()).toEqual(profileChunks);
   expect(problems).toEqual([]);
 });

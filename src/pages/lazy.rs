@@ -24,6 +24,8 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                preload_chunks();
                 view! { <$page/> }.into_any()
             }
         }
@@ -47,3 +49,107 @@ lazy_page!(VerifyEmailRoute, VerifyEmailPage);
 lazy_page!(CancelEmailChangeRoute, CancelEmailChangePage);
 lazy_page!(ForgotPasswordRoute, ForgotPasswordPage);
 lazy_page!(ResetPasswordRoute, ResetPasswordPage);
+
+/// The list of lazily loaded pages a server render asks for, taken over from Leptos (see
+/// [`preload_chunks`]), and the pages whose chunks this response already preloads.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct ChunkPreloads {
+    requested: leptos::PrefetchLazyFn,
+    written: ArcStoredValue<std::collections::HashSet<&'static str>>,
+}
+
+#[cfg(feature = "ssr")]
+impl ChunkPreloads {
+    /// Called by the shell, on the render's root owner: this list replaces the one Leptos
+    /// put there, which then stays empty, so Leptos' own pass writes nothing.
+    pub fn provide() {
+        let preloads = Self::default();
+        provide_context(preloads.requested.clone());
+        provide_context(preloads);
+    }
+}
+
+/// Preloads the wasm chunks of the page being rendered, in this response's `<head>`.
+///
+/// Leptos 0.8 writes these links itself after the render, but outside the request's
+/// reactive owner (`leptos_integration_utils`' `from_app`), so it finds whatever owner the
+/// worker thread last had: about half the pages got no links, and others got other
+/// responses' too (one `/profile` came with six copies of its 66). Here they are written
+/// while the page renders, in its own request.
+#[cfg(feature = "ssr")]
+fn preload_chunks() {
+    use leptos::WasmSplitManifest;
+    use leptos_meta::Link;
+    let (Some(preloads), Some(manifest)) = (
+        use_context::<ChunkPreloads>(),
+        use_context::<WasmSplitManifest>(),
+    ) else {
+        return;
+    };
+    // Leptos records the page just before this runs (`prefetch_lazy_fn_on_server`).
+    let pages: Vec<&'static str> = preloads.requested.0.with_value(|requested| {
+        preloads
+            .written
+            .try_update_value(|written| {
+                requested
+                    .iter()
+                    .copied()
+                    .filter(|page| written.insert(page))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    for page in pages {
+        let Some(hrefs) = chunk_hrefs(page, &manifest) else {
+            continue;
+        };
+        // Rendering a `leptos_meta` tag hands it to the response's `<head>`. `fetch()`
+        // asks for a chunk with the same credentials as `crossorigin="anonymous"`, so the
+        // browser uses the preloaded copy.
+        for href in hrefs.chunks.iter() {
+            _ = view! { <Link rel="preload" href=href.clone() as_="fetch" crossorigin="anonymous"/> }
+                .to_html();
+        }
+        _ = view! { <Link rel="modulepreload" href=hrefs.loader.clone()/> }.to_html();
+    }
+}
+
+/// The addresses a page preloads: its chunks, and the script that loads them.
+#[cfg(feature = "ssr")]
+struct ChunkHrefs {
+    chunks: Vec<std::sync::Arc<str>>,
+    loader: std::sync::Arc<str>,
+}
+
+/// A page's addresses, made the first time it renders: the manifest is read once per
+/// process (by Leptos), so they never change.
+#[cfg(feature = "ssr")]
+fn chunk_hrefs(
+    page: &'static str,
+    manifest: &leptos::WasmSplitManifest,
+) -> Option<std::sync::Arc<ChunkHrefs>> {
+    use std::{
+        collections::HashMap,
+        sync::{Arc, LazyLock, Mutex, PoisonError},
+    };
+    type ByPage = HashMap<&'static str, Option<Arc<ChunkHrefs>>>;
+    static HREFS: LazyLock<Mutex<ByPage>> = LazyLock::new(Default::default);
+    let mut hrefs = HREFS.lock().unwrap_or_else(PoisonError::into_inner);
+    hrefs
+        .entry(page)
+        .or_insert_with(|| {
+            manifest.0.with_value(|(pkg, chunks, loader)| {
+                chunks.get(page).map(|chunks| {
+                    Arc::new(ChunkHrefs {
+                        chunks: chunks
+                            .iter()
+                            .map(|c| format!("{pkg}/{c}.wasm").into())
+                            .collect(),
+                        loader: format!("{pkg}/{loader}").into(),
+                    })
+                })
+            })
+        })
+        .clone()
+}
