@@ -1,5 +1,5 @@
 import { Browser, test, expect } from '@playwright/test';
-import { PASSWORD, createAccount, createAdmin, fillLogin, logIn, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { PASSWORD, createAccount, createAdmin, fillLogin, logIn, loggedInClient, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 async function newPage(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL });
@@ -106,13 +106,7 @@ test('every admin page answers a logged-in user who is not an admin with a real 
   const user = uniqueUser('plainhttp');
   await createAccount(request, baseURL!, user);
   // A plain HTTP client, no browser: the status must come from the server itself.
-  const client = await playwright.request.newContext({ baseURL });
-  const login = await client.post('/fn/login', {
-    form: { login: user.username, password: PASSWORD, next: '' },
-    headers: { Origin: baseURL!, Accept: 'application/json' },
-    maxRedirects: 0,
-  });
-  expect(login.status(), await login.text()).toBeLessThan(400);
+  const client = await loggedInClient(playwright, baseURL!, user.username);
   expect((await client.get('/profile', { maxRedirects: 0 })).status()).toBe(200);
   for (const path of ['/admin', '/admin?q=x', '/admin/audit', '/admin/overview', '/admin/users/00000000-0000-0000-0000-000000000000']) {
     const res = await client.get(path, { maxRedirects: 0 });

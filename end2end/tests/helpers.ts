@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { APIRequestContext, Page, expect } from '@playwright/test';
+import { APIRequest, APIRequestContext, Page, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -154,6 +154,18 @@ export function createAdmin(user: { username: string; email: string }, data = '.
       GATEHOUSE_LOG: 'warn',
     },
   });
+}
+
+/** A plain HTTP client (no browser) logged in as `login` through the login server function. */
+export async function loggedInClient(playwright: { request: APIRequest }, baseURL: string, login: string): Promise<APIRequestContext> {
+  const client = await playwright.request.newContext({ baseURL });
+  const res = await client.post('/fn/login', {
+    form: { login, password: PASSWORD, next: '' },
+    headers: { Origin: baseURL, Accept: 'application/json' },
+    maxRedirects: 0,
+  });
+  expect(res.status(), await res.text()).toBeLessThan(400);
+  return client;
 }
 
 /** Logs in through the login page and lands on the profile. */

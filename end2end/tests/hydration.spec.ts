@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASSWORD, createAccount, fillLogin, logIn, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { createAccount, fillLogin, logIn, loggedInClient, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 test('a login form filled before the wasm loads keeps its values after a refused login', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
@@ -83,13 +83,7 @@ test('each page preloads its own chunks, every time, however many pages render a
 
   const user = uniqueUser('preload');
   await createAccount(request, baseURL!, user);
-  const client = await playwright.request.newContext({ baseURL });
-  const login = await client.post('/fn/login', {
-    form: { login: user.username, password: PASSWORD, next: '' },
-    headers: { Origin: baseURL!, Accept: 'application/json' },
-    maxRedirects: 0,
-  });
-  expect(login.status(), await login.text()).toBeLessThan(400);
+  const client = await loggedInClient(playwright, baseURL!, user.username);
   const anonymous = await playwright.request.newContext({ baseURL });
 
   const preloads = (html: string) => {
