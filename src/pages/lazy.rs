@@ -68,6 +68,21 @@ impl ChunkPreloads {
         provide_context(preloads.requested.clone());
         provide_context(preloads);
     }
+
+    /// The pages rendered so far whose links are not written yet, now marked written.
+    fn take_unwritten(&self) -> Vec<&'static str> {
+        self.requested.0.with_value(|requested| {
+            self.written
+                .try_update_value(|written| {
+                    requested
+                        .iter()
+                        .copied()
+                        .filter(|page| written.insert(page))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
 }
 
 /// Preloads the wasm chunks of the page being rendered, in this response's `<head>`.
@@ -88,19 +103,7 @@ fn preload_chunks() {
         return;
     };
     // Leptos records the page just before this runs (`prefetch_lazy_fn_on_server`).
-    let pages: Vec<&'static str> = preloads.requested.0.with_value(|requested| {
-        preloads
-            .written
-            .try_update_value(|written| {
-                requested
-                    .iter()
-                    .copied()
-                    .filter(|page| written.insert(page))
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
-    for page in pages {
+    for page in preloads.take_unwritten() {
         let Some(hrefs) = chunk_hrefs(page, &manifest) else {
             continue;
         };
@@ -122,6 +125,26 @@ struct ChunkHrefs {
     loader: std::sync::Arc<str>,
 }
 
+#[cfg(feature = "ssr")]
+impl ChunkHrefs {
+    /// `None` for a page the build did not split out.
+    fn from_manifest(
+        page: &str,
+        manifest: &leptos::WasmSplitManifest,
+    ) -> Option<std::sync::Arc<Self>> {
+        manifest.0.with_value(|(pkg, chunks, loader)| {
+            let chunks = chunks.get(page)?;
+            Some(std::sync::Arc::new(Self {
+                chunks: chunks
+                    .iter()
+                    .map(|c| format!("{pkg}/{c}.wasm").into())
+                    .collect(),
+                loader: format!("{pkg}/{loader}").into(),
+            }))
+        })
+    }
+}
+
 /// A page's addresses, made the first time it renders: the manifest is read once per
 /// process (by Leptos), so they never change.
 #[cfg(feature = "ssr")]
@@ -138,18 +161,6 @@ fn chunk_hrefs(
     let mut hrefs = HREFS.lock().unwrap_or_else(PoisonError::into_inner);
     hrefs
         .entry(page)
-        .or_insert_with(|| {
-            manifest.0.with_value(|(pkg, chunks, loader)| {
-                chunks.get(page).map(|chunks| {
-                    Arc::new(ChunkHrefs {
-                        chunks: chunks
-                            .iter()
-                            .map(|c| format!("{pkg}/{c}.wasm").into())
-                            .collect(),
-                        loader: format!("{pkg}/{loader}").into(),
-                    })
-                })
-            })
-        })
+        .or_insert_with(|| ChunkHrefs::from_manifest(page, manifest))
         .clone()
 }
