@@ -18,7 +18,7 @@ use crate::{
     },
 };
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     Lazy, SsrMode,
     components::{A, Route, Router, Routes},
@@ -37,6 +37,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The same on every page, so written here (server only) rather than as
+                // `leptos_meta` tags in `App`, whose code the browser would download.
+                <link id="leptos" rel="stylesheet" href="/pkg/gatehouse.css"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="description" content="Gatehouse: your accounts, on your server."/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 // Passkey ceremonies (WebAuthn) in plain JavaScript, kept out of the wasm.
@@ -136,10 +142,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
-        <Meta name="color-scheme" content="light dark"/>
-        <Meta name="description" content="Gatehouse: your accounts, on your server."/>
         <Title formatter=|title: String| if title.is_empty() { "Gatehouse".to_string() } else { format!("{title} · Gatehouse") }/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
