@@ -17,7 +17,8 @@ pub mod server;
 
 /// The browser entry point: attaches the app to the server-rendered page. Hydration is
 /// asynchronous because a lazily loaded page (`pages::lazy`) must fetch its chunk first;
-/// only then is the page marked hydrated (the browser tests wait for that mark).
+/// only then is the page marked hydrated (the browser tests wait for that mark). A lazily
+/// loaded part of a page (`pages::login`) is fetched before hydration starts.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -27,6 +28,7 @@ pub fn hydrate() {
         let Some(body) = document().body() else {
             return;
         };
+        pages::load_rendered_parts().await;
         leptos::mount::hydrate_from_async(body, app::App)
             .await
             .forget();

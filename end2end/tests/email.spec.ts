@@ -32,6 +32,7 @@ test('signup, verification mail, verified, login', async ({ page }) => {
 });
 
 test('an unverified login is told to verify and can ask for a new link', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
   const user = uniqueUser('jon');
   await request.post('/fn/signup', {
     form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: '' },
@@ -48,6 +49,7 @@ test('an unverified login is told to verify and can ask for a new link', async (
   // same polite notice either way.
   await page.getByRole('button', { name: 'Send a new verification link' }).click();
   await expect(page.getByText('If that account exists and still needs verifying')).toBeVisible();
+  expect(problems).toEqual([]);
 
   // Opening the link (as a mail scanner would) spends nothing; the button does.
   await page.goto(linkIn(first));

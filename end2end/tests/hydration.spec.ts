@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAccount, fillLogin, logIn, loggedInClient, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { PASSWORD, createAccount, fillLogin, logIn, loggedInClient, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 test('a login form filled before the wasm loads keeps its values after a refused login', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
@@ -39,6 +39,50 @@ test('a login form filled before the wasm loads keeps its values after a refused
   expect(problems).toEqual([]);
 });
 
+test('an unverified login posted before the wasm loads comes back with the resend form, which hydrates', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('early');
+  await request.post('/fn/signup', {
+    form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: '' },
+    headers: { Origin: baseURL!, Accept: 'application/json' },
+  });
+
+  // No wasm until the answer to the plain post is on screen: the server renders the form
+  // for a new link, whose code is a chunk of its own, and the page must hydrate with it.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/login', { waitUntil: 'domcontentloaded' });
+  await fillLogin(page, user.username);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert').first()).toContainText('Please verify your email address first');
+  await expect(page.getByRole('button', { name: 'Send a new verification link' })).toBeVisible();
+  release();
+  await waitForHydration(page);
+
+  // Hydrated: the form answers in place.
+  const reloads: string[] = [];
+  page.on('framenavigated', (f) => f === page.mainFrame() && reloads.push(f.url()));
+  await page.getByRole('button', { name: 'Send a new verification link' }).click();
+  await expect(page.getByText('If that account exists and still needs verifying')).toBeVisible();
+  expect(reloads).toEqual([]);
+  expect(problems).toEqual([]);
+});
+
+/** The chunks a lazily loaded page or part needs, as the build's manifest names them. */
+function chunksOf(prefix: string): string[] {
+  const site = process.env.LEPTOS_SITE_ROOT ?? join(__dirname, '..', '..', 'target', 'site');
+  const manifest: Record<string, string[]> = JSON.parse(readFileSync(join(site, 'pkg', '__wasm_split_manifest.json'), 'utf8'));
+  const key = Object.keys(manifest).find((k) => k.startsWith(prefix));
+  expect(key, `${prefix} in ${Object.keys(manifest).join(', ')}`).toBeTruthy();
+  return manifest[key!].map((m) => `/pkg/${m}.wasm`).sort();
+}
+
+const MAIN = '/pkg/gatehouse.wasm';
+
 test('a first visit loads only the main bundle; pages behind a login bring their own chunk', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
   const user = uniqueUser('split');
@@ -48,10 +92,13 @@ test('a first visit loads only the main bundle; pages behind a login bring their
     if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
   });
 
+  // The main bundle, and the sign-in link form's chunks because this server offers sign-in
+  // links (most leave them off, and their visitors never fetch these). The form for a new
+  // verification link comes only after an unverified login.
   await page.goto('/login');
   await waitForHydration(page);
-  expect(wasm.length, wasm.join(', ')).toBe(1);
-  const main = wasm[0];
+  await expect(page.getByLabel('Email for a sign-in link')).toBeVisible();
+  expect(wasm.sort()).toEqual([MAIN, ...chunksOf('sign_in_link_form_')].sort());
 
   // Logging in navigates in the browser to /profile, whose code comes in its own chunk;
   // the page then works (a save answers without a reload).
@@ -59,7 +106,7 @@ test('a first visit loads only the main bundle; pages behind a login bring their
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { name: 'Public profile' })).toBeVisible();
-  expect(wasm.filter((w) => w !== main).length, wasm.join(', ')).toBeGreaterThan(0);
+  expect(wasm.filter((w) => w !== MAIN).length, wasm.join(', ')).toBeGreaterThan(0);
   await page.getByLabel('Display name').fill('Split Tester');
   await page.getByRole('button', { name: 'Save profile' }).click();
   await expect(page.getByText('Your profile has been saved.')).toBeVisible();
@@ -68,18 +115,14 @@ test('a first visit loads only the main bundle; pages behind a login bring their
   wasm.length = 0;
   await page.goto('/sessions');
   await waitForHydration(page);
-  expect(wasm.some((w) => w !== main), wasm.join(', ')).toBe(true);
+  expect(wasm.some((w) => w !== MAIN), wasm.join(', ')).toBe(true);
   await expect(page.getByRole('button', { name: /Sign out/ }).first()).toBeEnabled();
   expect(problems).toEqual([]);
 });
 
 test('each page preloads its own chunks, every time, however many pages render at once', async ({ page, playwright, request, baseURL }) => {
-  // The chunks each lazily loaded page needs, as the build wrote them.
-  const site = process.env.LEPTOS_SITE_ROOT ?? join(__dirname, '..', '..', 'target', 'site');
-  const manifest: Record<string, string[]> = JSON.parse(readFileSync(join(site, 'pkg', '__wasm_split_manifest.json'), 'utf8'));
-  const key = Object.keys(manifest).find((k) => k.startsWith('__profile_route_view_'));
-  expect(key, Object.keys(manifest).join(', ')).toBeTruthy();
-  const profileChunks = manifest[key!].map((m) => `/pkg/${m}.wasm`).sort();
+  const profileChunks = chunksOf('__profile_route_view_');
+  const loginChunks = chunksOf('sign_in_link_form_');
 
   const user = uniqueUser('preload');
   await createAccount(request, baseURL!, user);
@@ -90,11 +133,12 @@ test('each page preloads its own chunks, every time, however many pages render a
     const head = html.slice(0, html.indexOf('</head>'));
     return [...head.matchAll(/<link [^>]*rel="preload"[^>]*>/g)]
       .map((m) => /href="([^"]+)"/.exec(m[0])![1])
-      .filter((href) => href !== '/pkg/gatehouse.wasm')
+      .filter((href) => href !== MAIN)
       .sort();
   };
-  // Profile pages and login pages (no chunk of their own) rendered side by side, as
-  // many users' visits are: each response names its own page's chunks, once each.
+  // Profile pages and login pages (no chunk of their own, but this server shows the
+  // sign-in link form, which has) rendered side by side, as many users' visits are: each
+  // response names its own page's chunks, once each.
   for (let round = 0; round < 4; round++) {
     const pages = await Promise.all(
       Array.from({ length: 24 }, (_, i) => (i % 2 ? client.get('/profile') : anonymous.get('/login?x=' + i)))
@@ -103,7 +147,7 @@ test('each page preloads its own chunks, every time, however many pages render a
       expect(res.status()).toBe(200);
       const found = preloads(await res.text());
       if (i % 2) expect(found, `/profile, round ${round}`).toEqual(profileChunks);
-      else expect(found, `/login, round ${round}`).toEqual([]);
+      else expect(found, `/login, round ${round}`).toEqual(loginChunks);
     }
   }
   await client.dispose();
@@ -119,6 +163,6 @@ test('each page preloads its own chunks, every time, however many pages render a
   await page.goto('/profile');
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Public profile' })).toBeVisible();
-  expect(wasm.filter((w) => w !== '/pkg/gatehouse.wasm').sort()).toEqual(profileChunks);
+  expect(wasm.filter((w) => w !== MAIN).sort()).toEqual(profileChunks);
   expect(problems).toEqual([]);
 });

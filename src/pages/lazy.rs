@@ -50,6 +50,15 @@ lazy_page!(CancelEmailChangeRoute, CancelEmailChangePage);
 lazy_page!(ForgotPasswordRoute, ForgotPasswordPage);
 lazy_page!(ResetPasswordRoute, ResetPasswordPage);
 
+/// Awaits a lazily loaded part of a page (a `#[lazy]` function): the browser fetches its
+/// chunk first; the server preloads that chunk in this response.
+pub(crate) async fn lazy_part<T>(part: impl Future<Output = T>) -> T {
+    let part = part.await;
+    #[cfg(feature = "ssr")]
+    preload_chunks();
+    part
+}
+
 /// The list of lazily loaded pages a server render asks for, taken over from Leptos (see
 /// [`preload_chunks`]), and the pages whose chunks this response already preloads.
 #[cfg(feature = "ssr")]
@@ -85,7 +94,8 @@ impl ChunkPreloads {
     }
 }
 
-/// Preloads the wasm chunks of the page being rendered, in this response's `<head>`.
+/// Preloads the wasm chunks of the page being rendered, and of the lazily loaded parts it
+/// shows, in this response's `<head>`.
 ///
 /// Leptos 0.8 writes these links itself after the render, but outside the request's
 /// reactive owner (`leptos_integration_utils`' `from_app`), so it finds whatever owner the
@@ -102,7 +112,7 @@ fn preload_chunks() {
     ) else {
         return;
     };
-    // Leptos records the page just before this runs (`prefetch_lazy_fn_on_server`).
+    // Leptos records the page or part just before this runs (`prefetch_lazy_fn_on_server`).
     for page in preloads.take_unwritten() {
         let Some(hrefs) = chunk_hrefs(page, &manifest) else {
             continue;

@@ -1,6 +1,6 @@
 //! `/login`: username or email and password. One message for every wrong combination.
 
-use super::flash_resource;
+use super::{flash_resource, lazy_part};
 use crate::{
     app::use_app,
     components::{
@@ -62,9 +62,16 @@ pub fn LoginPage() -> impl IntoView {
                     let site = app.site.await.ok();
                     let links = site.as_ref().is_some_and(|s| s.sign_in_links);
                     let passkeys = site.as_ref().is_some_and(|s| s.passkeys);
+                    // Most sites leave sign-in links off: their visitors never download
+                    // that form (it is a chunk of its own).
+                    let link_form = if links {
+                        Some(lazy_part(sign_in_link_form(flash.clone())).await)
+                    } else {
+                        None
+                    };
                     view! {
                         <LoginForm flash=flash.clone() next=next().unwrap_or_default() passkeys/>
-                        {links.then(|| view! { <SignInLinkForm flash/> })}
+                        {link_form}
                     }
                 })}
             </Suspense>
@@ -114,9 +121,47 @@ fn LoginForm(flash: FormFlash, next: String, passkeys: bool) -> impl IntoView {
             <SubmitButton label="Log in" pending_label="Logging in…" pending=action.pending().into()/>
             <p class="form-links"><A href="/forgot-password">"Forgot your password?"</A></p>
         </ActionForm>
+        // Needed only after that one refusal, so it is a chunk of its own.
         <Show when=unverified>
-            <ResendVerification login=login.value return_to="/login" hide_login=true/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(lazy_part(resend_for_login(login.value)))}
+            </Suspense>
         </Show>
+    }
+}
+
+// The page's lazily loaded parts, and the ids by which the browser finds them in the
+// server's HTML (see `load_rendered_parts`).
+const SIGN_IN_LINK_FORM: &str = "sign-in-link-form";
+const RESEND_FORM: &str = "login-resend";
+
+#[lazy]
+fn sign_in_link_form(flash: FormFlash) -> AnyView {
+    view! { <SignInLinkForm flash/> }.into_any()
+}
+
+#[lazy]
+fn resend_for_login(login: RwSignal<String>) -> AnyView {
+    view! {
+        <div id=RESEND_FORM>
+            <ResendVerification login=login return_to="/login" hide_login=true/>
+        </div>
+    }
+    .into_any()
+}
+
+/// Loads the code of the lazily loaded parts the server rendered into this page, before
+/// the page hydrates: Leptos hydrates a part whose code is still loading as if it were
+/// empty, which does not match the server's HTML and stops hydration. (A refused login
+/// posted before the wasm arrived comes back with the resend form, for example.)
+#[cfg(feature = "hydrate")]
+pub async fn load_rendered_parts() {
+    let rendered = |id| document().get_element_by_id(id).is_some();
+    if rendered(SIGN_IN_LINK_FORM) {
+        __preload_sign_in_link_form().await;
+    }
+    if rendered(RESEND_FORM) {
+        __preload_resend_for_login().await;
     }
 }
 
@@ -129,7 +174,7 @@ fn SignInLinkForm(flash: FormFlash) -> impl IntoView {
     let email = form.field("email");
     view! {
         <p class="divider"><span>"or sign in without a password"</span></p>
-        <ActionForm action=action attr:class="form" attr:novalidate=true attr:id="sign-in-link-form">
+        <ActionForm action=action attr:class="form" attr:novalidate=true attr:id=SIGN_IN_LINK_FORM>
             <FormAlerts error=form.error notice=form.notice/>
             <Field
                 label="Email for a sign-in link"

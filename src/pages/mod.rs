@@ -26,6 +26,8 @@ pub use forgot_password::ForgotPasswordPage;
 pub use home::HomePage;
 pub use lazy::*;
 pub use login::LoginPage;
+#[cfg(feature = "hydrate")]
+pub use login::load_rendered_parts;
 pub use login_verify::LoginVerifyPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
