@@ -5,6 +5,7 @@ import {
   fillLogin,
   fillSignup,
   linkIn,
+  signUp,
   uniqueUser,
   verifyFromMail,
   waitForHydration,
@@ -34,10 +35,7 @@ test('signup, verification mail, verified, login', async ({ page }) => {
 test('an unverified login is told to verify and can ask for a new link', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
   const user = uniqueUser('jon');
-  await request.post('/fn/signup', {
-    form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: '' },
-    headers: { Origin: baseURL!, Accept: 'application/json' },
-  });
+  await signUp(request, baseURL!, user);
   const first = await waitForMail(user.email, 'Verify');
 
   await page.goto('/login');

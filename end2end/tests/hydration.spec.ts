@@ -1,15 +1,10 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASSWORD, createAccount, fillLogin, logIn, loggedInClient, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { createAccount, fillLogin, logIn, loggedInClient, signUp, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
-test('a login form filled before the wasm loads keeps its values after a refused login', async ({ page, request, baseURL }) => {
-  const problems = watchConsole(page);
-  const user = uniqueUser('early');
-  await createAccount(request, baseURL!, user);
-
-  // Hold the wasm back until the form is filled, as a quick typist or a password manager
-  // fills it on a slow connection.
+/** Holds every wasm request back until `release()`, as a slow connection would. */
+async function holdWasm(page: Page) {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let asked = false;
@@ -18,11 +13,22 @@ test('a login form filled before the wasm loads keeps its values after a refused
     await held;
     await route.continue();
   });
+  return { release, asked: () => asked };
+}
+
+test('a login form filled before the wasm loads keeps its values after a refused login', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('early');
+  await createAccount(request, baseURL!, user);
+
+  // Hold the wasm back until the form is filled, as a quick typist or a password manager
+  // fills it on a slow connection.
+  const wasm = await holdWasm(page);
   await page.goto('/login', { waitUntil: 'domcontentloaded' });
   await fillLogin(page, user.username, 'not the right password');
-  expect(asked).toBe(true);
+  expect(wasm.asked()).toBe(true);
   await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
-  release();
+  wasm.release();
   await waitForHydration(page);
 
   // Submitted by the hydrated page (no full reload): the server refuses it.
@@ -42,25 +48,17 @@ test('a login form filled before the wasm loads keeps its values after a refused
 test('an unverified login posted before the wasm loads comes back with the resend form, which hydrates', async ({ page, request, baseURL }) => {
   const problems = watchConsole(page);
   const user = uniqueUser('early');
-  await request.post('/fn/signup', {
-    form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: '' },
-    headers: { Origin: baseURL!, Accept: 'application/json' },
-  });
+  await signUp(request, baseURL!, user);
 
   // No wasm until the answer to the plain post is on screen: the server renders the form
   // for a new link, whose code is a chunk of its own, and the page must hydrate with it.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/*.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const wasm = await holdWasm(page);
   await page.goto('/login', { waitUntil: 'domcontentloaded' });
   await fillLogin(page, user.username);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('alert').first()).toContainText('Please verify your email address first');
   await expect(page.getByRole('button', { name: 'Send a new verification link' })).toBeVisible();
-  release();
+  wasm.release();
   await waitForHydration(page);
 
   // Hydrated: the form answers in place.

@@ -1,5 +1,5 @@
 import { Page, test, expect } from '@playwright/test';
-import { createAccount, fillLogin, uniqueUser, waitForHydration, watchConsole } from './helpers';
+import { createAccount, fillLogin, signUp, uniqueUser, waitForHydration, watchConsole } from './helpers';
 
 const oauthPort = Number(process.env.E2E_OAUTH_PORT ?? 4100);
 const providerOrigin = `http://127.0.0.1:${oauthPort}`;
@@ -70,10 +70,7 @@ test('denying consent at the provider shows a friendly message', async ({ page }
 test('an existing unverified account is not taken over by a provider login', async ({ page, request, baseURL }) => {
   const user = uniqueUser('mia');
   // Signed up but never verified.
-  await request.post('/fn/signup', {
-    form: { username: user.username, email: user.email, password: 'correct horse battery staple', password_confirm: 'correct horse battery staple', display_name: '' },
-    headers: { Origin: baseURL!, Accept: 'application/json' },
-  });
+  await signUp(request, baseURL!, user);
   await page.goto('/login');
   await page.getByRole('button', { name: 'Continue with Google' }).click();
   await atProvider(page, user.email);
