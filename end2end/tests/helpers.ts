@@ -93,8 +93,7 @@ export function linkIn(mail: Mail): string {
   return url.pathname + url.search;
 }
 
-/** Creates and verifies an account through the server functions and the mail. */
-/** Signs up through the API; the address stays unverified. */
+/** Signs up through the signup server function; the address stays unverified. */
 export async function signUp(request: APIRequestContext, baseURL: string, user: { username: string; email: string }, displayName = '') {
   const res = await request.post('/fn/signup', {
     form: { username: user.username, email: user.email, password: PASSWORD, password_confirm: PASSWORD, display_name: displayName },
@@ -103,6 +102,7 @@ export async function signUp(request: APIRequestContext, baseURL: string, user: 
   expect(res.status(), await res.text()).toBe(200);
 }
 
+/** Creates and verifies an account through the server functions and the mail. */
 export async function createAccount(request: APIRequestContext, baseURL: string, user: { username: string; email: string }, displayName = '') {
   await signUp(request, baseURL, user, displayName);
   const mail = await waitForMail(user.email, 'Verify');

@@ -81,14 +81,20 @@ function chunksOf(prefix: string): string[] {
 
 const MAIN = '/pkg/gatehouse.wasm';
 
-test('a first visit loads only the main bundle; pages behind a login bring their own chunk', async ({ page, request, baseURL }) => {
-  const problems = watchConsole(page);
-  const user = uniqueUser('split');
-  await createAccount(request, baseURL!, user);
+/** The paths of the wasm files the page asks for from now on, in order. */
+function wasmFetches(page: Page): string[] {
   const wasm: string[] = [];
   page.on('request', (r) => {
     if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
   });
+  return wasm;
+}
+
+test('a first visit loads only the main bundle; pages behind a login bring their own chunk', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('split');
+  await createAccount(request, baseURL!, user);
+  const wasm = wasmFetches(page);
 
   // The main bundle, and the sign-in link form's chunks because this server offers sign-in
   // links (most leave them off, and their visitors never fetch these). The form for a new
@@ -154,10 +160,7 @@ test('each page preloads its own chunks, every time, however many pages render a
   // In a browser, the page's own fetch of each chunk uses its preload: nothing twice.
   const problems = watchConsole(page);
   await logIn(page, user.username);
-  const wasm: string[] = [];
-  page.on('request', (r) => {
-    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
-  });
+  const wasm = wasmFetches(page);
   await page.goto('/profile');
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Public profile' })).toBeVisible();
