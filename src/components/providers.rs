@@ -1,32 +1,27 @@
 //! "Continue with Google/GitHub/..." buttons. Plain forms posting to the start route, so
 //! the browser itself follows the redirect to the provider (with or without JavaScript).
 
-use crate::{app::use_app, model::ProviderView};
+use crate::model::ProviderView;
 use leptos::prelude::*;
 
+/// The buttons for the sign-in providers the page's caller already read from the site's
+/// settings: the pages render them inside the `<Suspense>` that waits for those settings
+/// anyway, as a boundary of their own costs every first visit's wasm a few KB.
 #[component]
 pub fn ProviderButtons(
+    providers: Vec<ProviderView>,
     /// Where to land after signing in (a local path), if not the profile.
     #[prop(into, optional)]
     next: String,
 ) -> impl IntoView {
-    let app = use_app();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || {
-                let next = next.clone();
-                Suspend::new(async move {
-                    let providers = app.site.await.map(|s| s.providers).unwrap_or_default();
-                    (!providers.is_empty()).then(|| view! {
-                        <div class="providers">
-                            {providers.into_iter().map(|p| view! { <ProviderButton provider=p next=next.clone()/> }).collect_view()}
-                            <p class="divider"><span>"or"</span></p>
-                        </div>
-                    })
-                })
-            }}
-        </Suspense>
-    }
+    (!providers.is_empty()).then(|| {
+        view! {
+            <div class="providers">
+                {providers.into_iter().map(|p| view! { <ProviderButton provider=p next=next.clone()/> }).collect_view()}
+                <p class="divider"><span>"or"</span></p>
+            </div>
+        }
+    })
 }
 
 #[component]

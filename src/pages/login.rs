@@ -52,8 +52,6 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <ProviderButtons next=next().unwrap_or_default()/>
-            <PasskeySignIn/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
@@ -62,6 +60,7 @@ pub fn LoginPage() -> impl IntoView {
                     let site = app.site.await.ok();
                     let links = site.as_ref().is_some_and(|s| s.sign_in_links);
                     let passkeys = site.as_ref().is_some_and(|s| s.passkeys);
+                    let providers = site.map(|s| s.providers).unwrap_or_default();
                     // Most sites leave sign-in links off: their visitors never download
                     // that form (it is a chunk of its own).
                     let link_form = if links {
@@ -69,7 +68,11 @@ pub fn LoginPage() -> impl IntoView {
                     } else {
                         None
                     };
+                    // One boundary for all that waits on the site's settings: each
+                    // boundary costs the first visit's wasm a few KB.
                     view! {
+                        <ProviderButtons providers next=next().unwrap_or_default()/>
+                        {passkeys.then(|| view! { <PasskeySignIn/> })}
                         <LoginForm flash=flash.clone() next=next().unwrap_or_default() passkeys/>
                         {link_form}
                     }

@@ -22,12 +22,16 @@ pub fn SignupPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create your account"</h1>
             <p class="muted">"Already have one? " <A href="/login">"Log in"</A></p>
-            <ProviderButtons/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    let policy = app.site.await.map(|s| s.password_policy).unwrap_or_default();
-                    view! { <SignupForm flash policy/> }
+                    let site = app.site.await.ok();
+                    let providers = site.as_ref().map(|s| s.providers.clone()).unwrap_or_default();
+                    let policy = site.map(|s| s.password_policy).unwrap_or_default();
+                    view! {
+                        <ProviderButtons providers/>
+                        <SignupForm flash policy/>
+                    }
                 })}
             </Suspense>
         </section>
