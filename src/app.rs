@@ -53,6 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App/>
+                {crate::pages::chunk_preload_links()}
             </body>
         </html>
     }

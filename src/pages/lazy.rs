@@ -24,8 +24,6 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
-                #[cfg(feature = "ssr")]
-                preload_chunks();
                 view! { <$page/> }.into_any()
             }
         }
@@ -50,127 +48,132 @@ lazy_page!(CancelEmailChangeRoute, CancelEmailChangePage);
 lazy_page!(ForgotPasswordRoute, ForgotPasswordPage);
 lazy_page!(ResetPasswordRoute, ResetPasswordPage);
 
-/// Awaits a lazily loaded part of a page (a `#[lazy]` function): the browser fetches its
-/// chunk first; the server preloads that chunk in this response.
-pub(crate) async fn lazy_part<T>(part: impl Future<Output = T>) -> T {
-    let part = part.await;
-    #[cfg(feature = "ssr")]
-    preload_chunks();
-    part
-}
-
-/// The list of lazily loaded pages a server render asks for, taken over from Leptos (see
-/// [`preload_chunks`]), and the pages whose chunks this response already preloads.
+/// The lazily loaded pages and parts a server render shows, as Leptos records them
+/// (`prefetch_lazy_fn_on_server`) in the list the shell provides.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Default)]
-pub struct ChunkPreloads {
-    requested: leptos::PrefetchLazyFn,
-    written: ArcStoredValue<std::collections::HashSet<&'static str>>,
-}
+pub struct ChunkPreloads(leptos::PrefetchLazyFn);
 
 #[cfg(feature = "ssr")]
 impl ChunkPreloads {
     /// Called by the shell, on the render's root owner: this list replaces the one Leptos
     /// put there, which then stays empty, so Leptos' own pass writes nothing.
+    ///
+    /// Leptos 0.8 writes its preload links after the render, but outside the request's
+    /// reactive owner (`leptos_integration_utils`' `from_app`), so it finds whatever owner
+    /// the worker thread last had: about half the pages got no links, and others got other
+    /// responses' too. [`chunk_preload_links`] writes them in the render itself.
     pub fn provide() {
         let preloads = Self::default();
-        provide_context(preloads.requested.clone());
+        provide_context(preloads.0.clone());
         provide_context(preloads);
     }
-
-    /// The pages rendered so far whose links are not written yet, now marked written.
-    fn take_unwritten(&self) -> Vec<&'static str> {
-        self.requested.0.with_value(|requested| {
-            self.written
-                .try_update_value(|written| {
-                    requested
-                        .iter()
-                        .copied()
-                        .filter(|page| written.insert(page))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-    }
 }
 
-/// Preloads the wasm chunks of the page being rendered, and of the lazily loaded parts it
-/// shows, in this response's `<head>`.
+/// Preloads the wasm chunks of the lazily loaded pages and parts this response shows, at
+/// the end of the page's `<body>` (`preload` and `modulepreload` links may stand there):
+/// the browser fetches them beside the main wasm instead of after it.
 ///
-/// Leptos 0.8 writes these links itself after the render, but outside the request's
-/// reactive owner (`leptos_integration_utils`' `from_app`), so it finds whatever owner the
-/// worker thread last had: about half the pages got no links, and others got other
-/// responses' too (one `/profile` came with six copies of its 66). Here they are written
-/// while the page renders, in its own request.
+/// The links of each page are one string made once per process; as `leptos_meta` tags,
+/// 88 for `/profile`, they were an eighth of the page's server render.
 #[cfg(feature = "ssr")]
-fn preload_chunks() {
-    use leptos::WasmSplitManifest;
-    use leptos_meta::Link;
-    let (Some(preloads), Some(manifest)) = (
-        use_context::<ChunkPreloads>(),
-        use_context::<WasmSplitManifest>(),
-    ) else {
-        return;
-    };
-    // Leptos records the page or part just before this runs (`prefetch_lazy_fn_on_server`).
-    for page in preloads.take_unwritten() {
-        let Some(hrefs) = chunk_hrefs(page, &manifest) else {
-            continue;
+pub fn chunk_preload_links() -> impl IntoView {
+    let preloads = use_context::<ChunkPreloads>();
+    let manifest = use_context::<leptos::WasmSplitManifest>();
+    Suspend::new(async move {
+        // Pending once, so an in-order render comes back to it only after all that comes
+        // before it has rendered: by then every page and part shown is recorded.
+        tokio::task::yield_now().await;
+        let (Some(preloads), Some(manifest)) = (preloads, manifest) else {
+            return None;
         };
-        // Rendering a `leptos_meta` tag hands it to the response's `<head>`. `fetch()`
-        // asks for a chunk with the same credentials as `crossorigin="anonymous"`, so the
-        // browser uses the preloaded copy.
-        for href in hrefs.chunks.iter() {
-            _ = view! { <Link rel="preload" href=href.clone() as_="fetch" crossorigin="anonymous"/> }
-                .to_html();
-        }
-        _ = view! { <Link rel="modulepreload" href=hrefs.loader.clone()/> }.to_html();
-    }
+        let mut shown: Vec<&'static str> = preloads
+            .0
+            .0
+            .with_value(|pages| pages.iter().copied().collect());
+        shown.sort_unstable();
+        let links: Vec<_> = shown
+            .into_iter()
+            .filter_map(|page| chunk_links(page, &manifest))
+            .collect();
+        let loader = links.first()?.loader.clone();
+        let html: String = links
+            .iter()
+            .map(|links| &*links.chunks)
+            .chain([&*loader])
+            .collect();
+        // Hydration starts at the body's first child and ends with the app: it never
+        // reaches this, so the browser build needs no part of it.
+        Some(view! { <div hidden inner_html=html></div> })
+    })
 }
 
-/// The addresses a page preloads: its chunks, and the script that loads them.
+/// The page-side stand-in: the browser build never renders the shell.
+#[cfg(not(feature = "ssr"))]
+pub fn chunk_preload_links() -> impl IntoView {}
+
+/// A page's preload links, as HTML: its chunks', and the script's that loads them.
 #[cfg(feature = "ssr")]
-struct ChunkHrefs {
-    chunks: Vec<std::sync::Arc<str>>,
+struct ChunkLinks {
+    chunks: std::sync::Arc<str>,
     loader: std::sync::Arc<str>,
 }
 
 #[cfg(feature = "ssr")]
-impl ChunkHrefs {
+impl ChunkLinks {
     /// `None` for a page the build did not split out.
     fn from_manifest(
         page: &str,
         manifest: &leptos::WasmSplitManifest,
     ) -> Option<std::sync::Arc<Self>> {
+        // The names are the build's own; escaped all the same.
+        fn attr(value: &str) -> String {
+            value
+                .replace('&', "&amp;")
+                .replace('"', "&quot;")
+                .replace('<', "&lt;")
+        }
         manifest.0.with_value(|(pkg, chunks, loader)| {
             let chunks = chunks.get(page)?;
+            // `fetch()` asks for a chunk with the same credentials as
+            // `crossorigin="anonymous"`, so the browser uses the preloaded copy.
             Some(std::sync::Arc::new(Self {
                 chunks: chunks
                     .iter()
-                    .map(|c| format!("{pkg}/{c}.wasm").into())
-                    .collect(),
-                loader: format!("{pkg}/{loader}").into(),
+                    .map(|chunk| {
+                        format!(
+                            r#"<link rel="preload" href="{}" as="fetch" crossorigin="anonymous">"#,
+                            attr(&format!("{pkg}/{chunk}.wasm"))
+                        )
+                    })
+                    .collect::<String>()
+                    .into(),
+                loader: format!(
+                    r#"<link rel="modulepreload" href="{}">"#,
+                    attr(&format!("{pkg}/{loader}"))
+                )
+                .into(),
             }))
         })
     }
 }
 
-/// A page's addresses, made the first time it renders: the manifest is read once per
-/// process (by Leptos), so they never change.
+/// A page's links, made the first time it renders: the manifest is read once per process
+/// (by Leptos), so they never change.
 #[cfg(feature = "ssr")]
-fn chunk_hrefs(
+fn chunk_links(
     page: &'static str,
     manifest: &leptos::WasmSplitManifest,
-) -> Option<std::sync::Arc<ChunkHrefs>> {
+) -> Option<std::sync::Arc<ChunkLinks>> {
     use std::{
         collections::HashMap,
         sync::{Arc, LazyLock, Mutex, PoisonError},
     };
-    type ByPage = HashMap<&'static str, Option<Arc<ChunkHrefs>>>;
-    static HREFS: LazyLock<Mutex<ByPage>> = LazyLock::new(Default::default);
-    let mut hrefs = HREFS.lock().unwrap_or_else(PoisonError::into_inner);
-    hrefs
+    type ByPage = HashMap<&'static str, Option<Arc<ChunkLinks>>>;
+    static LINKS: LazyLock<Mutex<ByPage>> = LazyLock::new(Default::default);
+    let mut links = LINKS.lock().unwrap_or_else(PoisonError::into_inner);
+    links
         .entry(page)
-        .or_insert_with(|| ChunkHrefs::from_manifest(page, manifest))
+        .or_insert_with(|| ChunkLinks::from_manifest(page, manifest))
         .clone()
 }
