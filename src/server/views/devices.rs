@@ -1,10 +1,25 @@
 //! Devices in words: a user agent as "Firefox 128 on Linux".
 
+use std::sync::LazyLock;
+
 /// Browser and system in words, from a user agent; "Unknown device" when it says nothing.
 pub fn describe(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent.map(str::trim).filter(|ua| !ua.is_empty()) else {
         return "Unknown device".into();
     };
+    // Parsing is most of the cost of a line in the activity and devices lists (about 30k
+    // instructions each), and the same few user agents come back on every render of them.
+    static DESCRIBED: LazyLock<quick_cache::sync::Cache<String, String>> =
+        LazyLock::new(|| quick_cache::sync::Cache::new(1024));
+    if let Some(words) = DESCRIBED.get(ua) {
+        return words;
+    }
+    let words = parse(ua);
+    DESCRIBED.insert(ua.to_owned(), words.clone());
+    words
+}
+
+fn parse(ua: &str) -> String {
     let known = |s: &str| !s.is_empty() && s != "UNKNOWN";
     match woothee::parser::Parser::new().parse(ua) {
         // Browsers only; for tools and crawlers the product token says more.
@@ -43,6 +58,12 @@ mod tests {
     fn user_agents_read_as_browser_and_system() {
         let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
         assert_eq!(describe(Some(firefox)), "Firefox 128 on Linux");
+        // Again, from the cache; and the same agent with spaces around it.
+        assert_eq!(describe(Some(firefox)), "Firefox 128 on Linux");
+        assert_eq!(
+            describe(Some(&format!(" {firefox} "))),
+            "Firefox 128 on Linux"
+        );
         let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
         assert_eq!(describe(Some(chrome)), "Chrome 131 on Windows 10");
         assert_eq!(describe(Some("curl/8.5.0")), "curl/8.5.0");
