@@ -1,6 +1,6 @@
 //! `/login`: username or email and password. One message for every wrong combination.
 
-use super::flash_resource;
+use super::{flash_resource, lazy_part};
 use crate::{
     app::use_app,
     components::{
@@ -64,7 +64,7 @@ pub fn LoginPage() -> impl IntoView {
                     // Most sites leave sign-in links off: their visitors never download
                     // that form (it is a chunk of its own).
                     let link_form = if links {
-                        Some(sign_in_link_form(flash.clone()).await)
+                        Some(lazy_part(sign_in_link_form(flash.clone())).await)
                     } else {
                         None
                     };
@@ -127,7 +127,7 @@ fn LoginForm(flash: FormFlash, next: String, passkeys: bool) -> impl IntoView {
         // Needed only after that one refusal, so it is a chunk of its own.
         <Show when=unverified>
             <Suspense fallback=|| ()>
-                {move || Suspend::new(resend_for_login(login.value))}
+                {move || Suspend::new(lazy_part(resend_for_login(login.value)))}
             </Suspense>
         </Show>
     }
