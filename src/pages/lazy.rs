@@ -134,12 +134,7 @@ impl ChunkLinks {
         manifest: &leptos::WasmSplitManifest,
     ) -> Option<std::sync::Arc<Self>> {
         // The names are the build's own; escaped all the same.
-        fn attr(value: &str) -> String {
-            value
-                .replace('&', "&amp;")
-                .replace('"', "&quot;")
-                .replace('<', "&lt;")
-        }
+        use crate::server::views::escape_html as attr;
         manifest.0.with_value(|(pkg, chunks, loader)| {
             let chunks = chunks.get(page)?;
             // `fetch()` asks for a chunk with the same credentials as

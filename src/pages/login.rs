@@ -70,10 +70,11 @@ pub fn LoginPage() -> impl IntoView {
                     };
                     // One boundary for all that waits on the site's settings: each
                     // boundary costs the first visit's wasm a few KB.
+                    let next = next().unwrap_or_default();
                     view! {
-                        <ProviderButtons providers next=next().unwrap_or_default()/>
+                        <ProviderButtons providers next=next.clone()/>
                         {passkeys.then(|| view! { <PasskeySignIn/> })}
-                        <LoginForm flash=flash.clone() next=next().unwrap_or_default() passkeys/>
+                        <LoginForm flash=flash.clone() next passkeys/>
                         {link_form}
                     }
                 })}

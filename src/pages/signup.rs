@@ -25,9 +25,11 @@ pub fn SignupPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    let site = app.site.await.ok();
-                    let providers = site.as_ref().map(|s| s.providers.clone()).unwrap_or_default();
-                    let policy = site.map(|s| s.password_policy).unwrap_or_default();
+                    let (providers, policy) = app
+                        .site
+                        .await
+                        .map(|s| (s.providers, s.password_policy))
+                        .unwrap_or_default();
                     view! {
                         <ProviderButtons providers/>
                         <SignupForm flash policy/>

@@ -14,6 +14,14 @@ use crate::{
     server::db::{audit::EventRow, sessions::SessionRow, users::UserRow},
 };
 
+/// Text or an attribute value made safe to put in HTML.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 pub fn format_date(ts: i64) -> String {
     use time::{OffsetDateTime, macros::format_description};
     OffsetDateTime::from_unix_timestamp(ts)

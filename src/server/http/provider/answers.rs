@@ -83,11 +83,3 @@ pub(super) fn page_with(status: StatusCode, title: &str, content: &str) -> Respo
     )
         .into_response()
 }
-
-/// Text or an attribute value made safe to put in HTML.
-pub(super) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}

@@ -3,10 +3,9 @@
 //! back to the app.
 
 use super::CONSENT_PAGE;
-use super::answers::{
-    encode, escape, expired, log_out_to, page, page_with, see_other, unavailable,
-};
+use super::answers::{encode, expired, log_out_to, page, page_with, see_other, unavailable};
 use crate::server::http::middleware::auth::RequestAuth;
+use crate::server::views::escape_html;
 use crate::server::{
     auth::ClientInfo,
     browser_state,
@@ -131,8 +130,14 @@ async fn proceed(
 /// Plain forms, so it works without JavaScript.
 fn choose_account(req: &AuthorizationRequest, user: &UserRow) -> Response {
     let who = match &user.display_name {
-        Some(name) if !name.is_empty() => format!("{} ({})", escape(name), escape(&user.email)),
-        _ => format!("{} ({})", escape(&user.username), escape(&user.email)),
+        Some(name) if !name.is_empty() => {
+            format!("{} ({})", escape_html(name), escape_html(&user.email))
+        }
+        _ => format!(
+            "{} ({})",
+            escape_html(&user.username),
+            escape_html(&user.email)
+        ),
     };
     page_with(
         StatusCode::OK,
@@ -143,7 +148,7 @@ fn choose_account(req: &AuthorizationRequest, user: &UserRow) -> Response {
 <button type="submit" class="btn btn-primary btn-block">Continue as {who}</button></form>
 <form method="post" action="{ACCOUNT_PATH}" class="form"><input type="hidden" name="choice" value="another">
 <button type="submit" class="btn btn-ghost btn-block">Use another account</button></form>"#,
-            app = escape(&req.client_name),
+            app = escape_html(&req.client_name),
         ),
     )
 }
@@ -229,7 +234,7 @@ fn back_to_app(headers: &HeaderMap, url: &str) -> Response {
     if !from_our_form {
         return see_other(url);
     }
-    let href = escape(url);
+    let href = escape_html(url);
     let body = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
