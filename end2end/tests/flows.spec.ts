@@ -1,11 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, createAccount, fillLogin, fillSignup, uniqueUser, verifyFromMail, waitForHydration, watchConsole } from './helpers';
+import { PASSWORD, createAccount, fillLogin, fillSignup, logIn, uniqueUser, verifyFromMail, waitForHydration, watchConsole } from './helpers';
 
 test('signup, profile, edit, logout and login again', async ({ page, baseURL }) => {
   const problems = watchConsole(page);
   const user = uniqueUser('ana');
 
   await page.goto('/signup');
+  await expect(page).toHaveTitle('Create your account · Gatehouse');
   await waitForHydration(page);
   await fillSignup(page, user, 'Ana Lopez');
   await page.getByRole('button', { name: 'Create account' }).click();
@@ -17,6 +18,8 @@ test('signup, profile, edit, logout and login again', async ({ page, baseURL }) 
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ana Lopez');
+  // Set by the browser after navigating there from the login page.
+  await expect(page).toHaveTitle('Your profile · Gatehouse');
   await expect(page.locator('.nav-user')).toContainText('Ana Lopez');
   await expect(page.locator('.details')).toContainText(user.email);
 
@@ -38,6 +41,13 @@ test('signup, profile, edit, logout and login again', async ({ page, baseURL }) 
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole('link', { name: 'Sign up' })).toBeVisible();
+  await expect(page).toHaveTitle('Log in · Gatehouse');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page).toHaveTitle('Forgot your password · Gatehouse');
+  await page.getByRole('link', { name: 'Gatehouse' }).first().click();
+  await expect(page).toHaveTitle('Gatehouse');
+  await page.goBack();
+  await expect(page).toHaveTitle('Forgot your password · Gatehouse');
 
   await page.goto('/profile');
   await expect(page).toHaveURL(/\/login\?next=(%2F|\/)profile$/);
@@ -47,6 +57,24 @@ test('signup, profile, edit, logout and login again', async ({ page, baseURL }) 
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ana L.');
 
+  expect(problems).toEqual([]);
+});
+
+test('signing out everywhere from the devices page signs this browser out too', async ({ page, request, baseURL }) => {
+  const problems = watchConsole(page);
+  const user = uniqueUser('eve');
+  await createAccount(request, baseURL!, user);
+  await logIn(page, user.username);
+  await page.getByRole('link', { name: 'Devices', exact: true }).click();
+  await expect(page).toHaveTitle('Your devices · Gatehouse');
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByText('You have been signed out on every device.')).toBeVisible();
+  // The header's user reloaded after the action, though its page is gone.
+  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await expect(page.locator('.nav-user')).toHaveCount(0);
+  await page.goto('/profile');
+  await expect(page).toHaveURL(/\/login\?next=/);
   expect(problems).toEqual([]);
 });
 

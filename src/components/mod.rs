@@ -10,6 +10,7 @@ pub mod providers;
 pub mod require_login;
 pub mod resend;
 pub mod submit;
+pub mod title;
 
 pub use alert::{Alert, FormAlerts};
 pub use avatar::Avatar;
@@ -21,3 +22,4 @@ pub use providers::ProviderButtons;
 pub use require_login::RequireLogin;
 pub use resend::ResendVerification;
 pub use submit::SubmitButton;
+pub use title::set_page_title;

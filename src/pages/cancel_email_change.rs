@@ -4,18 +4,18 @@
 
 use super::flash_resource;
 use crate::{
-    components::SubmitButton,
+    components::{SubmitButton, set_page_title},
     errors::LinkProblem,
     forms::{specs::CANCEL_EMAIL_CHANGE, use_form},
     model::LinkStatus,
     server_fns::email::{CancelEmailChange, cancel_email_change_status},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn CancelEmailChangePage() -> impl IntoView {
+    set_page_title("Cancel a change of address");
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     let status = Resource::new_blocking(token, |token| async move {
@@ -28,7 +28,6 @@ pub fn CancelEmailChangePage() -> impl IntoView {
     let action = ServerAction::<CancelEmailChange>::new();
     let flash = flash_resource(&[&CANCEL_EMAIL_CHANGE]);
     view! {
-        <Title text="Cancel a change of address"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {

@@ -3,24 +3,23 @@
 
 use super::flash_resource;
 use crate::{
-    components::{Field, FormAlerts, RequireLogin, SubmitButton},
+    components::{Field, FormAlerts, RequireLogin, SubmitButton, set_page_title},
     forms::{specs::CONFIRM, use_form},
     model::{FormFlash, SecurityView},
     server_fns::factors::{ConfirmIdentity, security},
     validate,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
+    set_page_title("Confirm it's you");
     let flash = flash_resource(&[&CONFIRM]);
     let factors = Resource::new_blocking(|| (), |_| security());
     let query = use_query_map();
     let next = move || validate::safe_next(query.with(|q| q.get("next")).as_deref());
     view! {
-        <Title text="Confirm it's you"/>
         <section class="card narrow">
             <h1>"Confirm it's you"</h1>
             <p class="muted">"This change needs you to prove who you are again. It then goes through for the next few minutes without asking."</p>

@@ -2,15 +2,17 @@
 //! sign the person in. A plain form, so it works without JavaScript; the answer goes
 //! back to the app.
 
-use crate::{components::RequireLogin, server_fns::apps::pending_app};
+use crate::{
+    components::{RequireLogin, set_page_title},
+    server_fns::apps::pending_app,
+};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn ConsentPage() -> impl IntoView {
+    set_page_title("Allow access");
     let app = Resource::new_blocking(|| (), |_| pending_app());
     view! {
-        <Title text="Allow access"/>
         <section class="card narrow">
             <RequireLogin path="/authorize/consent" let:user>
                 <Suspense fallback=|| ()>

@@ -2,22 +2,23 @@
 
 use super::flash_resource;
 use crate::{
-    app::use_app,
-    components::{FormAlerts, RequireLogin},
+    app::account_action,
+    components::{FormAlerts, RequireLogin, set_page_title},
     errors::AppError,
     forms::{specs::DEVICES, use_form},
     model::{DeviceView, FormFlash},
-    server_fns::devices::{SignOutDevice, SignOutOtherDevices, devices},
+    server_fns::devices::{SignOutDevice, SignOutEverywhere, SignOutOtherDevices, devices},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
-    let app = use_app();
+    set_page_title("Your devices");
     let flash = flash_resource(&[&DEVICES]);
     let sign_out_one = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
+    // App-wide: signing this device out too, the header's user reloads.
+    let sign_out_everywhere = account_action::<SignOutEverywhere>();
     // Made here, outside the suspended parts, so both renders see the same values.
     // Keyed with `versions_key`, which outlives this page's actions (no disposed reads).
     let list = Resource::new(
@@ -25,13 +26,12 @@ pub fn DevicesPage() -> impl IntoView {
         |_| devices(),
     );
     view! {
-        <Title text="Your devices"/>
         <RequireLogin path="/sessions" let:_user>
             // One `Suspend`, not a closure: see the profile page.
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
-                    view! { <Devices flash list sign_out_one sign_out_others app/> }
+                    view! { <Devices flash list sign_out_one sign_out_others sign_out_everywhere/> }
                 })}
             </Suspense>
         </RequireLogin>
@@ -44,7 +44,7 @@ fn Devices(
     list: Resource<Result<Vec<DeviceView>, AppError>>,
     sign_out_one: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
-    app: crate::app::AppActions,
+    sign_out_everywhere: ServerAction<SignOutEverywhere>,
 ) -> impl IntoView {
     // Two forms, one place for their outcome: the flash a no-JavaScript post left is
     // either's, so it is handed to one of them.
@@ -84,7 +84,7 @@ fn Devices(
                                     <button type="submit" class="btn btn-ghost">"Sign out all other devices"</button>
                                 </ActionForm>
                             })}
-                            <ActionForm action=app.sign_out_everywhere>
+                            <ActionForm action=sign_out_everywhere>
                                 <button type="submit" class="btn btn-danger">"Sign out everywhere"</button>
                             </ActionForm>
                         </div>

@@ -2,21 +2,20 @@
 
 use super::flash_resource;
 use crate::{
-    components::{Field, FormAlerts, SubmitButton},
+    components::{Field, FormAlerts, SubmitButton, set_page_title},
     forms::{specs::FORGOT_PASSWORD, use_form},
     model::FormFlash,
     server_fns::email::ForgotPassword,
     validate,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
+    set_page_title("Forgot your password");
     let flash = flash_resource(&[&FORGOT_PASSWORD]);
     view! {
-        <Title text="Forgot your password"/>
         <section class="card narrow">
             <h1>"Forgot your password?"</h1>
             <p class="muted">"Enter the address of your account and we will email you a link to choose a new password."</p>

@@ -1,15 +1,14 @@
 //! The home page.
 
-use crate::app::use_app;
+use crate::{app::use_app, components::set_page_title};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    set_page_title("");
     let app = use_app();
     view! {
-        <Title text=""/>
         <section class="hero">
             <h1>"Your accounts, on your server."</h1>
             <p class="lead">

@@ -81,8 +81,9 @@ impl ChunkPreloads {
 /// the end of the page's `<body>` (`preload` and `modulepreload` links may stand there):
 /// the browser fetches them beside the main wasm instead of after it.
 ///
-/// The links of each page are one string made once per process; as `leptos_meta` tags,
-/// 88 for `/profile`, they were an eighth of the page's server render.
+/// The links of each set of pages and parts shown are one string made once per process;
+/// as `leptos_meta` tags, 88 for `/profile`, they were an eighth of the page's server
+/// render.
 #[cfg(feature = "ssr")]
 pub fn chunk_preload_links() -> impl IntoView {
     let preloads = use_context::<ChunkPreloads>();
@@ -99,16 +100,7 @@ pub fn chunk_preload_links() -> impl IntoView {
             .0
             .with_value(|pages| pages.iter().copied().collect());
         shown.sort_unstable();
-        let links: Vec<_> = shown
-            .into_iter()
-            .filter_map(|page| chunk_links(page, &manifest))
-            .collect();
-        let loader = links.first()?.loader.clone();
-        let html: String = links
-            .iter()
-            .map(|links| &*links.chunks)
-            .chain([&*loader])
-            .collect();
+        let html = chunk_links(shown, &manifest)?;
         // Hydration starts at the body's first child and ends with the app: it never
         // reaches this, so the browser build needs no part of it.
         Some(view! { <div hidden inner_html=html></div> })
@@ -119,63 +111,61 @@ pub fn chunk_preload_links() -> impl IntoView {
 #[cfg(not(feature = "ssr"))]
 pub fn chunk_preload_links() -> impl IntoView {}
 
-/// A page's preload links, as HTML: its chunks', and the script's that loads them.
+/// The preload links of a set of lazily loaded pages and parts, as HTML: each chunk they
+/// need once (a page and a part share some), and the script that loads them. `None` when
+/// the build split none of them out.
 #[cfg(feature = "ssr")]
-struct ChunkLinks {
-    chunks: std::sync::Arc<str>,
-    loader: std::sync::Arc<str>,
-}
-
-#[cfg(feature = "ssr")]
-impl ChunkLinks {
-    /// `None` for a page the build did not split out.
-    fn from_manifest(
-        page: &str,
-        manifest: &leptos::WasmSplitManifest,
-    ) -> Option<std::sync::Arc<Self>> {
-        // The names are the build's own; escaped all the same.
-        use crate::server::views::escape_html as attr;
-        manifest.0.with_value(|(pkg, chunks, loader)| {
-            let chunks = chunks.get(page)?;
-            // `fetch()` asks for a chunk with the same credentials as
-            // `crossorigin="anonymous"`, so the browser uses the preloaded copy.
-            Some(std::sync::Arc::new(Self {
-                chunks: chunks
-                    .iter()
-                    .map(|chunk| {
-                        format!(
-                            r#"<link rel="preload" href="{}" as="fetch" crossorigin="anonymous">"#,
-                            attr(&format!("{pkg}/{chunk}.wasm"))
-                        )
-                    })
-                    .collect::<String>()
-                    .into(),
-                loader: format!(
-                    r#"<link rel="modulepreload" href="{}">"#,
-                    attr(&format!("{pkg}/{loader}"))
+fn links_from_manifest(
+    shown: &[&str],
+    manifest: &leptos::WasmSplitManifest,
+) -> Option<std::sync::Arc<str>> {
+    // The names are the build's own; escaped all the same.
+    use crate::server::views::escape_html as attr;
+    manifest.0.with_value(|(pkg, chunks, loader)| {
+        let mut seen = std::collections::HashSet::new();
+        let chunks: String = shown
+            .iter()
+            .filter_map(|page| chunks.get(*page))
+            .flatten()
+            .filter(|chunk| seen.insert(chunk.as_str()))
+            .map(|chunk| {
+                // `fetch()` asks for a chunk with the same credentials as
+                // `crossorigin="anonymous"`, so the browser uses the preloaded copy.
+                format!(
+                    r#"<link rel="preload" href="{}" as="fetch" crossorigin="anonymous">"#,
+                    attr(&format!("{pkg}/{chunk}.wasm"))
                 )
-                .into(),
-            }))
+            })
+            .collect();
+        (!seen.is_empty()).then(|| {
+            let loader = format!(
+                r#"<link rel="modulepreload" href="{}">"#,
+                attr(&format!("{pkg}/{loader}"))
+            );
+            (chunks + &loader).into()
         })
-    }
+    })
 }
 
-/// A page's links, made the first time it renders: the manifest is read once per process
-/// (by Leptos), so they never change.
+/// The links of a set of pages and parts, made the first time it renders: the manifest is
+/// read once per process (by Leptos), so they never change. The sets are few: a page, and
+/// the parts it may show (the header's signed-in links, a form that shows only sometimes).
 #[cfg(feature = "ssr")]
 fn chunk_links(
-    page: &'static str,
+    shown: Vec<&'static str>,
     manifest: &leptos::WasmSplitManifest,
-) -> Option<std::sync::Arc<ChunkLinks>> {
+) -> Option<std::sync::Arc<str>> {
     use std::{
         collections::HashMap,
         sync::{Arc, LazyLock, Mutex, PoisonError},
     };
-    type ByPage = HashMap<&'static str, Option<Arc<ChunkLinks>>>;
-    static LINKS: LazyLock<Mutex<ByPage>> = LazyLock::new(Default::default);
+    type BySet = HashMap<Vec<&'static str>, Option<Arc<str>>>;
+    static LINKS: LazyLock<Mutex<BySet>> = LazyLock::new(Default::default);
     let mut links = LINKS.lock().unwrap_or_else(PoisonError::into_inner);
-    links
-        .entry(page)
-        .or_insert_with(|| ChunkLinks::from_manifest(page, manifest))
-        .clone()
+    if let Some(made) = links.get(&shown) {
+        return made.clone();
+    }
+    let made = links_from_manifest(&shown, manifest);
+    links.insert(shown, made.clone());
+    made
 }

@@ -5,6 +5,7 @@ use crate::{
     app::use_app,
     components::{
         Alert, Field, FormAlerts, PasskeySignIn, ProviderButtons, ResendVerification, SubmitButton,
+        set_page_title,
     },
     errors::AppError,
     forms::{
@@ -16,11 +17,11 @@ use crate::{
     validate,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    set_page_title("Log in");
     let app = use_app();
     let flash = flash_resource(&[&LOGIN, &SIGN_IN_LINK_REQUEST]);
     let query = use_query_map();
@@ -29,7 +30,6 @@ pub fn LoginPage() -> impl IntoView {
     // An app sent the person here to sign in: say which (its name is the server's).
     let for_app = next().is_some_and(|n| n.starts_with("/oauth2/authorize"));
     view! {
-        <Title text="Log in"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
             {for_app.then(|| view! { <AppBanner/> })}

@@ -3,25 +3,25 @@
 
 use super::flash_resource;
 use crate::{
-    components::{Field, FormAlerts, SubmitButton},
+    app::account_action,
+    components::{Field, FormAlerts, SubmitButton, set_page_title},
     domain::FactorMethod,
     forms::{specs::LOGIN_VERIFY, use_form},
     model::{FormFlash, PendingLoginView},
-    server_fns::factors::pending_login,
+    server_fns::factors::{LoginVerify, pending_login},
     validate,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn LoginVerifyPage() -> impl IntoView {
+    set_page_title("Two-step verification");
     let flash = flash_resource(&[&LOGIN_VERIFY]);
     let pending = Resource::new_blocking(|| (), |_| pending_login());
     let query = use_query_map();
     let next = move || validate::safe_next(query.with(|q| q.get("next")).as_deref());
     view! {
-        <Title text="Two-step verification"/>
         <section class="card narrow">
             <h1>"Two-step verification"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -48,7 +48,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
 #[component]
 fn VerifyForms(login: PendingLoginView, flash: FormFlash, next: String) -> impl IntoView {
     // App-wide, so the header's user reloads once the login is done.
-    let action = crate::app::use_app().login_verify;
+    let action = account_action::<LoginVerify>();
     let form = use_form(&LOGIN_VERIFY, &flash, action);
     let code = form.field("code");
     let passkey = login.methods.contains(&FactorMethod::Passkey);

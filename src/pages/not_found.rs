@@ -1,11 +1,12 @@
 //! The 404 page (with a real 404 status).
 
+use crate::components::set_page_title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
+    set_page_title("Page not found");
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
@@ -26,7 +27,6 @@ pub fn NotFound() -> impl IntoView {
         }
     }
     view! {
-        <Title text="Page not found"/>
         <section class="card narrow center">
             <p class="eyebrow">"404"</p>
             <h1>"Page not found"</h1>

@@ -4,7 +4,9 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{Alert, ErrorView, Field, PasswordMeter, StrengthCheck, SubmitButton},
+    components::{
+        Alert, ErrorView, Field, PasswordMeter, StrengthCheck, SubmitButton, set_page_title,
+    },
     errors::{AppError, LinkProblem},
     forms::{specs::RESET_PASSWORD, use_form},
     model::{FormFlash, LinkStatus, PasswordPolicy},
@@ -12,18 +14,17 @@ use crate::{
     validate,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
+    set_page_title("Choose a new password");
     let app = use_app();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     let status = Resource::new_blocking(token, reset_link_status);
     let flash = flash_resource(&[&RESET_PASSWORD]);
     view! {
-        <Title text="Choose a new password"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {

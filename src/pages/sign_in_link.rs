@@ -5,25 +5,24 @@
 
 use super::flash_resource;
 use crate::{
-    components::{Alert, ErrorView},
+    components::{Alert, ErrorView, set_page_title},
     errors::LinkProblem,
     forms::{specs::SIGN_IN_LINK, use_form},
     model::LinkStatus,
     server_fns::sign_in_links::{SignInWithLink, sign_in_link_status},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn SignInLinkPage() -> impl IntoView {
+    set_page_title("Sign in with an emailed link");
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     let status = Resource::new_blocking(token, sign_in_link_status);
     let flash = flash_resource(&[&SIGN_IN_LINK]);
     let action = ServerAction::<SignInWithLink>::new();
     view! {
-        <Title text="Sign in with an emailed link"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {

@@ -3,22 +3,24 @@
 
 use super::flash_resource;
 use crate::{
-    app::use_app,
-    components::{Alert, Field, PasswordMeter, ProviderButtons, StrengthCheck, SubmitButton},
+    app::{account_action, use_app},
+    components::{
+        Alert, Field, PasswordMeter, ProviderButtons, StrengthCheck, SubmitButton, set_page_title,
+    },
     forms::{specs::SIGNUP, use_form},
     model::{FormFlash, PasswordPolicy},
+    server_fns::auth::Signup,
     validate,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
+    set_page_title("Create your account");
     let app = use_app();
     let flash = flash_resource(&[&SIGNUP]);
     view! {
-        <Title text="Create your account"/>
         <section class="card narrow">
             <h1>"Create your account"</h1>
             <p class="muted">"Already have one? " <A href="/login">"Log in"</A></p>
@@ -42,7 +44,7 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 fn SignupForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
-    let action = use_app().signup;
+    let action = account_action::<Signup>();
     let form = use_form(&SIGNUP, &flash, action);
     let username = form.field("username");
     let email = form.field("email");

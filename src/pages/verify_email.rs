@@ -5,18 +5,18 @@
 use super::flash_resource;
 use crate::{
     app::use_app,
-    components::{ResendVerification, SubmitButton},
+    components::{ResendVerification, SubmitButton, set_page_title},
     errors::LinkProblem,
     forms::specs::{RESEND, VERIFY},
     model::VerifyOutcome,
     server_fns::email::{VerifyEmail, verify_email_status},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
+    set_page_title("Verify your email");
     let app = use_app();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
@@ -42,7 +42,6 @@ pub fn VerifyEmailPage() -> impl IntoView {
     });
     let flash = flash_resource(&[&RESEND, &VERIFY]);
     view! {
-        <Title text="Verify your email"/>
         <section class="card narrow">
             <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
                 {move || Suspend::new(async move {

@@ -6,17 +6,17 @@
 use super::{AdminTabs, RequireAdmin};
 use crate::{
     app::versions_key,
-    components::{ErrorView, FormAlerts},
+    components::{ErrorView, FormAlerts, set_page_title},
     forms::{Form, specs::ADMIN_APPS, use_form_since},
     model::AdminAppView,
     pages::flash_resource,
     server_fns::apps::{AdminRegisterApp, AdminUpdateApp, admin_apps},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn AdminAppsPage() -> impl IntoView {
+    set_page_title("Apps · Admin");
     let flash = flash_resource(&[&ADMIN_APPS]);
     let register = ServerAction::<AdminRegisterApp>::new();
     let update = ServerAction::<AdminUpdateApp>::new();
@@ -24,7 +24,6 @@ pub fn AdminAppsPage() -> impl IntoView {
         admin_apps()
     });
     view! {
-        <Title text="Apps · Admin"/>
         <RequireAdmin let:_admin>
             <section class="card admin">
                 <AdminTabs current="/admin/apps"/>

@@ -2,6 +2,7 @@
 
 use super::{AdminTabs, Pager, RequireAdmin, query_string};
 use crate::{
+    components::set_page_title,
     domain::AuditKind,
     errors::AppError,
     model::{EventPage, EventView},
@@ -9,7 +10,6 @@ use crate::{
     server_fns::admin::audit_events,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// Each kind's name in the admin filter. A match, not a list, so a new kind cannot be
@@ -61,6 +61,7 @@ fn kind_label(kind: AuditKind) -> &'static str {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    set_page_title("Audit log · Admin");
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
     let events = Resource::new(
@@ -76,7 +77,6 @@ pub fn AuditPage() -> impl IntoView {
         |(user, kind, from, to, page)| audit_events(user, kind, from, to, page),
     );
     view! {
-        <Title text="Audit log · Admin"/>
         <RequireAdmin let:_admin>
             <section class="card admin">
                 <AdminTabs current="/admin/audit"/>

@@ -3,12 +3,11 @@
 
 use super::{AdminTabs, RequireAdmin};
 use crate::{
-    components::ErrorView,
+    components::{ErrorView, set_page_title},
     model::{DayCounts, MailQueue},
     server_fns::admin::admin_overview,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The drawing's own units; CSS scales it to the card's width.
 const WIDTH: f64 = 600.0;
@@ -16,9 +15,9 @@ const HEIGHT: f64 = 120.0;
 
 #[component]
 pub fn AdminOverviewPage() -> impl IntoView {
+    set_page_title("Overview · Admin");
     let overview = Resource::new_blocking(|| (), |()| admin_overview());
     view! {
-        <Title text="Overview · Admin"/>
         <RequireAdmin let:_admin>
             <section class="card admin">
                 <AdminTabs current="/admin/overview"/>

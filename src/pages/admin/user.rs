@@ -4,7 +4,7 @@
 use super::{AdminTabs, RequireAdmin};
 use crate::{
     app::versions_key,
-    components::FormAlerts,
+    components::{FormAlerts, set_page_title},
     errors::AppError,
     forms::{specs::ADMIN_USER, use_form_since},
     model::{AdminUserDetail, FormFlash},
@@ -15,7 +15,6 @@ use crate::{
     },
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 #[derive(Clone, Copy)]
@@ -49,6 +48,7 @@ const SUBMITTED: [Submitted; 5] = [
 
 #[component]
 pub fn AdminUserPage() -> impl IntoView {
+    set_page_title("User · Admin");
     let params = use_params_map();
     // `try_with`: the resource below may re-read it after this page is gone.
     let id = move || {
@@ -89,7 +89,6 @@ pub fn AdminUserPage() -> impl IntoView {
     ]);
     let detail = Resource::new(move || (id(), reloads()), |(id, _)| admin_user(id));
     view! {
-        <Title text="User · Admin"/>
         <RequireAdmin let:_admin>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -2,18 +2,18 @@
 
 use super::{AdminTabs, Pager, RequireAdmin, query_string};
 use crate::{
-    components::Alert,
+    components::{Alert, set_page_title},
     forms::specs::ADMIN_USERS,
     model::{AdminUserView, UserPage},
     pages::flash_resource,
     server_fns::admin::admin_users,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
+    set_page_title("Users · Admin");
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
     let flash = flash_resource(&[&ADMIN_USERS]);
@@ -28,7 +28,6 @@ pub fn AdminUsersPage() -> impl IntoView {
         |(q, sort, page)| admin_users(q, sort, page),
     );
     view! {
-        <Title text="Users · Admin"/>
         <RequireAdmin let:_admin>
             <section class="card admin">
                 <AdminTabs current="/admin"/>

@@ -2,10 +2,11 @@
 //! one).
 
 use crate::{
-    app::use_app,
+    app::account_action,
     components::{Field, FormAlerts},
     forms::{specs::DELETE_ACCOUNT, use_form},
     model::FormFlash,
+    server_fns::account::DeleteAccount,
 };
 use leptos::prelude::*;
 
@@ -15,7 +16,7 @@ pub(super) fn DeleteAccountCard(
     has_password: bool,
     username: String,
 ) -> impl IntoView {
-    let action = use_app().delete_account;
+    let action = account_action::<DeleteAccount>();
     let form = use_form(&DELETE_ACCOUNT, &flash, action);
     let confirm = form.field("confirm");
     let password = form.field("delete_password");

@@ -30,26 +30,26 @@ use self::{
 };
 use super::flash_resource;
 use crate::{
-    app::use_app,
-    components::RequireLogin,
+    app::account_action,
+    components::{RequireLogin, set_page_title},
     forms::specs::{PROFILE_PAGE, RESEND},
     model::{FormFlash, UserView},
     server_fns::{
-        account::my_activity,
+        account::{UpdateProfile, my_activity},
         apps::{RevokeApp, my_apps},
         connections::{DisconnectProvider, connections},
         factors::{SecurityStep, security},
     },
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let app = use_app();
+    set_page_title("Your profile");
     let flash = flash_resource(PROFILE_PAGE);
     // Only saves made while this page is open count for the "saved" notice.
-    let saves_at_open = app.update_profile.version().get_untracked();
+    let update_profile = account_action::<UpdateProfile>();
+    let saves_at_open = update_profile.version().get_untracked();
     // Resources are made here, outside the suspended parts, so the server's serialized
     // values line up with the browser's during hydration.
     let disconnect = ServerAction::<DisconnectProvider>::new();
@@ -77,7 +77,7 @@ pub fn ProfilePage() -> impl IntoView {
     });
     provide_context(ActivityState(Resource::new(
         crate::app::versions_key([
-            app.update_profile.version(),
+            update_profile.version(),
             disconnect.version(),
             revoke_app.version(),
             passkeys.rename.version(),
@@ -86,8 +86,7 @@ pub fn ProfilePage() -> impl IntoView {
         |_| my_activity(),
     )));
     view! {
-        <Title text="Your profile"/>
-        <RequireLogin path="/profile" reload=app.update_profile.version() let:user>
+        <RequireLogin path="/profile" reload=update_profile.version() let:user>
             // One `Suspend`, not a closure making one: a server render resolves a
             // boundary's children three times (two dry runs, then the render), and a
             // closure would build every card each time. The flash never reloads, and a

@@ -1,10 +1,11 @@
 //! The "Public profile" card: display name, bio and avatar, the fields users may edit.
 
 use crate::{
-    app::use_app,
+    app::account_action,
     components::{Field, FormAlerts, SubmitButton},
     forms::{specs::PROFILE, use_form_since},
     model::{FormFlash, UserView},
+    server_fns::account::UpdateProfile,
     validate,
 };
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ pub(super) fn PublicProfileCard(
     saves_at_open: usize,
 ) -> impl IntoView {
     // The app-wide action: the page reloads the user and the activity after a save.
-    let action = use_app().update_profile;
+    let action = account_action::<UpdateProfile>();
     // Only saves made since the page opened count: the card is remade when the user
     // reloads after a save.
     let form = use_form_since(&PROFILE, &flash, action, saves_at_open);
