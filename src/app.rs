@@ -140,7 +140,7 @@ pub fn versions_key<const N: usize>(
 
 #[component]
 pub fn App() -> impl IntoView {
-    // Only the server writes titles with `leptos_meta` (see `PageTitle`).
+    // Only the server writes titles with `leptos_meta` (see `set_page_title`).
     #[cfg(feature = "ssr")]
     leptos_meta::provide_meta_context();
     let login = ServerAction::<Login>::new();

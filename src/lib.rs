@@ -18,7 +18,8 @@ pub mod server;
 /// The browser entry point: attaches the app to the server-rendered page. Hydration is
 /// asynchronous because a lazily loaded page (`pages::lazy`) must fetch its chunk first;
 /// only then is the page marked hydrated (the browser tests wait for that mark). A lazily
-/// loaded part of a page (`pages::login`, the header's signed-in links) is fetched before hydration starts.
+/// loaded part of a page (`pages::login`, the header's signed-in links) is fetched before
+/// hydration starts.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
