@@ -180,6 +180,9 @@ export async function logIn(page: Page, login: string, js = true) {
   await fillLogin(page, login);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
+  // The header's signed-in links load as a chunk of their own after the URL changes;
+  // waiting for them leaves no fetch of this login in flight for the caller to see.
+  await expect(page.locator('.nav-user')).toBeVisible();
 }
 
 /** The code an authenticator app shows for a base32 secret (RFC 6238: SHA-1, 6 digits,
