@@ -1,7 +1,7 @@
 //! Pre-compressed site assets: the wasm bundle, its JavaScript and the stylesheet get
 //! `.br` and `.gz` siblings, which the static file handler serves to browsers that accept
-//! them, so no request pays for compressing them (and brotli gets its best quality, which
-//! would be far too slow on every request). Made in the background after start-up, only
+//! them, so no request pays for compressing them (and brotli and gzip get their best,
+//! which would be far too slow on every request). Made in the background after start-up, only
 //! for files whose siblings are missing or older; until then responses are compressed on
 //! the fly as before.
 
@@ -69,10 +69,17 @@ fn brotli(data: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Zopfli: plain gzip that any browser reads, about 4 % smaller than zlib's best on the
+/// main wasm, for about a second of one core per build. More than five iterations
+/// gained nothing measurable there.
 fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    w.write_all(data)?;
-    w.finish()
+    let options = zopfli::Options {
+        iteration_count: std::num::NonZeroU64::new(5).expect("five is not zero"),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    zopfli::compress(options, zopfli::Format::Gzip, data, &mut out)?;
+    Ok(out)
 }
 
 fn sibling(file: &Path, ext: &str) -> PathBuf {
@@ -146,6 +153,39 @@ mod tests {
         std::fs::write(&wasm, b"new build").unwrap();
         assert_eq!(drop_stale(dir.path()).unwrap(), 2);
         assert!(!sibling(&wasm, "br").exists());
+    }
+
+    /// The gzip sibling is what browsers that do not take brotli get, and what the
+    /// bundle budget is stated in: it must beat plain `gzip -9` on code-like data.
+    #[test]
+    fn the_gzip_sibling_is_smaller_than_gzip_at_its_best() {
+        // Text with the repetition and variety of a real bundle: names, numbers, markup.
+        let original: Vec<u8> = (0..6_000u32)
+            .flat_map(|i| {
+                format!(
+                    "<fn name=\"view_{}\" calls=\"{} {}\"/>\n",
+                    i % 397,
+                    i * 7919 % 1009,
+                    i % 13
+                )
+                .into_bytes()
+            })
+            .collect();
+        let mut plain = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        plain.write_all(&original).unwrap();
+        let plain = plain.finish().unwrap();
+        let packed = gzip(&original).unwrap();
+        assert!(
+            packed.len() < plain.len(),
+            "{} >= {} bytes",
+            packed.len(),
+            plain.len()
+        );
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, original);
     }
 
     /// Two instances sharing one site folder (a rolling restart, or a fleet on one
