@@ -6,47 +6,76 @@
 use super::{
     AdminAppsPage, AdminOverviewPage, AdminUserPage, AdminUsersPage, AuditPage,
     CancelEmailChangePage, ConfirmPage, ConsentPage, DevicesPage, ForgotPasswordPage, HomePage,
-    LoginVerifyPage, ProfilePage, ResetPasswordPage, SignInLinkPage, SignupPage, VerifyEmailPage,
+    LoginPage, LoginVerifyPage, ProfilePage, ResetPasswordPage, SignInLinkPage, SignupPage,
+    VerifyEmailPage,
 };
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
+use leptos_router::ChooseView;
+use std::{future::Future, pin::Pin};
 
-/// Declares a lazily loaded route for a page component. `data` loads nothing: each page
-/// makes its own resources, as before.
-macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
-            }
-        }
-    };
+/// What a route shows. Every page is this one type, not a type per page (Leptos'
+/// `Lazy<T>`), so the router's code for a route is made once (see `app::routes`).
+#[derive(Clone, Copy)]
+pub struct PageView {
+    view: fn() -> Pin<Box<dyn Future<Output = AnyView>>>,
+    #[cfg(feature = "hydrate")]
+    preload: fn() -> Pin<Box<dyn Future<Output = ()>>>,
 }
 
-lazy_page!(ProfileRoute, ProfilePage);
-lazy_page!(DevicesRoute, DevicesPage);
-lazy_page!(AdminUsersRoute, AdminUsersPage);
-lazy_page!(AdminUserRoute, AdminUserPage);
-lazy_page!(AuditRoute, AuditPage);
-lazy_page!(AdminOverviewRoute, AdminOverviewPage);
-lazy_page!(AdminAppsRoute, AdminAppsPage);
-lazy_page!(HomeRoute, HomePage);
-lazy_page!(SignupRoute, SignupPage);
-lazy_page!(LoginVerifyRoute, LoginVerifyPage);
-lazy_page!(SignInLinkRoute, SignInLinkPage);
-lazy_page!(ConfirmRoute, ConfirmPage);
-lazy_page!(ConsentRoute, ConsentPage);
-lazy_page!(VerifyEmailRoute, VerifyEmailPage);
-lazy_page!(CancelEmailChangeRoute, CancelEmailChangePage);
-lazy_page!(ForgotPasswordRoute, ForgotPasswordPage);
-lazy_page!(ResetPasswordRoute, ResetPasswordPage);
+impl ChooseView for PageView {
+    async fn choose(self) -> AnyView {
+        (self.view)().await
+    }
+
+    async fn preload(&self) {
+        #[cfg(feature = "hydrate")]
+        (self.preload)().await;
+    }
+}
+
+/// Declares lazily loaded pages: each one's view (a `#[lazy]` function, by whose name the
+/// browser fetches its chunk) in a wasm chunk of its own.
+macro_rules! lazy_pages {
+    ($($page:ident = $component:ident, $view:ident, $preload:ident;)*) => {$(
+        #[lazy]
+        fn $view() -> AnyView {
+            view! { <$component/> }.into_any()
+        }
+
+        pub const $page: PageView = PageView {
+            view: || Box::pin($view()),
+            #[cfg(feature = "hydrate")]
+            preload: || Box::pin($preload()),
+        };
+    )*};
+}
+
+/// The login page, the one in the main wasm: what a first visit opens.
+pub const LOGIN: PageView = PageView {
+    view: || Box::pin(async { view! { <LoginPage/> }.into_any() }),
+    #[cfg(feature = "hydrate")]
+    preload: || Box::pin(async {}),
+};
+
+lazy_pages! {
+    HOME = HomePage, home_page, __preload_home_page;
+    SIGNUP = SignupPage, signup_page, __preload_signup_page;
+    SIGN_IN_LINK = SignInLinkPage, sign_in_link_page, __preload_sign_in_link_page;
+    LOGIN_VERIFY = LoginVerifyPage, login_verify_page, __preload_login_verify_page;
+    CONFIRM = ConfirmPage, confirm_page, __preload_confirm_page;
+    CONSENT = ConsentPage, consent_page, __preload_consent_page;
+    PROFILE = ProfilePage, profile_page, __preload_profile_page;
+    DEVICES = DevicesPage, devices_page, __preload_devices_page;
+    ADMIN_USERS = AdminUsersPage, admin_users_page, __preload_admin_users_page;
+    ADMIN_USER = AdminUserPage, admin_user_page, __preload_admin_user_page;
+    AUDIT = AuditPage, audit_page, __preload_audit_page;
+    ADMIN_OVERVIEW = AdminOverviewPage, admin_overview_page, __preload_admin_overview_page;
+    ADMIN_APPS = AdminAppsPage, admin_apps_page, __preload_admin_apps_page;
+    VERIFY_EMAIL = VerifyEmailPage, verify_email_page, __preload_verify_email_page;
+    CANCEL_EMAIL_CHANGE = CancelEmailChangePage, cancel_email_change_page, __preload_cancel_email_change_page;
+    FORGOT_PASSWORD = ForgotPasswordPage, forgot_password_page, __preload_forgot_password_page;
+    RESET_PASSWORD = ResetPasswordPage, reset_password_page, __preload_reset_password_page;
+}
 
 /// Awaits a lazily loaded part of a page (a `#[lazy]` function). It does nothing more, but
 /// it matters: the same login page awaiting its two parts directly built a main wasm 76 KB
