@@ -22,6 +22,7 @@ use leptos_router::{
     components::{A, Router, Routes, RoutesProps},
     path,
 };
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -87,7 +88,45 @@ struct AccountActions {
     /// The app's owner: an action made on it lives as long as the app.
     owner: Owner,
     /// The versions of every action the user reloads after.
-    versions: ArcRwSignal<Vec<ArcRwSignal<usize>>>,
+    versions: ActionVersions,
+}
+
+/// The versions of the app-wide actions: the user is keyed on their sum (versions only
+/// grow, and an action added later starts at 0).
+///
+/// Not a signal of a list: a server render adds a page's actions while the user
+/// resource's task reads the sum on another thread, and reading a signal another thread is
+/// writing fails at once (Leptos takes its lock without waiting), with a panic that says
+/// "already disposed". A mutex waits; the trigger tells the sum to track the new version.
+#[derive(Clone, Default)]
+struct ActionVersions {
+    all: Arc<Mutex<Vec<ArcRwSignal<usize>>>>,
+    added: ArcTrigger,
+}
+
+impl ActionVersions {
+    fn add(&self, version: RwSignal<usize>) {
+        self.lock().push(version.into());
+        self.added.notify();
+    }
+
+    /// Tracked: changes when an action answers, and once an action is added.
+    fn sum(&self) -> usize {
+        self.added.track();
+        // Read outside the lock: the versions are signals of their own.
+        let all = self.lock().clone();
+        all.iter().map(|version| version.get()).sum()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<ArcRwSignal<usize>>> {
+        self.all.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The lock an addition holds, held by a test.
+    #[cfg(test)]
+    fn hold_for_adding(&self) -> impl Sized {
+        self.lock()
+    }
 }
 
 /// One page's app-wide action, told apart from other contexts of the same type.
@@ -117,7 +156,7 @@ where
             .unwrap_or_else(|| {
                 let action = ServerAction::<S>::new();
                 // A new action is at version 0: the sum the user is keyed on stays the same.
-                versions.update(|all| all.push(action.version().into()));
+                versions.add(action.version());
                 provide_context(AccountAction(action));
                 action
             })
@@ -144,12 +183,12 @@ pub fn App() -> impl IntoView {
     #[cfg(feature = "ssr")]
     leptos_meta::provide_meta_context();
     let login = ServerAction::<Login>::new();
-    let versions = ArcRwSignal::new(vec![ArcRwSignal::from(login.version())]);
-    // Keyed on the sum: versions only grow, and an action added later starts at 0.
+    let versions = ActionVersions::default();
+    versions.add(login.version());
     let user = Resource::new(
         {
             let versions = versions.clone();
-            move || versions.with(|all| all.iter().map(|v| v.get()).sum::<usize>())
+            move || versions.sum()
         },
         |_| current_user(),
     );
@@ -295,8 +334,48 @@ pub fn Logo() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::versions_key;
+    use super::{ActionVersions, versions_key};
     use leptos::prelude::*;
+    use std::{sync::mpsc, thread, time::Duration};
+
+    /// A server render adds a page's actions while the user resource's task, on another
+    /// thread, reads the sum (a new action's version must be tracked). The read waits for
+    /// the addition; it must not fail, as a signal's read does when another thread is
+    /// writing it (Leptos then panics with "already disposed").
+    #[test]
+    fn the_versions_sum_waits_for_an_action_being_added_on_another_thread() {
+        let versions = ActionVersions::default();
+        Owner::new().with(|| versions.add(RwSignal::new(2)));
+        let adding = versions.hold_for_adding();
+        let (done, sum) = mpsc::channel();
+        let reader = thread::spawn({
+            let versions = versions.clone();
+            move || done.send(versions.sum()).unwrap()
+        });
+        // The reader is blocked (or has failed) while the addition is under way.
+        assert!(sum.recv_timeout(Duration::from_millis(100)).is_err());
+        drop(adding);
+        assert_eq!(sum.recv_timeout(Duration::from_secs(5)), Ok(2));
+        reader.join().expect("the reader does not panic");
+    }
+
+    /// The user reloads after an action added after the key was first read.
+    #[test]
+    fn the_versions_sum_tracks_actions_added_later() {
+        Owner::new().with(|| {
+            let versions = ActionVersions::default();
+            let key = ArcMemo::new({
+                let versions = versions.clone();
+                move |_| versions.sum()
+            });
+            assert_eq!(key.get(), 0);
+            let added = RwSignal::new(0);
+            versions.add(added);
+            assert_eq!(key.get(), 0);
+            added.set(3);
+            assert_eq!(key.get(), 3);
+        });
+    }
 
     #[test]
     fn versions_key_outlives_the_actions_it_watches() {
