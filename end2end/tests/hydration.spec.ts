@@ -88,14 +88,15 @@ function gzipKiB(path: string): number {
   return gzipSync(readFileSync(join(site, path)), { level: 9 }).length / 1024;
 }
 
-// The main wasm is what every first visit waits for (328 KiB at gzip -9 at this writing). A
+// The main wasm is what every first visit waits for (290 KiB at gzip -9 at this writing). A
 // change that pulls a lazily loaded page or part back into it shows here, not only in the
-// benchmark: awaiting the login page's parts directly once added 30 KiB, and the header's
-// signed-in links are 18. Sizes of one build are exact, so this is no timing test; the
-// margin is for toolchain updates.
+// benchmark: awaiting the login page's parts directly once added 30 KiB, the header's
+// signed-in links are 18, and wasm-opt's default inlining of functions with one caller 29.
+// Sizes of one build are exact, so this is no timing test; the margin is for toolchain
+// updates, and the budget is the issue's target for the first visit's wasm.
 test('the main wasm stays within its size budget', () => {
   const size = gzipKiB(MAIN);
-  expect(size, `${MAIN}: ${size.toFixed(1)} KiB gzip`).toBeLessThanOrEqual(338);
+  expect(size, `${MAIN}: ${size.toFixed(1)} KiB gzip`).toBeLessThanOrEqual(300);
 });
 
 /** The paths of the wasm files the page asks for from now on, in order. */
