@@ -159,10 +159,16 @@ impl TryFrom<ErrorWire> for AppError {
     type Error = String;
 
     fn try_from(wire: ErrorWire) -> Result<Self, String> {
-        let message = || wire.message.clone().ok_or("missing field `message`");
-        Ok(match wire.code.as_str() {
+        let ErrorWire {
+            code,
+            fields,
+            message,
+        } = wire;
+        // Called in one arm at most, so the message moves instead of being copied.
+        let message = move || message.ok_or("missing field `message`");
+        Ok(match code.as_str() {
             "invalid" => Self::Invalid {
-                fields: wire.fields.ok_or("missing field `fields`")?,
+                fields: fields.ok_or("missing field `fields`")?,
             },
             "invalid_credentials" => Self::InvalidCredentials,
             "account_deactivated" => Self::AccountDeactivated,
