@@ -61,6 +61,11 @@ impl Db {
             // While the database is down a request waits this long for a connection, then
             // answers 503: short enough for a person, long enough for a busy pool.
             .acquire_timeout(Duration::from_secs(3))
+            // A SQLite connection is a file handle in this process: no network or server
+            // restart can break it while it idles, so the round trip to its thread that
+            // checks it before each query buys nothing. sqlx still checks it when a query
+            // hands it back. PostgreSQL keeps the check: its connections do go stale.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -178,5 +183,18 @@ mod tests {
             sqlite_url("sqlite::memory:").unwrap(),
             "sqlite://:memory:?mode=rwc"
         );
+    }
+
+    /// A query on SQLite costs no check of its connection first (a round trip to the
+    /// connection's thread), and the connection still serves one query after another.
+    #[tokio::test]
+    async fn sqlite_connections_are_not_pinged_before_each_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("x.db").display());
+        let db = Db::connect(&url, 1).await.unwrap();
+        assert!(!db.pool.options().get_test_before_acquire());
+        for _ in 0..3 {
+            assert!(db.ping().await);
+        }
     }
 }
