@@ -294,6 +294,17 @@ mod tests {
     }
 }
 
+/// Every card of the profile page that lists something, read in one call.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileCardsView {
+    pub connections: Vec<ConnectionView>,
+    pub apps: Vec<AppAccessView>,
+    pub security: SecurityView,
+    pub passkeys: Vec<PasskeyView>,
+    /// The person's own latest security events, newest first.
+    pub activity: Vec<EventView>,
+}
+
 /// The Security card: second factors, a setup in progress, and new recovery codes to
 /// show once.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

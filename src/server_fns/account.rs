@@ -151,18 +151,18 @@ pub async fn delete_account(
 #[server(prefix = "/fn", endpoint = "activity")]
 pub async fn my_activity() -> Result<Vec<crate::model::EventView>, AppError> {
     use super::ssr::*;
-    use crate::server::auth::audit;
+    use crate::server::{
+        auth::{account_data, audit},
+        views::own_event_view,
+    };
     let auth = require_auth()?;
     let state = state()?;
     let now = state.clock.unix();
-    Ok(audit::recent_for(&state, &auth.user.id, 10)
-        .await?
-        .iter()
-        .map(|e| {
-            // The owner reads the summary; raw details are for admins.
-            let mut view = event_view(e, now);
-            view.detail = "{}".into();
-            view
-        })
-        .collect())
+    Ok(
+        audit::recent_for(&state, &auth.user.id, account_data::RECENT_EVENTS)
+            .await?
+            .iter()
+            .map(|e| own_event_view(e, now))
+            .collect(),
+    )
 }

@@ -36,23 +36,7 @@ pub async fn my_apps() -> Result<Vec<AppAccessView>, AppError> {
         crate::server::provider::consent::list(&state, &auth.user.id)
             .await?
             .into_iter()
-            .map(|c| AppAccessView {
-                permissions: PendingAppView {
-                    name: String::new(),
-                    scopes: c
-                        .scope
-                        .split_ascii_whitespace()
-                        .map(str::to_string)
-                        .collect(),
-                }
-                .permissions()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-                client_id: c.client_id,
-                name: c.client_name,
-                since: format_date(c.granted_at),
-            })
+            .map(crate::server::views::app_access_view)
             .collect(),
     )
 }

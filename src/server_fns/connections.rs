@@ -7,27 +7,13 @@ use leptos::prelude::*;
 #[server(prefix = "/fn", endpoint = "connections")]
 pub async fn connections() -> Result<Vec<ConnectionView>, AppError> {
     use super::ssr::*;
-    use crate::model::ProviderView;
     let auth = require_auth()?;
     let state = state()?;
     let linked = crate::server::auth::oauth::linked(&state, &auth).await?;
-    Ok(state
-        .settings
-        .oauth
-        .iter()
-        .map(|(name, p)| {
-            let identity = linked.iter().find(|i| &i.provider == name);
-            ConnectionView {
-                provider: ProviderView {
-                    name: name.clone(),
-                    display_name: p.display_name.clone(),
-                },
-                connected: identity.is_some(),
-                connected_email: identity.and_then(|i| i.email.clone()),
-                linked_since: identity.map(|i| format_date(i.linked_at)),
-            }
-        })
-        .collect())
+    Ok(crate::server::views::connection_views(
+        &state.settings,
+        &linked,
+    ))
 }
 
 /// Disconnects a provider, unless it is the last way to log in.

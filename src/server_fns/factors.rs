@@ -105,42 +105,50 @@ pub async fn confirm_identity(
 #[server(prefix = "/fn", endpoint = "security")]
 pub async fn security() -> Result<SecurityView, AppError> {
     use super::ssr::*;
-    use crate::{
-        model::TotpSetupView,
-        server::{
-            auth::{factors, step_up},
-            browser_state,
-        },
-    };
+    use crate::server::auth::factors;
     let auth = require_auth()?;
     let state = state()?;
     let have = factors::of(&state, &auth.user.id).await?;
     let setup = if have.totp {
         None
     } else {
-        factors::totp::pending_setup(&state, &auth.user)
-            .await?
-            .map(|s| TotpSetupView {
-                secret: s.secret,
-                uri: s.uri,
-                qr_svg: s.qr_svg,
-            })
+        factors::totp::pending_setup(&state, &auth.user).await?
+    };
+    Ok(security_view(&state, &auth, have, setup).await)
+}
+
+/// The Security card's data from what the account has.
+#[cfg(feature = "ssr")]
+pub(super) async fn security_view(
+    state: &crate::server::state::AppState,
+    auth: &crate::server::auth::sessions::Authenticated,
+    have: crate::server::auth::factors::Factors,
+    setup: Option<crate::server::auth::factors::totp::Setup>,
+) -> SecurityView {
+    use super::ssr::browser_session;
+    use crate::{
+        model::TotpSetupView,
+        server::{auth::step_up, browser_state},
     };
     let new_codes = match browser_session().await {
         Some(session) => browser_state::recovery_codes(&session, state.clock.unix()).await,
         None => None,
     };
-    Ok(SecurityView {
+    SecurityView {
         totp: have.totp,
         passkeys: have.passkeys,
         recovery_codes_left: have.recovery_codes_left,
-        setup,
+        setup: setup.map(|s| TotpSetupView {
+            secret: s.secret,
+            uri: s.uri,
+            qr_svg: s.qr_svg,
+        }),
         new_codes,
-        recently_confirmed: step_up::is_recent(&state, &auth),
+        recently_confirmed: step_up::is_recent(state, auth),
         required: auth.user.role == crate::domain::Role::Admin
             && state.settings.admins_need_mfa()
             && !have.any(),
-    })
+    }
 }
 
 /// One action of the Security card.

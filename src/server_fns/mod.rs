@@ -12,6 +12,7 @@ pub mod email;
 pub mod factors;
 pub mod passkeys;
 pub mod passwords;
+pub mod profile;
 pub mod sign_in_links;
 pub mod site;
 
@@ -44,6 +45,7 @@ pub fn register_server_fns() {
     register_explicit::<passkeys::RemovePasskey>();
     register_explicit::<account::DeleteAccount>();
     register_explicit::<account::MyActivity>();
+    register_explicit::<profile::ProfileCards>();
     register_explicit::<admin::AdminUsers>();
     register_explicit::<admin::AdminUser>();
     register_explicit::<admin::AdminSetRole>();

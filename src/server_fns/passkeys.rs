@@ -12,12 +12,7 @@ pub async fn passkeys() -> Result<Vec<PasskeyView>, AppError> {
     let rows = crate::server::auth::passkeys::list(&state, &auth).await?;
     Ok(rows
         .into_iter()
-        .map(|row| PasskeyView {
-            id: row.id,
-            name: row.name,
-            added: format_date(row.created_at),
-            last_used: row.last_used_at.map(format_datetime),
-        })
+        .map(crate::server::views::passkey_view)
         .collect())
 }
 

@@ -22,6 +22,7 @@ on_both_backends!(
     profile_update_refuses_bad_values_and_keeps_the_stored_ones,
     profile_update_without_javascript_saves_and_says_so,
     profile_update_needs_a_login,
+    profile_cards_come_in_one_call_and_match_each_cards_own,
     create_admin_creates_then_promotes,
     password_strength_is_scored_for_anyone_within_bounds,
 );
@@ -569,6 +570,74 @@ async fn profile_update_needs_a_login(backend: Backend) {
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.json()["code"], "unauthorized");
+}
+
+async fn profile_cards_come_in_one_call_and_match_each_cards_own(backend: Backend) {
+    let app = spawn(backend).await;
+    let res = app.signup("nell", "nell@example.com").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // A passkey (stored as a registration would), renamed so the activity has an event of
+    // this card, and an authenticator app half set up so the security card has a QR code.
+    let passkey = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "insert into passkeys (id, user_id, credential_id, name, passkey, created_at) \
+         select $1, id, 'cred-nell', 'Laptop', '{}', 1700000000 from users where username = 'nell'",
+    )
+    .bind(&passkey)
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    let res = app
+        .call("/fn/rename-passkey", &[("id", &passkey), ("name", "Phone")])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = app
+        .call(
+            "/fn/security-step",
+            &[("change", "start_totp"), ("code", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let res = app.call("/fn/profile-cards", &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let cards = res.json();
+    assert_eq!(cards["passkeys"][0]["name"], "Phone");
+    assert!(
+        cards["security"]["setup"]["qr_svg"]
+            .as_str()
+            .unwrap()
+            .contains("<svg")
+    );
+    assert!(cards["activity"].as_array().unwrap().len() >= 2, "{cards}");
+    for (part, own) in [
+        ("connections", "/fn/connections"),
+        ("apps", "/fn/my-apps"),
+        ("security", "/fn/security"),
+        ("passkeys", "/fn/passkeys"),
+        ("activity", "/fn/activity"),
+    ] {
+        assert_eq!(cards[part], app.call(own, &[]).await.json(), "{part}");
+    }
+    // The page renders from it.
+    let page = app.get("/profile").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Phone"), "{}", page.body);
+
+    // Someone else sees only their own; nobody logged in gets a 401.
+    let other = app.another_browser();
+    assert_eq!(
+        other.signup("owen", "owen@example.com").await.status,
+        StatusCode::OK
+    );
+    let theirs = other.call("/fn/profile-cards", &[]).await.json();
+    assert_eq!(theirs["passkeys"], serde_json::json!([]));
+    assert!(theirs["security"]["setup"].is_null());
+    let anonymous = app.another_browser();
+    assert_eq!(
+        anonymous.call("/fn/profile-cards", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn create_admin_creates_then_promotes(backend: Backend) {

@@ -1,24 +1,20 @@
 //! The "Recent security activity" card: the user's own latest security events.
 
-use crate::{errors::AppError, model::EventView};
+use super::Cards;
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-/// Made by the page (see `ProfilePage`) and found here through the context.
-#[derive(Clone, Copy)]
-pub(super) struct ActivityState(pub(super) Resource<Result<Vec<EventView>, AppError>>);
 
 /// The user's own recent security events: "New sign-in from Firefox on Linux".
 #[component]
 pub(super) fn RecentActivity() -> impl IntoView {
-    let ActivityState(events) = expect_context::<ActivityState>();
+    let cards = expect_context::<Cards>();
     view! {
         <section class="card" aria-labelledby="activity-heading">
             <h2 id="activity-heading">"Recent security activity"</h2>
             <p class="muted">"If something here was not you, change your password and sign out your other devices."</p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let items = events.await.unwrap_or_default();
+                    let items = cards.part(|c| c.activity).await.unwrap_or_default();
                     view! {
                         <ul class="activity">
                             {items.into_iter().map(|e| view! {

@@ -1,11 +1,11 @@
 //! The "Apps with access" card: apps the person allowed to sign them in through
 //! Gatehouse, with a button to withdraw each one's access (and its tokens).
 
+use super::Cards;
 use crate::{
     components::FormAlerts,
-    errors::AppError,
     forms::{specs::APPS, use_form_since},
-    model::{AppAccessView, FormFlash},
+    model::FormFlash,
     server_fns::apps::RevokeApp,
 };
 use leptos::prelude::*;
@@ -14,18 +14,18 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub(super) struct AppsState {
     pub(super) revoke: ServerAction<RevokeApp>,
-    pub(super) list: Resource<Result<Vec<AppAccessView>, AppError>>,
 }
 
 #[component]
 pub(super) fn AppsCard(flash: FormFlash) -> impl IntoView {
-    let AppsState { revoke, list } = expect_context::<AppsState>();
+    let AppsState { revoke } = expect_context::<AppsState>();
+    let cards = expect_context::<Cards>();
     let form = use_form_since(&APPS, &flash, revoke, 0);
     let (error, notice) = (form.error, form.notice);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let items = list.await.unwrap_or_default();
+                let items = cards.part(|c| c.apps).await.unwrap_or_default();
                 // After the last one goes, the card stays to say so.
                 let said = notice.get().is_some() || error.get().is_some();
                 (!items.is_empty() || said).then(|| view! {

@@ -1,10 +1,10 @@
 //! The "Connected accounts" card, shown when any sign-in provider is configured.
 
+use super::Cards;
 use crate::{
     components::FormAlerts,
-    errors::AppError,
     forms::{specs::CONNECTIONS, use_form_since},
-    model::{ConnectionView, FormFlash},
+    model::FormFlash,
     server_fns::connections::DisconnectProvider,
 };
 use leptos::prelude::*;
@@ -13,13 +13,13 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub(super) struct ConnectionsState {
     pub(super) disconnect: ServerAction<DisconnectProvider>,
-    pub(super) list: Resource<Result<Vec<ConnectionView>, AppError>>,
 }
 
 /// Sign-in providers: connect (a round trip to the provider) or disconnect.
 #[component]
 pub(super) fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl IntoView {
-    let ConnectionsState { disconnect, list } = expect_context::<ConnectionsState>();
+    let ConnectionsState { disconnect } = expect_context::<ConnectionsState>();
+    let cards = expect_context::<Cards>();
     // The action belongs to the page, which outlives this card: every submit since the
     // page opened counts.
     let form = use_form_since(&CONNECTIONS, &flash, disconnect, 0);
@@ -27,7 +27,7 @@ pub(super) fn ConnectedAccounts(flash: FormFlash, has_password: bool) -> impl In
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let items = list.await.unwrap_or_default();
+                let items = cards.part(|c| c.connections).await.unwrap_or_default();
                 (!items.is_empty()).then(|| view! {
                     <section class="card" aria-labelledby="connections-heading">
                         <h2 id="connections-heading">"Connected accounts"</h2>

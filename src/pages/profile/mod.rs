@@ -16,7 +16,7 @@ mod verify;
 
 use self::{
     account::AccountCard,
-    activity::{ActivityState, RecentActivity},
+    activity::RecentActivity,
     apps::{AppsCard, AppsState},
     connections::{ConnectedAccounts, ConnectionsState},
     delete::DeleteAccountCard,
@@ -32,16 +32,26 @@ use super::flash_resource;
 use crate::{
     app::account_action,
     components::{RequireLogin, set_page_title},
+    errors::AppError,
     forms::specs::{PROFILE_PAGE, RESEND},
-    model::{FormFlash, UserView},
+    model::{FormFlash, ProfileCardsView, UserView},
     server_fns::{
-        account::{UpdateProfile, my_activity},
-        apps::{RevokeApp, my_apps},
-        connections::{DisconnectProvider, connections},
-        factors::{SecurityStep, security},
+        account::UpdateProfile, apps::RevokeApp, connections::DisconnectProvider,
+        factors::SecurityStep, profile::profile_cards,
     },
 };
 use leptos::prelude::*;
+
+/// What the cards list, for every card (see `ProfilePage`), found through the context.
+#[derive(Clone, Copy)]
+struct Cards(Resource<Result<ProfileCardsView, AppError>>);
+
+impl Cards {
+    /// One card's part, once loaded.
+    async fn part<T>(self, part: impl FnOnce(ProfileCardsView) -> T) -> Result<T, AppError> {
+        self.0.await.map(part)
+    }
+}
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -50,41 +60,31 @@ pub fn ProfilePage() -> impl IntoView {
     // Only saves made while this page is open count for the "saved" notice.
     let update_profile = account_action::<UpdateProfile>();
     let saves_at_open = update_profile.version().get_untracked();
-    // Resources are made here, outside the suspended parts, so the server's serialized
-    // values line up with the browser's during hydration.
+    // The cards' data is one resource, made here outside the suspended parts so the
+    // server's serialized value lines up with the browser's during hydration. A render
+    // reads it in one call; any card's action reloads it whole, so the activity card
+    // shows what the action recorded.
     let disconnect = ServerAction::<DisconnectProvider>::new();
-    provide_context(ConnectionsState {
-        disconnect,
-        list: Resource::new(crate::app::versions_key([disconnect.version()]), |_| {
-            connections()
-        }),
-    });
     let revoke_app = ServerAction::<RevokeApp>::new();
-    provide_context(AppsState {
-        revoke: revoke_app,
-        list: Resource::new(crate::app::versions_key([revoke_app.version()]), |_| {
-            my_apps()
-        }),
-    });
-    let passkeys = PasskeysState::provide();
+    let passkeys = PasskeysState::actions();
     let security_step = ServerAction::<SecurityStep>::new();
-    provide_context(SecurityState {
-        step: security_step,
-        view: Resource::new(
-            crate::app::versions_key([security_step.version(), passkeys.remove.version()]),
-            |_| security(),
-        ),
-    });
-    provide_context(ActivityState(Resource::new(
+    provide_context(Cards(Resource::new(
         crate::app::versions_key([
             update_profile.version(),
             disconnect.version(),
             revoke_app.version(),
             passkeys.rename.version(),
             passkeys.remove.version(),
+            security_step.version(),
         ]),
-        |_| my_activity(),
+        |_| profile_cards(),
     )));
+    provide_context(ConnectionsState { disconnect });
+    provide_context(AppsState { revoke: revoke_app });
+    provide_context(passkeys);
+    provide_context(SecurityState {
+        step: security_step,
+    });
     view! {
         <RequireLogin path="/profile" reload=update_profile.version() let:user>
             // One `Suspend`, not a closure making one: a server render resolves a

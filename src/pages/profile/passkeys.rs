@@ -5,42 +5,31 @@
 use crate::{
     app::use_app,
     components::FormAlerts,
-    errors::AppError,
     forms::{specs::PASSKEYS, use_form_since},
     model::{FormFlash, PasskeyView},
-    server_fns::passkeys::{RemovePasskey, RenamePasskey, passkeys},
+    server_fns::passkeys::{RemovePasskey, RenamePasskey},
     validate::PASSKEY_NAME_MAX,
 };
 use leptos::prelude::*;
 
 /// Made by the page, outside its suspended parts (see `ProfilePage`), and found here
-/// through the context.
+/// through the context; the list is the page's `Cards`.
 #[derive(Clone, Copy)]
 pub(super) struct PasskeysState {
     pub(super) rename: ServerAction<RenamePasskey>,
     pub(super) remove: ServerAction<RemovePasskey>,
-    list: Resource<Result<Vec<PasskeyView>, AppError>>,
     /// Whether the latest submit here was a removal (both actions answer for one form).
     removed_last: RwSignal<bool>,
 }
 
 impl PasskeysState {
-    /// Makes the card's actions and list and provides them to it.
-    pub(super) fn provide() -> Self {
-        let rename = ServerAction::<RenamePasskey>::new();
-        let remove = ServerAction::<RemovePasskey>::new();
-        let list = Resource::new(
-            crate::app::versions_key([rename.version(), remove.version()]),
-            |_| passkeys(),
-        );
-        let state = Self {
-            rename,
-            remove,
-            list,
+    /// The card's actions.
+    pub(super) fn actions() -> Self {
+        Self {
+            rename: ServerAction::new(),
+            remove: ServerAction::new(),
             removed_last: RwSignal::new(false),
-        };
-        provide_context(state);
-        state
+        }
     }
 }
 
@@ -50,9 +39,9 @@ pub(super) fn PasskeysCard(flash: FormFlash) -> impl IntoView {
     let PasskeysState {
         rename,
         remove,
-        list,
         removed_last,
     } = expect_context::<PasskeysState>();
+    let cards = expect_context::<super::Cards>();
     // Two actions answer for one form: the latest submit of either speaks (a plain post's
     // flash, or the script's notice after adding one, shows through the first).
     let renamed = use_form_since(&PASSKEYS, &flash, rename, 0);
@@ -71,7 +60,7 @@ pub(super) fn PasskeysCard(flash: FormFlash) -> impl IntoView {
                         <FormAlerts error notice/>
                         <Transition fallback=|| ()>
                             {move || Suspend::new(async move {
-                                let items = list.await.unwrap_or_default();
+                                let items = cards.part(|c| c.passkeys).await.unwrap_or_default();
                                 if items.is_empty() {
                                     return view! { <p>"You have no passkeys yet."</p> }.into_any();
                                 }

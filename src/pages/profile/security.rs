@@ -10,17 +10,17 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// The card's action and data, made by the page outside its suspended parts so the
-/// server's serialized data lines up with the browser's during hydration.
+/// The card's action, made by the page (see `ProfilePage`); its data is the page's
+/// `Cards`.
 #[derive(Clone, Copy)]
 pub(super) struct SecurityState {
     pub step: ServerAction<SecurityStep>,
-    pub view: Resource<Result<SecurityView, crate::errors::AppError>>,
 }
 
 #[component]
 pub(super) fn SecurityCard(flash: FormFlash) -> impl IntoView {
-    let SecurityState { step: action, view } = expect_context::<SecurityState>();
+    let SecurityState { step: action } = expect_context::<SecurityState>();
+    let cards = expect_context::<super::Cards>();
     // The action belongs to the page, which outlives this card: every submit since the
     // page opened counts.
     let form = use_form_since(&SECURITY, &flash, action, 0);
@@ -30,7 +30,7 @@ pub(super) fn SecurityCard(flash: FormFlash) -> impl IntoView {
             <FormAlerts error=form.error notice=form.notice reauth=form.needs_reauth() back="/profile#security"/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match view.await {
+                    match cards.part(|c| c.security).await {
                         Ok(security) => view! { <SecurityBody security action form/> }.into_any(),
                         Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
                     }

@@ -2,6 +2,7 @@
 //! HTTP: the pages' server functions, the JSON API and the CLI all call these, so every
 //! rule is written once.
 
+pub(crate) mod account_data;
 pub(crate) mod accounts;
 pub(crate) mod admin;
 pub(crate) mod audit;

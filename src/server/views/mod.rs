@@ -4,9 +4,11 @@
 
 mod audit;
 mod devices;
+mod profile;
 
 pub use audit::summary;
 pub use devices::describe;
+pub use profile::{app_access_view, connection_views, own_event_view, passkey_view};
 
 use crate::{
     domain::SessionId,

@@ -44,12 +44,17 @@ impl Factors {
 }
 
 pub async fn of(state: &AppState, user_id: &str) -> Result<Factors> {
-    let counts = db::factors::counts(&state.db.pool, user_id).await?;
-    Ok(Factors {
-        totp: counts.totp > 0,
-        passkeys: counts.passkeys,
-        recovery_codes_left: counts.recovery_codes,
-    })
+    Ok(db::factors::counts(&state.db.pool, user_id).await?.into())
+}
+
+impl From<db::factors::FactorCounts> for Factors {
+    fn from(counts: db::factors::FactorCounts) -> Self {
+        Self {
+            totp: counts.totp > 0,
+            passkeys: counts.passkeys,
+            recovery_codes_left: counts.recovery_codes,
+        }
+    }
 }
 
 /// Queues a notice about a factor change in the change's transaction.

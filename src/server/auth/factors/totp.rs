@@ -82,7 +82,17 @@ pub async fn begin_setup(state: &AppState, auth: &Authenticated) -> Result<Setup
 
 /// The setup in progress, if any (to show the same QR code after a reload or a wrong code).
 pub async fn pending_setup(state: &AppState, user: &UserRow) -> Result<Option<Setup>> {
-    match db::factors::find_totp(&state.db.pool, &user.id).await? {
+    let row = db::factors::find_totp(&state.db.pool, &user.id).await?;
+    setup_waiting(state, row, user)
+}
+
+/// The setup an account's row holds while it waits for a first code.
+pub(crate) fn setup_waiting(
+    state: &AppState,
+    row: Option<db::factors::TotpRow>,
+    user: &UserRow,
+) -> Result<Option<Setup>> {
+    match row {
         Some(row) if row.confirmed_at.is_none() => match state.sealing.open(&row.secret_sealed) {
             Some(secret) => setup_of(secret, user).map(Some),
             None => Ok(None),
