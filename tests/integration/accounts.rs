@@ -591,13 +591,7 @@ async fn profile_cards_come_in_one_call_and_match_each_cards_own(backend: Backen
         .call("/fn/rename-passkey", &[("id", &passkey), ("name", "Phone")])
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let res = app
-        .call(
-            "/fn/security-step",
-            &[("change", "start_totp"), ("code", "")],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    app.start_totp().await;
 
     let res = app.call("/fn/profile-cards", &[]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);

@@ -797,13 +797,7 @@ async fn withdrawing_consent_or_changing_the_password_ends_the_apps_tokens(backe
 async fn a_second_factor_shows_in_amr_and_acr(backend: Backend) {
     let app = spawn(backend).await;
     person(&app, "joy").await;
-    let res = app
-        .call(
-            "/fn/security-step",
-            &[("change", "start_totp"), ("code", "")],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    app.start_totp().await;
     let secret = app.call("/fn/security", &[]).await.json()["setup"]["secret"]
         .as_str()
         .unwrap()

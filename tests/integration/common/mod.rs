@@ -395,6 +395,17 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Starts setting up an authenticator app through the Security card, as the page does.
+    pub async fn start_totp(&self) {
+        let res = self
+            .call(
+                "/fn/security-step",
+                &[("change", "start_totp"), ("code", "")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+
     pub async fn signup(&self, username: &str, email: &str) -> TestResponse {
         self.call(
             "/fn/signup",
