@@ -3,7 +3,7 @@
 use super::flash_resource;
 use crate::{
     app::account_action,
-    components::{FormAlerts, RequireLogin, set_page_title},
+    components::{FormAlerts, RequireLogin, reloading, set_page_title},
     errors::AppError,
     forms::{specs::DEVICES, use_form},
     model::{DeviceView, FormFlash},
@@ -31,6 +31,9 @@ pub fn DevicesPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     let flash = flash.await.ok().flatten().unwrap_or_default();
+                    // On the server the list draws straight from its data (`reloading`).
+                    #[cfg(feature = "ssr")]
+                    list.ready().await;
                     view! { <Devices flash list sign_out_one sign_out_others sign_out_everywhere/> }
                 })}
             </Suspense>
@@ -70,27 +73,25 @@ fn Devices(
             <h1 id="devices-heading">"Your devices"</h1>
             <p class="muted">"Everywhere you are logged in. If you don't recognise a device, sign it out and change your password."</p>
             <FormAlerts error notice/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let items = list.await.unwrap_or_default();
-                    let others = items.iter().filter(|d| !d.current).count();
-                    view! {
-                        <ul class="device-list">
-                            {items.into_iter().map(|d| view! { <DeviceRow device=d sign_out_one/> }).collect_view()}
-                        </ul>
-                        <div class="device-actions">
-                            {(others > 0).then(|| view! {
-                                <ActionForm action=sign_out_others>
-                                    <button type="submit" class="btn btn-ghost">"Sign out all other devices"</button>
-                                </ActionForm>
-                            })}
-                            <ActionForm action=sign_out_everywhere>
-                                <button type="submit" class="btn btn-danger">"Sign out everywhere"</button>
+            {reloading(list, Some("Loading…"), move |items| {
+                let items = items.unwrap_or_default();
+                let others = items.iter().filter(|d| !d.current).count();
+                view! {
+                    <ul class="device-list">
+                        {items.into_iter().map(|d| view! { <DeviceRow device=d sign_out_one/> }).collect_view()}
+                    </ul>
+                    <div class="device-actions">
+                        {(others > 0).then(|| view! {
+                            <ActionForm action=sign_out_others>
+                                <button type="submit" class="btn btn-ghost">"Sign out all other devices"</button>
                             </ActionForm>
-                        </div>
-                    }
-                })}
-            </Transition>
+                        })}
+                        <ActionForm action=sign_out_everywhere>
+                            <button type="submit" class="btn btn-danger">"Sign out everywhere"</button>
+                        </ActionForm>
+                    </div>
+                }
+            })}
         </section>
     }
 }

@@ -12,21 +12,19 @@ pub(super) fn RecentActivity() -> impl IntoView {
         <section class="card" aria-labelledby="activity-heading">
             <h2 id="activity-heading">"Recent security activity"</h2>
             <p class="muted">"If something here was not you, change your password and sign out your other devices."</p>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let items = cards.part(|c| c.activity).await.unwrap_or_default();
-                    view! {
-                        <ul class="activity">
-                            {items.into_iter().map(|e| view! {
-                                <li>
-                                    <span>{e.summary}</span>
-                                    <span class="muted small" title=e.at>{e.ago}</span>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }
-                })}
-            </Transition>
+            {cards.show(None, |c| c.activity, |items| {
+                let items = items.unwrap_or_default();
+                view! {
+                    <ul class="activity">
+                        {items.into_iter().map(|e| view! {
+                            <li>
+                                <span>{e.summary}</span>
+                                <span class="muted small" title=e.at>{e.ago}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+            })}
             <A href="/sessions" attr:class="btn btn-ghost">"See your devices"</A>
         </section>
     }

@@ -31,7 +31,7 @@ use self::{
 use super::flash_resource;
 use crate::{
     app::account_action,
-    components::{RequireLogin, set_page_title},
+    components::{RequireLogin, reloading, set_page_title},
     errors::AppError,
     forms::specs::{PROFILE_PAGE, RESEND},
     model::{FormFlash, ProfileCardsView, UserView},
@@ -47,9 +47,14 @@ use leptos::prelude::*;
 struct Cards(Resource<Result<ProfileCardsView, AppError>>);
 
 impl Cards {
-    /// One card's part, once loaded.
-    async fn part<T>(self, part: impl FnOnce(ProfileCardsView) -> T) -> Result<T, AppError> {
-        self.0.await.map(part)
+    /// A card's body, drawn from the card's part of the data (see `reloading`).
+    fn show<T: 'static, V: IntoView + 'static>(
+        self,
+        loading: Option<&'static str>,
+        part: impl Fn(ProfileCardsView) -> T + Copy + Send + Sync + 'static,
+        body: impl Fn(Result<T, AppError>) -> V + Clone + Send + Sync + 'static,
+    ) -> impl IntoView {
+        reloading(self.0, loading, move |cards| body(cards.map(part)))
     }
 }
 
@@ -68,7 +73,7 @@ pub fn ProfilePage() -> impl IntoView {
     let revoke_app = ServerAction::<RevokeApp>::new();
     let passkeys = PasskeysState::actions();
     let security_step = ServerAction::<SecurityStep>::new();
-    provide_context(Cards(Resource::new(
+    let cards = Cards(Resource::new(
         crate::app::versions_key([
             update_profile.version(),
             disconnect.version(),
@@ -78,7 +83,10 @@ pub fn ProfilePage() -> impl IntoView {
             security_step.version(),
         ]),
         |_| profile_cards(),
-    )));
+    ));
+    provide_context(cards);
+    #[cfg(feature = "ssr")]
+    let site = crate::app::use_app().site;
     provide_context(ConnectionsState { disconnect });
     provide_context(AppsState { revoke: revoke_app });
     provide_context(passkeys);
@@ -96,6 +104,14 @@ pub fn ProfilePage() -> impl IntoView {
                     let user = user.clone();
                     Suspend::new(async move {
                         let flash = flash.await.ok().flatten().unwrap_or_default();
+                        // On the server the cards draw straight from their data and
+                        // the site's settings (`reloading`), so both are awaited here
+                        // first; in the browser each card's boundary waits on its own.
+                        #[cfg(feature = "ssr")]
+                        {
+                            cards.0.ready().await;
+                            site.ready().await;
+                        }
                         view! { <Profile user flash saves_at_open/> }
                     })
                 }

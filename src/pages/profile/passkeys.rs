@@ -4,7 +4,7 @@
 
 use crate::{
     app::use_app,
-    components::FormAlerts,
+    components::{FormAlerts, reloading},
     forms::{specs::PASSKEYS, use_form_since},
     model::{FormFlash, PasskeyView},
     server_fns::passkeys::{RemovePasskey, RenamePasskey},
@@ -50,33 +50,29 @@ pub(super) fn PasskeysCard(flash: FormFlash) -> impl IntoView {
     let error = Signal::derive(move || latest().error.get());
     let notice = Signal::derive(move || latest().notice.get());
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let enabled = app.site.await.map(|s| s.passkeys).unwrap_or(false);
-                enabled.then(|| view! {
-                    <section class="card" aria-labelledby="passkeys-heading">
-                        <h2 id="passkeys-heading">"Passkeys"</h2>
-                        <p class="muted">"Sign in with your fingerprint, face or screen lock instead of a password."</p>
-                        <FormAlerts error notice/>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let items = cards.part(|c| c.passkeys).await.unwrap_or_default();
-                                if items.is_empty() {
-                                    return view! { <p>"You have no passkeys yet."</p> }.into_any();
-                                }
-                                view! {
-                                    <ul class="connections passkeys">
-                                        {items.into_iter().map(|item| view! { <PasskeyItem item rename remove removed_last/> }).collect_view()}
-                                    </ul>
-                                }
-                                .into_any()
-                            })}
-                        </Transition>
-                        <AddPasskey/>
-                    </section>
-                })
-            })}
-        </Transition>
+        {reloading(app.site, None, move |site| {
+            let enabled = site.map(|s| s.passkeys).unwrap_or(false);
+            enabled.then(|| view! {
+                <section class="card" aria-labelledby="passkeys-heading">
+                    <h2 id="passkeys-heading">"Passkeys"</h2>
+                    <p class="muted">"Sign in with your fingerprint, face or screen lock instead of a password."</p>
+                    <FormAlerts error notice/>
+                    {cards.show(None, |c| c.passkeys, move |items| {
+                        let items = items.unwrap_or_default();
+                        if items.is_empty() {
+                            return view! { <p>"You have no passkeys yet."</p> }.into_any();
+                        }
+                        view! {
+                            <ul class="connections passkeys">
+                                {items.into_iter().map(|item| view! { <PasskeyItem item rename remove removed_last/> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    })}
+                    <AddPasskey/>
+                </section>
+            })
+        })}
     }
 }
 

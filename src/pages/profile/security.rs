@@ -28,14 +28,10 @@ pub(super) fn SecurityCard(flash: FormFlash) -> impl IntoView {
         <section class="card" id="security" aria-labelledby="security-heading">
             <h2 id="security-heading">"Two-step verification"</h2>
             <FormAlerts error=form.error notice=form.notice reauth=form.needs_reauth() back="/profile#security"/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match cards.part(|c| c.security).await {
-                        Ok(security) => view! { <SecurityBody security action form/> }.into_any(),
-                        Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {cards.show(Some("Loading…"), |c| c.security, move |security| match security {
+                Ok(security) => view! { <SecurityBody security action form/> }.into_any(),
+                Err(e) => view! { <crate::components::ErrorView error=e/> }.into_any(),
+            })}
         </section>
     }
 }
