@@ -23,30 +23,19 @@ where
     V: IntoView + 'static,
 {
     #[cfg(feature = "ssr")]
-    return match resource.get_untracked() {
-        Some(value) => Either::Left(body(value)),
-        None => Either::Right(boundary(resource, loading, body)),
-    };
-    #[cfg(not(feature = "ssr"))]
-    boundary(resource, loading, body)
-}
-
-/// The `<Transition>` that waits for `resource`, then draws `body` from it.
-fn boundary<T, V>(
-    resource: Resource<T>,
-    loading: Option<&'static str>,
-    body: impl Fn(T) -> V + Clone + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
-    V: IntoView + 'static,
-{
-    view! {
+    if let Some(value) = resource.get_untracked() {
+        return Either::Left(body(value));
+    }
+    let boundary = view! {
         <Transition fallback=move || loading.map(|text| view! { <p class="muted">{text}</p> })>
             {move || {
                 let body = body.clone();
                 Suspend::new(async move { body(resource.await) })
             }}
         </Transition>
-    }
+    };
+    #[cfg(feature = "ssr")]
+    return Either::Right(boundary);
+    #[cfg(not(feature = "ssr"))]
+    boundary
 }
